@@ -1,0 +1,13 @@
+// What the API's routes are given: built once in api/main.ts (or by a test) and passed down.
+import type { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config/config.ts';
+import type { Sql } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+
+export interface ApiDependencies {
+  config: Config;
+  sql: Sql;
+  temporalConnection: Connection;
+  temporalClient: Client;
+  logger: Logger;
+}

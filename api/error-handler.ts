@@ -1,0 +1,60 @@
+// Renders every failure as { error: { code, message, field? } }. Client mistakes are 4xx with a precise
+// code; a dependency that is down is 503; anything unexpected is logged with its cause and is 500.
+import type { NextFunction, Request, Response } from 'express';
+import { ApiError } from '../domain/errors.ts';
+import type { Logger } from '../observability/logger.ts';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** Maps the errors of express.json() (which carry a `type`) to our codes. */
+function fromBodyParser(error: BodyParserError): ApiError | null {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new ApiError('invalid_json', 'The body is not valid JSON.');
+    case 'entity.too.large':
+      return new ApiError('payload_too_large', 'The body is larger than the limit.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError('unsupported_media_type', 'Send the body as UTF-8 application/json.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new ApiError('invalid_request', 'The body could not be read.');
+    default:
+      return null;
+  }
+}
+
+/** Postgres and Temporal being unreachable: retryable by the client, and not a bug. */
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'CONNECT_TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'CONNECTION_ENDED' || code === 'CONNECTION_DESTROYED' || code === '57P01' || code === '57P03') return true;
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'ServiceError' || name === 'ConnectionError';
+}
+
+export function errorHandler(logger: Logger) {
+  return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    let apiError = error instanceof ApiError ? error : fromBodyParser(error as BodyParserError);
+    if (apiError === null && isUnavailable(error)) {
+      logger.warn({ err: error, path: request.path }, 'dependency unavailable');
+      apiError = new ApiError('service_unavailable', 'A dependency is unavailable; retry shortly with the same Idempotency-Key.');
+    }
+    if (apiError === null) {
+      logger.error({ err: error, method: request.method, path: request.path }, 'unexpected failure');
+      apiError = new ApiError('internal_error', 'An unexpected error occurred; it has been logged.');
+    }
+    if (response.headersSent) return;
+    response.status(apiError.status).json({
+      error: { code: apiError.code, message: apiError.message, ...(apiError.field === undefined ? {} : { field: apiError.field }) },
+    });
+  };
+}
+
+export function notFoundHandler(request: Request, _response: Response, next: NextFunction) {
+  next(new ApiError('not_found', `No route ${request.method} ${request.path}.`));
+}

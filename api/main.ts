@@ -1,0 +1,47 @@
+// The API process: validates config, migrates the database, connects to Temporal, serves HTTP.
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { closeSql, createSql } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createApp } from './app.ts';
+
+const shutdownTimeoutMilliseconds = 10_000;
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = createLogger('refill-api', config.logLevel);
+const sql = createSql({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'refill-api' });
+const migration = await migrate(sql);
+if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
+
+// A lazy connection lets the API start (and report not-ready on /readyz) while Temporal is still coming up.
+const temporalConnection = Connection.lazy({ address: config.temporal.address });
+const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
+
+const app = createApp({ config, sql, temporalConnection, temporalClient, logger });
+const server: Server = app.listen(config.api.port, () => {
+  logger.info({ port: config.api.port, publicBaseUrl: config.api.publicBaseUrl }, 'API listening');
+});
+
+async function shutdown(signal: string): Promise<void> {
+  logger.info({ signal }, 'API stopping');
+  const forced = setTimeout(() => process.exit(1), shutdownTimeoutMilliseconds);
+  forced.unref();
+  await new Promise((resolve) => server.close(resolve));
+  await closeSql(sql);
+  await temporalConnection.close();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

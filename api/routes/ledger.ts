@@ -1,0 +1,103 @@
+// The customer's money: GET /v1/balance, POST /v1/consumptions, GET /v1/account-flows.
+import { Router } from 'express';
+import { z } from 'zod';
+import { getBalance } from '../../db/ledger/get-balance.ts';
+import { listAccountFlows } from '../../db/ledger/list-account-flows.ts';
+import { LedgerError } from '../../db/ledger/post-transfer.ts';
+import { recordConsumption } from '../../db/ledger/record-consumption.ts';
+import { ApiError } from '../../domain/errors.ts';
+import { formatMicros } from '../../domain/money.ts';
+import { currentAccount } from '../auth.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { presentFlow } from '../presenters.ts';
+import {
+  amountSchema,
+  decodeCursor,
+  encodeCursor,
+  maximumDescriptionLength,
+  maximumUserReferenceLength,
+  metadataSchema,
+  parseBody,
+  parseChoice,
+  parseIdempotencyKey,
+  parseLimit,
+} from '../validation.ts';
+
+const consumptionBody = z.strictObject({
+  amount: amountSchema,
+  currency: z.string().optional(),
+  description: z.string().min(1).max(maximumDescriptionLength),
+  user: z.string().min(1).max(maximumUserReferenceLength).optional(),
+  metadata: metadataSchema.optional(),
+});
+
+const flowTypes = ['recharge', 'consume', 'refund', 'adjustment'] as const;
+const flowCursorKind = 'flow';
+
+export function ledgerRoutes(dependencies: ApiDependencies): Router {
+  const router = Router();
+
+  router.get('/v1/balance', async (_request, response) => {
+    const account = currentAccount(response);
+    const balance = await getBalance(dependencies.sql, account.accountId);
+    if (balance === null) throw new Error(`account ${account.accountId} has no balance ledger account`);
+    response.json({
+      account_id: account.accountId,
+      currency: balance.currency,
+      balance: formatMicros(balance.balanceMicros),
+      updated_at: balance.updatedAt.toISOString(),
+    });
+  });
+
+  router.post('/v1/consumptions', async (request, response) => {
+    const account = currentAccount(response);
+    const idempotencyKey = parseIdempotencyKey(request.get('idempotency-key'));
+    const body = parseBody(consumptionBody, request.body);
+    if (body.currency !== undefined && body.currency.toUpperCase() !== account.currency) {
+      throw new ApiError('currency_mismatch', `This account holds ${account.currency}, not ${body.currency}.`, 'currency');
+    }
+    try {
+      const result = await recordConsumption(dependencies.sql, {
+        accountId: account.accountId,
+        currency: account.currency,
+        idempotencyKey,
+        amountMicros: body.amount,
+        description: body.description,
+        userReference: body.user ?? null,
+        metadata: body.metadata ?? null,
+      });
+      if (result.replayed) response.set('Idempotent-Replayed', 'true');
+      response.status(201).json({ flow: presentFlow(result.flow), balance: formatMicros(result.flow.balanceAfterMicros) });
+    } catch (error) {
+      if (error instanceof LedgerError && error.code === 'insufficient_balance') {
+        throw new ApiError('insufficient_balance', 'The balance is lower than the amount; nothing was deducted.', 'amount');
+      }
+      if (error instanceof LedgerError && error.code === 'idempotency_key_reused') {
+        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
+      }
+      throw error;
+    }
+  });
+
+  router.get('/v1/account-flows', async (request, response) => {
+    const account = currentAccount(response);
+    const flowType = parseChoice('type', request.query.type, flowTypes);
+    const limit = parseLimit(request.query.limit);
+    const cursor = decodeCursor(flowCursorKind, request.query.cursor, /^\d{1,19}$/);
+    // One more than asked tells whether there is a next page without a second query.
+    const flows = await listAccountFlows(dependencies.sql, {
+      accountId: account.accountId,
+      flowType,
+      beforeEntryId: cursor === null ? null : BigInt(cursor),
+      limit: limit + 1,
+    });
+    const page = flows.slice(0, limit);
+    const last = page.at(-1);
+    response.json({
+      data: page.map(presentFlow),
+      next_cursor: flows.length > limit && last !== undefined ? encodeCursor(flowCursorKind, last.entryId.toString()) : null,
+    });
+  });
+
+  return router;
+}

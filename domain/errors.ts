@@ -1,0 +1,45 @@
+// The closed list of error codes clients can receive, with their HTTP status and meaning.
+// The README's error table is this list; a code is added here before it is used anywhere.
+
+export const errorCodes = {
+  invalid_json: { status: 400, meaning: 'The body is not valid JSON.' },
+  invalid_request: { status: 400, meaning: 'The body is not a JSON object, or has a field this route does not know.' },
+  idempotency_key_required: { status: 400, meaning: 'The route needs an Idempotency-Key header.' },
+  idempotency_key_invalid: { status: 400, meaning: 'The Idempotency-Key header is empty, too long or has characters other than printable ASCII.' },
+  invalid_cursor: { status: 400, meaning: 'The cursor was not returned by this list, or is damaged.' },
+  invalid_query_parameter: { status: 400, meaning: 'A query parameter has a value the route does not accept.' },
+  unauthorized: { status: 401, meaning: 'The Authorization header is missing, malformed, or names no active key.' },
+  insufficient_balance: { status: 402, meaning: 'The deduction would take the balance below zero; nothing was recorded.' },
+  forbidden: { status: 403, meaning: 'The credentials are valid but not for this route (a customer key on an /admin route).' },
+  not_found: { status: 404, meaning: 'No such route, or no such object in this account.' },
+  idempotency_key_reused: { status: 409, meaning: 'The Idempotency-Key was already used with a different request.' },
+  payload_too_large: { status: 413, meaning: 'The body is larger than the limit.' },
+  unsupported_media_type: { status: 415, meaning: 'The body is not sent as application/json.' },
+  missing_field: { status: 422, meaning: 'A required field is missing.' },
+  invalid_field: { status: 422, meaning: 'A field has the wrong type, length or format.' },
+  invalid_amount: { status: 422, meaning: 'An amount is not a positive decimal string such as "12.50".' },
+  amount_too_precise: { status: 422, meaning: 'An amount has more than 6 decimals.' },
+  amount_too_large: { status: 422, meaning: 'An amount is above 1,000,000,000 units.' },
+  unsupported_currency: { status: 422, meaning: 'The currency is not one of the supported ISO codes.' },
+  currency_mismatch: { status: 422, meaning: 'The amount is given in a currency other than the account\'s.' },
+  service_unavailable: { status: 503, meaning: 'A dependency (Postgres or Temporal) is down; retry later with the same Idempotency-Key.' },
+  internal_error: { status: 500, meaning: 'An unexpected failure; it is logged. Retry with the same Idempotency-Key.' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** A failure with a code from the list above, thrown anywhere in the API and rendered by its error handler. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.status = errorCodes[code].status;
+  }
+}

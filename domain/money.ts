@@ -1,0 +1,76 @@
+// The one place that converts money between its inside form (bigint micro-units) and its edge form
+// (a decimal string such as "12.500000" in JSON and in Temporal payloads, where bigint does not survive
+// JSON.stringify). Nothing else parses or formats money. No floating point anywhere.
+
+/** Micro-units per whole currency unit: amounts are exact to 1/1,000,000 of a dollar or yuan. */
+export const microsPerUnit = 1_000_000n;
+export const decimalPlaces = 6;
+
+/** The largest amount accepted from a client: 1,000,000,000 units keeps every sum far inside bigint and Postgres bigint. */
+export const maximumAmountMicros = 1_000_000_000n * microsPerUnit;
+
+/** Currencies accounts may hold. Each is an ISO 4217 code whose minor unit Stripe charges in. */
+export const currencies = ['USD', 'CNY'] as const;
+export type Currency = (typeof currencies)[number];
+
+/** Stripe charges in the currency's minor unit: cents for USD, fen for CNY. */
+export const minorUnitsPerUnit: Record<Currency, bigint> = { USD: 100n, CNY: 100n };
+
+export function isCurrency(value: unknown): value is Currency {
+  return typeof value === 'string' && (currencies as readonly string[]).includes(value);
+}
+
+export type ParseAmountFailure = 'not_a_string' | 'malformed' | 'too_precise' | 'not_positive' | 'too_large';
+
+export type ParseAmountResult = { ok: true; micros: bigint } | { ok: false; reason: ParseAmountFailure };
+
+const decimalPattern = /^(\d{1,15})(?:\.(\d+))?$/;
+
+/**
+ * Parses a client's positive decimal amount ("12.5", "12.500000") into micro-units.
+ * Numbers in JSON are refused on purpose: a JSON number has already been through a float in most clients.
+ */
+export function parsePositiveAmount(value: unknown): ParseAmountResult {
+  if (typeof value !== 'string') return { ok: false, reason: 'not_a_string' };
+  const match = decimalPattern.exec(value);
+  if (match === null) return { ok: false, reason: 'malformed' };
+  const whole = match[1]!;
+  const fraction = match[2] ?? '';
+  if (fraction.length > decimalPlaces) return { ok: false, reason: 'too_precise' };
+  const micros = BigInt(whole) * microsPerUnit + BigInt(fraction.padEnd(decimalPlaces, '0'));
+  if (micros <= 0n) return { ok: false, reason: 'not_positive' };
+  if (micros > maximumAmountMicros) return { ok: false, reason: 'too_large' };
+  return { ok: true, micros };
+}
+
+/** Formats micro-units as a decimal string with exactly six decimals: -1500000n → "-1.500000". */
+export function formatMicros(micros: bigint): string {
+  const negative = micros < 0n;
+  const magnitude = negative ? -micros : micros;
+  const whole = magnitude / microsPerUnit;
+  const fraction = (magnitude % microsPerUnit).toString().padStart(decimalPlaces, '0');
+  return `${negative ? '-' : ''}${whole}.${fraction}`;
+}
+
+/** Reads back a string written by formatMicros (trusted, inside the system: workflow payloads, config). */
+export function microsFromDecimal(value: string): bigint {
+  const match = /^(-?)(\d+)\.(\d{6})$/.exec(value);
+  if (match === null) throw new RangeError(`not a six-decimal amount: ${JSON.stringify(value)}`);
+  const magnitude = BigInt(match[2]!) * microsPerUnit + BigInt(match[3]!);
+  return match[1] === '-' ? -magnitude : magnitude;
+}
+
+/** Converts micro-units to the currency's minor unit for Stripe; refuses amounts that are not whole minor units. */
+export function microsToMinorUnits(micros: bigint, currency: Currency): bigint {
+  const microsPerMinorUnit = microsPerUnit / minorUnitsPerUnit[currency];
+  if (micros % microsPerMinorUnit !== 0n) {
+    throw new RangeError(`${formatMicros(micros)} ${currency} is not a whole number of minor units`);
+  }
+  return micros / microsPerMinorUnit;
+}
+
+/** Converts a Stripe minor-unit amount (an integer) to micro-units. */
+export function minorUnitsToMicros(minorUnits: bigint | number, currency: Currency): bigint {
+  const value = typeof minorUnits === 'number' ? BigInt(minorUnits) : minorUnits;
+  return value * (microsPerUnit / minorUnitsPerUnit[currency]);
+}

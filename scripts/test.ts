@@ -1,0 +1,76 @@
+// `npm test`: type-checks, starts a throwaway PostgreSQL and Temporal dev server on free ports,
+// runs every test file against them with Node's test runner, stops them, and exits non-zero on any failure.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startLocalPostgres } from '../dev/postgres.ts';
+import { freePort } from '../dev/ports.ts';
+import { startLocalTemporal } from '../dev/temporal.ts';
+import { repositoryRoot, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
+
+/** Test files run two at a time: each starts its own worker, and the machine may have only two cores. */
+const testConcurrency = 2;
+
+function run(command: string, args: string[], environment: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'inherit', env: environment, cwd: repositoryRoot });
+    child.once('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+  });
+}
+
+async function testFiles(filter: string[]): Promise<string[]> {
+  const folder = path.join(repositoryRoot, 'test');
+  const files = (await readdir(folder)).filter((name) => name.endsWith('.test.ts')).sort();
+  const chosen = filter.length === 0 ? files : files.filter((name) => filter.some((part) => name.includes(part)));
+  return chosen.map((name) => path.join('test', name));
+}
+
+async function main(): Promise<number> {
+  const files = await testFiles(process.argv.slice(2));
+  if (files.length === 0) {
+    console.error('no test files match');
+    return 1;
+  }
+  console.log('typecheck: tsc --noEmit');
+  const typecheck = await run(process.execPath, [path.join(repositoryRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], process.env);
+  if (typecheck !== 0) return typecheck;
+
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-test-'));
+  const postgresLog: string[] = [];
+  const postgres = await startLocalPostgres({
+    dataDirectory: path.join(scratch, 'postgres'),
+    port: await freePort(),
+    durable: false,
+    log: (line) => postgresLog.push(line),
+  });
+  const temporalLog: string[] = [];
+  const temporal = await startLocalTemporal({
+    cliPath: temporalCliPath(process.env),
+    port: await freePort(),
+    uiPort: null,
+    databaseFile: null,
+    onLine: (line) => temporalLog.push(line),
+  });
+  console.log(`test servers: postgres ${postgres.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address}`);
+  try {
+    const environment: NodeJS.ProcessEnv = {
+      ...process.env,
+      REFILL_TEST_DATABASE_URL: postgres.url,
+      REFILL_TEST_TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TEST_SERVER_PATH: temporalTestServerPath(process.env),
+      TEMPORAL_CLI_PATH: temporalCliPath(process.env),
+    };
+    return await run(
+      process.execPath,
+      ['--import', 'tsx', '--test', `--test-concurrency=${testConcurrency}`, '--test-reporter=spec', ...files],
+      environment,
+    );
+  } finally {
+    await temporal.stop();
+    await postgres.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
