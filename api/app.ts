@@ -5,8 +5,12 @@ import { requireAccount, requireAdmin } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
+import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { checkoutReturnRoutes, sandboxRoutes } from './routes/sandbox.ts';
+import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
+import { topUpRoutes } from './routes/topups.ts';
 
 /** Bodies are small JSON documents; anything larger is refused before it is parsed. */
 export const maximumBodySize = '64kb';
@@ -17,7 +21,10 @@ export function createApp(dependencies: ApiDependencies): Express {
   app.set('query parser', 'simple');
 
   app.use(healthRoutes(dependencies));
-  // Raw-body routes (webhooks) are mounted above this line: their signature is over the exact bytes.
+  // The webhook's signature is over the exact bytes, so it reads the raw body before any JSON parser.
+  app.use(stripeWebhookRoutes(dependencies));
+  app.use(checkoutReturnRoutes());
+  if (dependencies.config.stripe.mode === 'sandbox') app.use(sandboxRoutes(dependencies));
 
   app.use((request, _response, next) => {
     const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
@@ -30,9 +37,11 @@ export function createApp(dependencies: ApiDependencies): Express {
 
   app.use('/admin', requireAdmin(dependencies.sql, dependencies.config.api.adminToken));
   app.use(adminAccountRoutes(dependencies));
+  app.use(adminPromoCodeRoutes(dependencies));
 
   app.use('/v1', requireAccount(dependencies.sql));
   app.use(ledgerRoutes(dependencies));
+  app.use(topUpRoutes(dependencies));
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));

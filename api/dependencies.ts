@@ -2,6 +2,7 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/client.ts';
+import type { Pricing } from '../domain/pricing.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface ApiDependencies {
@@ -10,4 +11,5 @@ export interface ApiDependencies {
   temporalConnection: Connection;
   temporalClient: Client;
   logger: Logger;
+  pricing: Pricing;
 }

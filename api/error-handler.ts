@@ -7,12 +7,27 @@ import type { Logger } from '../observability/logger.ts';
 interface BodyParserError {
   type?: string;
   status?: number;
+  expose?: boolean;
+  /** The body as text, on parse failures. */
+  body?: unknown;
+}
+
+/** True for valid JSON that is not an object or array, which express.json() in strict mode reports as a parse failure. */
+function isJsonScalar(body: unknown): boolean {
+  if (typeof body !== 'string') return false;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Maps the errors of express.json() (which carry a `type`) to our codes. */
 function fromBodyParser(error: BodyParserError): ApiError | null {
   switch (error.type) {
     case 'entity.parse.failed':
+      if (isJsonScalar(error.body)) return new ApiError('invalid_request', 'The body must be a JSON object.');
       return new ApiError('invalid_json', 'The body is not valid JSON.');
     case 'entity.too.large':
       return new ApiError('payload_too_large', 'The body is larger than the limit.');
@@ -25,8 +40,19 @@ function fromBodyParser(error: BodyParserError): ApiError | null {
     case 'stream.not.readable':
       return new ApiError('invalid_request', 'The body could not be read.');
     default:
-      return null;
+      return fromClientHttpError(error);
   }
+}
+
+/**
+ * Errors that Express and its body parser mark as the client's (http-errors with a 4xx status and
+ * `expose`) but without a known `type`, such as a gzip body that does not inflate.
+ */
+function fromClientHttpError(error: BodyParserError): ApiError | null {
+  if (error.expose !== true || typeof error.status !== 'number' || error.status < 400 || error.status > 499) return null;
+  if (error.status === 413) return new ApiError('payload_too_large', 'The body is larger than the limit.');
+  if (error.status === 415) return new ApiError('unsupported_media_type', 'Send the body as UTF-8 application/json.');
+  return new ApiError('invalid_request', 'The request could not be read.');
 }
 
 /** Postgres and Temporal being unreachable: retryable by the client, and not a bug. */
@@ -39,7 +65,7 @@ function isUnavailable(error: unknown): boolean {
 
 export function errorHandler(logger: Logger) {
   return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
-    let apiError = error instanceof ApiError ? error : fromBodyParser(error as BodyParserError);
+    let apiError = error instanceof ApiError ? error : fromBodyParser((error ?? {}) as BodyParserError);
     if (apiError === null && isUnavailable(error)) {
       logger.warn({ err: error, path: request.path }, 'dependency unavailable');
       apiError = new ApiError('service_unavailable', 'A dependency is unavailable; retry shortly with the same Idempotency-Key.');

@@ -4,16 +4,19 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { closeSql, createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { loadPricing, PricingConfigError } from '../domain/pricing.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createApp } from './app.ts';
 
 const shutdownTimeoutMilliseconds = 10_000;
 
 let config;
+let pricing;
 try {
   config = loadConfig(process.env);
+  pricing = loadPricing();
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof PricingConfigError) {
     console.error(error.message);
     process.exit(2);
   }
@@ -29,7 +32,7 @@ if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'd
 const temporalConnection = Connection.lazy({ address: config.temporal.address });
 const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
 
-const app = createApp({ config, sql, temporalConnection, temporalClient, logger });
+const app = createApp({ config, sql, temporalConnection, temporalClient, logger, pricing });
 const server: Server = app.listen(config.api.port, () => {
   logger.info({ port: config.api.port, publicBaseUrl: config.api.publicBaseUrl }, 'API listening');
 });

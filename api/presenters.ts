@@ -1,6 +1,9 @@
 // The JSON shapes of objects, in one place, so every route shows an object the same way.
 import type { AccountFlow } from '../db/ledger/list-account-flows.ts';
 import { formatMicros } from '../domain/money.ts';
+import type { OrderSnapshot } from '../domain/orders.ts';
+import type { Quote } from '../domain/pricing.ts';
+import type { PromoCode } from '../domain/promo-codes.ts';
 
 export interface FlowJson {
   id: string;
@@ -30,5 +33,66 @@ export function presentFlow(flow: AccountFlow): FlowJson {
     order_id: flow.orderId,
     metadata: flow.metadata ?? {},
     created_at: flow.createdAt.toISOString(),
+  };
+}
+
+export interface OrderJson {
+  id: string;
+  status: string;
+  payment_method: string;
+  currency: string;
+  package_id: string | null;
+  amount: string;
+  discount: string;
+  pay_amount: string;
+  bonus: string;
+  credit: string;
+  promo_code: string | null;
+  /** Only while the order can be paid. */
+  checkout_url: string | null;
+  expires_at: string;
+  created_at: string;
+  paid_at: string | null;
+  credited_at: string | null;
+  receipt_url: string | null;
+  needs_review: boolean;
+  failure_reason: string | null;
+}
+
+export function presentOrder(order: OrderSnapshot): OrderJson {
+  return {
+    id: order.orderId,
+    status: order.status,
+    payment_method: order.terms.paymentMethod,
+    currency: order.terms.currency,
+    package_id: order.terms.packageId,
+    amount: order.terms.amount,
+    discount: order.terms.discount,
+    pay_amount: order.terms.payAmount,
+    bonus: order.terms.bonus,
+    credit: order.terms.credit,
+    promo_code: order.terms.promoCode,
+    checkout_url: order.status === 'pending' ? order.checkoutUrl : null,
+    expires_at: order.expiresAt,
+    created_at: order.createdAt,
+    paid_at: order.paidAt,
+    credited_at: order.creditedAt,
+    receipt_url: order.receiptUrl,
+    needs_review: order.needsReview,
+    failure_reason: order.failureReason,
+  };
+}
+
+export function presentQuote(quote: Quote, promo: PromoCode | null) {
+  return {
+    currency: quote.currency,
+    payment_method: quote.paymentMethod,
+    package_id: quote.packageId,
+    amount: formatMicros(quote.amountMicros),
+    discount: formatMicros(quote.discountMicros),
+    pay_amount: formatMicros(quote.payAmountMicros),
+    bonus: formatMicros(quote.bonusMicros),
+    credit: formatMicros(quote.creditMicros),
+    promo: promo === null ? null : { code: promo.code, kind: promo.kind },
   };
 }

@@ -22,6 +22,10 @@ const amountErrorByReason: Record<ParseAmountFailure, { code: ErrorCode; message
 
 /** A positive money amount: a decimal string in, bigint micro-units out. */
 export const amountSchema = z.unknown().transform((value, context) => {
+  if (value === undefined) {
+    context.addIssue({ code: 'custom', message: 'is required', params: { errorCode: 'missing_field' } });
+    return z.NEVER;
+  }
   const parsed = parsePositiveAmount(value);
   if (parsed.ok) return parsed.micros;
   const failure = amountErrorByReason[parsed.reason];
@@ -29,9 +33,24 @@ export const amountSchema = z.unknown().transform((value, context) => {
   return z.NEVER;
 });
 
+/**
+ * A client's text that will be stored: Postgres refuses the NUL character in text and jsonb, so it is
+ * refused here as a client mistake instead of failing the insert.
+ */
+export function storedText(minimumLength: number, maximumLength: number) {
+  return z
+    .string()
+    .min(minimumLength)
+    .max(maximumLength)
+    .refine((value) => !value.includes('\u0000'), {
+      message: 'must not contain the NUL character',
+      params: { errorCode: 'invalid_field' },
+    });
+}
+
 /** String-to-string metadata, bounded like Stripe's. */
 export const metadataSchema = z
-  .record(z.string().min(1).max(maximumMetadataKeyLength), z.string().max(maximumMetadataValueLength))
+  .record(storedText(1, maximumMetadataKeyLength), storedText(0, maximumMetadataValueLength))
   .refine((value) => Object.keys(value).length <= maximumMetadataKeys, {
     message: `must have at most ${maximumMetadataKeys} keys`,
   });
@@ -51,6 +70,12 @@ function apiErrorFromIssue(issue: z.core.$ZodIssue, body: Record<string, unknown
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     return new ApiError('invalid_request', `Unknown field "${key}".`, key);
+  }
+  if (issue.code === 'invalid_key') {
+    // The path ends with the offending key, which may be long or unprintable: the error names its record.
+    const recordField = issue.path.slice(0, -1).map(String).join('.');
+    const reason = issue.issues[0]?.message.replace(/^Invalid input: /, '').toLowerCase() ?? 'invalid';
+    return new ApiError('invalid_field', `${recordField} has an invalid key (${reason}).`, recordField);
   }
   if (issue.code === 'custom' && typeof issue.params?.errorCode === 'string') {
     return new ApiError(issue.params.errorCode as ErrorCode, `${field} ${issue.message}.`, field);
@@ -100,20 +125,40 @@ export function parseChoice<Choice extends string>(
 
 /**
  * Opaque pagination cursors: the position of the last item of a page, base64url-encoded with a kind tag
- * so a cursor from one list is refused by another.
+ * so a cursor from one list is refused by another. A kind that names the list's owner (such as
+ * `flow:<account id>`) makes another account's cursor foreign too.
  */
 export function encodeCursor(kind: string, position: string): string {
   return Buffer.from(`${kind}:${position}`, 'utf8').toString('base64url');
 }
 
+/** Cursors are far shorter; a longer value is refused before it is decoded. */
+const maximumCursorLength = 200;
+
+const invalidCursor = () =>
+  new ApiError('invalid_cursor', 'cursor must be a next_cursor value returned by this list.', 'cursor');
+
 export function decodeCursor(kind: string, value: unknown, positionPattern: RegExp): string | null {
   if (value === undefined) return null;
-  const invalid = new ApiError('invalid_cursor', 'cursor must be a next_cursor value returned by this list.', 'cursor');
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || !/^[A-Za-z0-9_-]+$/.test(value)) {
-    throw invalid;
+  if (typeof value !== 'string' || value.length === 0 || value.length > maximumCursorLength || !/^[A-Za-z0-9_-]+$/.test(value)) {
+    throw invalidCursor();
   }
   const decoded = Buffer.from(value, 'base64url').toString('utf8');
+  // Base64 decoding skips stray characters; only the exact encoding of a cursor is one.
+  if (Buffer.from(decoded, 'utf8').toString('base64url') !== value) throw invalidCursor();
   const prefix = `${kind}:`;
-  if (!decoded.startsWith(prefix) || !positionPattern.test(decoded.slice(prefix.length))) throw invalid;
+  if (!decoded.startsWith(prefix) || !positionPattern.test(decoded.slice(prefix.length))) throw invalidCursor();
   return decoded.slice(prefix.length);
+}
+
+/** The largest Postgres bigint: a position above it names no row, and would fail the query instead. */
+const maximumRowId = 9_223_372_036_854_775_807n;
+
+/** A cursor whose position is a row id (a Postgres bigint identity). */
+export function decodeRowIdCursor(kind: string, value: unknown): bigint | null {
+  const position = decodeCursor(kind, value, /^\d{1,19}$/);
+  if (position === null) return null;
+  const rowId = BigInt(position);
+  if (rowId > maximumRowId) throw invalidCursor();
+  return rowId;
 }

@@ -27,3 +27,6 @@ export function createSql(options: DatabaseOptions): Sql {
 export async function closeSql(sql: Sql, timeoutSeconds = 5): Promise<void> {
   await sql.end({ timeout: timeoutSeconds });
 }
+
+/** Either the pool or an open transaction: operations that take it can join a caller's transaction. */
+export type Queryable = Sql | TransactionSql;

@@ -9,6 +9,7 @@ export const dataDirectory = path.join(repositoryRoot, '.data');
 /** Must match scripts/bootstrap.sh. */
 const temporalCliVersion = '1.9.1';
 const temporalTestServerVersion = '1.40.0';
+const stripeMockVersion = '0.203.0';
 
 function isExecutable(file: string): boolean {
   try {
@@ -44,5 +45,13 @@ export function temporalTestServerPath(environment: NodeJS.ProcessEnv): string {
     environment.TEMPORAL_TEST_SERVER_PATH ??
     path.join(dataDirectory, 'tools', `temporal-test-server-${temporalTestServerVersion}`, 'temporal-test-server');
   if (!isExecutable(candidate)) throw new Error('the Temporal test server is not installed: run `sh scripts/bootstrap.sh --test`');
+  return candidate;
+}
+
+/** STRIPE_MOCK_PATH, else the pinned copy bootstrap built (Stripe's official API mock, for tests). */
+export function stripeMockPath(environment: NodeJS.ProcessEnv): string {
+  const candidate =
+    environment.STRIPE_MOCK_PATH ?? path.join(dataDirectory, 'tools', `stripe-mock-${stripeMockVersion}`, 'stripe-mock');
+  if (!isExecutable(candidate)) throw new Error('stripe-mock is not installed: run `sh scripts/bootstrap.sh --test`');
   return candidate;
 }

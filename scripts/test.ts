@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLocalPostgres } from '../dev/postgres.ts';
 import { freePort } from '../dev/ports.ts';
+import { startStripeMock } from '../dev/stripe-mock.ts';
 import { startLocalTemporal } from '../dev/temporal.ts';
-import { repositoryRoot, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
+import { repositoryRoot, stripeMockPath, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
 
 /** Test files run two at a time: each starts its own worker, and the machine may have only two cores. */
 const testConcurrency = 2;
@@ -37,27 +38,33 @@ async function main(): Promise<number> {
   if (typecheck !== 0) return typecheck;
 
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-test-'));
-  const postgresLog: string[] = [];
-  const postgres = await startLocalPostgres({
-    dataDirectory: path.join(scratch, 'postgres'),
-    port: await freePort(),
-    durable: false,
-    log: (line) => postgresLog.push(line),
-  });
-  const temporalLog: string[] = [];
-  const temporal = await startLocalTemporal({
-    cliPath: temporalCliPath(process.env),
-    port: await freePort(),
-    uiPort: null,
-    databaseFile: null,
-    onLine: (line) => temporalLog.push(line),
-  });
-  console.log(`test servers: postgres ${postgres.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address}`);
+  const servers: { stop(): Promise<void> }[] = [];
   try {
+    const postgres = await startLocalPostgres({
+      dataDirectory: path.join(scratch, 'postgres'),
+      port: await freePort(),
+      durable: false,
+      log: () => {},
+    });
+    servers.push(postgres);
+    const temporal = await startLocalTemporal({
+      cliPath: temporalCliPath(process.env),
+      port: await freePort(),
+      uiPort: null,
+      databaseFile: null,
+      onLine: () => {},
+    });
+    servers.push(temporal);
+    const stripeMock = await startStripeMock(stripeMockPath(process.env), await freePort(), () => {});
+    servers.push(stripeMock);
+    console.log(
+      `test servers: postgres ${postgres.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address}, stripe-mock ${stripeMock.apiBase}`,
+    );
     const environment: NodeJS.ProcessEnv = {
       ...process.env,
       REFILL_TEST_DATABASE_URL: postgres.url,
       REFILL_TEST_TEMPORAL_ADDRESS: temporal.address,
+      REFILL_TEST_STRIPE_API_BASE: stripeMock.apiBase,
       TEMPORAL_TEST_SERVER_PATH: temporalTestServerPath(process.env),
       TEMPORAL_CLI_PATH: temporalCliPath(process.env),
     };
@@ -67,8 +74,7 @@ async function main(): Promise<number> {
       environment,
     );
   } finally {
-    await temporal.stop();
-    await postgres.stop();
+    for (const server of servers.reverse()) await server.stop().catch(() => {});
     await rm(scratch, { recursive: true, force: true });
   }
 }

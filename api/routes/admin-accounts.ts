@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { createAccount } from '../../db/accounts/create-account.ts';
 import { currencies } from '../../domain/money.ts';
 import type { ApiDependencies } from '../dependencies.ts';
-import { parseBody } from '../validation.ts';
+import { parseBody, storedText } from '../validation.ts';
 
 const createAccountBody = z.strictObject({
-  email: z.string().max(320).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an email address' }),
+  email: storedText(3, 320).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an email address' }),
   currency: z.string().transform((value, context) => {
     const upper = value.toUpperCase();
     if ((currencies as readonly string[]).includes(upper)) return upper as (typeof currencies)[number];

@@ -12,7 +12,7 @@ import type { ApiDependencies } from '../dependencies.ts';
 import { presentFlow } from '../presenters.ts';
 import {
   amountSchema,
-  decodeCursor,
+  decodeRowIdCursor,
   encodeCursor,
   maximumDescriptionLength,
   maximumUserReferenceLength,
@@ -21,18 +21,23 @@ import {
   parseChoice,
   parseIdempotencyKey,
   parseLimit,
+  storedText,
 } from '../validation.ts';
 
 const consumptionBody = z.strictObject({
   amount: amountSchema,
   currency: z.string().optional(),
-  description: z.string().min(1).max(maximumDescriptionLength),
-  user: z.string().min(1).max(maximumUserReferenceLength).optional(),
+  description: storedText(1, maximumDescriptionLength),
+  user: storedText(1, maximumUserReferenceLength).optional(),
   metadata: metadataSchema.optional(),
 });
 
 const flowTypes = ['recharge', 'consume', 'refund', 'adjustment'] as const;
-const flowCursorKind = 'flow';
+
+/** Flow cursors name their account, so a cursor from another account's list is refused, not reinterpreted. */
+function flowCursorKind(accountId: string): string {
+  return `flow:${accountId}`;
+}
 
 export function ledgerRoutes(dependencies: ApiDependencies): Router {
   const router = Router();
@@ -83,19 +88,19 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
     const account = currentAccount(response);
     const flowType = parseChoice('type', request.query.type, flowTypes);
     const limit = parseLimit(request.query.limit);
-    const cursor = decodeCursor(flowCursorKind, request.query.cursor, /^\d{1,19}$/);
+    const beforeEntryId = decodeRowIdCursor(flowCursorKind(account.accountId), request.query.cursor);
     // One more than asked tells whether there is a next page without a second query.
     const flows = await listAccountFlows(dependencies.sql, {
       accountId: account.accountId,
       flowType,
-      beforeEntryId: cursor === null ? null : BigInt(cursor),
+      beforeEntryId,
       limit: limit + 1,
     });
     const page = flows.slice(0, limit);
     const last = page.at(-1);
     response.json({
       data: page.map(presentFlow),
-      next_cursor: flows.length > limit && last !== undefined ? encodeCursor(flowCursorKind, last.entryId.toString()) : null,
+      next_cursor: flows.length > limit && last !== undefined ? encodeCursor(flowCursorKind(account.accountId), last.entryId.toString()) : null,
     });
   });
 

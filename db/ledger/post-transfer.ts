@@ -1,7 +1,7 @@
 // Posts one double-entry transfer, exactly once per idempotency key (see post_transfer in migration 0001).
 import { createHash } from 'node:crypto';
 import postgres from 'postgres';
-import type { Sql } from '../client.ts';
+import type { Queryable } from '../client.ts';
 import type { Currency } from '../../domain/money.ts';
 
 export type FlowType = 'recharge' | 'consume' | 'refund' | 'adjustment';
@@ -85,7 +85,7 @@ interface PostTransferRow {
 }
 
 /** Posts the transfer, or returns the one already posted under its key; throws LedgerError when refused. */
-export async function postTransfer(sql: Sql, input: PostTransferInput): Promise<PostTransferResult> {
+export async function postTransfer(sql: Queryable, input: PostTransferInput): Promise<PostTransferResult> {
   let rows: PostTransferRow[];
   try {
     rows = await sql<PostTransferRow[]>`

@@ -1,6 +1,6 @@
 // Credits a paid top-up order to the customer's balance, exactly once per order:
 // the payment comes from payment clearing, the discount and bonus from the promotional account.
-import type { Sql } from '../client.ts';
+import type { Queryable } from '../client.ts';
 import type { Currency } from '../../domain/money.ts';
 import { customerBalanceCode, platformAccountCode } from './ledger-account-codes.ts';
 import { postTransfer, type TransferLeg } from './post-transfer.ts';
@@ -29,7 +29,7 @@ export function rechargeIdempotencyKey(orderId: string): string {
   return `recharge:${orderId}`;
 }
 
-export async function recordRecharge(sql: Sql, input: RecordRechargeInput): Promise<RecordRechargeResult> {
+export async function recordRecharge(sql: Queryable, input: RecordRechargeInput): Promise<RecordRechargeResult> {
   const customerCode = customerBalanceCode(input.accountId);
   const promotionalMicros = input.creditMicros - input.payAmountMicros;
   const legs: TransferLeg[] = [{ code: customerCode, amountMicros: input.creditMicros }];

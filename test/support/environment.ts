@@ -14,3 +14,7 @@ export function testDatabaseUrl(): string {
 export function testTemporalAddress(): string {
   return required('REFILL_TEST_TEMPORAL_ADDRESS');
 }
+
+export function testStripeApiBase(): string {
+  return required('REFILL_TEST_STRIPE_API_BASE');
+}

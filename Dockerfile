@@ -1,0 +1,20 @@
+# The image both Refill processes run from; docker-compose.yml picks the process by its command.
+# TypeScript runs as is through tsx (a runtime dependency), so there is no build step.
+FROM node:20.20.2-bookworm-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Dependencies first, so a change to the code alone reuses this layer. `npm install` rather than
+# `npm ci`: the lock file lists platform-only optional packages that the registry in use does not
+# serve, and `npm ci` refuses to skip them.
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund \
+  && npm cache clean --force
+
+# The code stays owned by root and read-only to the process user.
+COPY . .
+
+USER node
+EXPOSE 3000
+CMD ["node", "--import", "tsx", "api/main.ts"]

@@ -1,0 +1,22 @@
+// Every side effect of the order workflow, built by a factory that receives its dependencies.
+// Workflows import only the type of this module.
+import type { Sql } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createOrderActivities } from './orders.ts';
+import { createPaymentActivities } from './payments.ts';
+import type { PaymentProvider } from './payments/provider.ts';
+
+export interface ActivityDependencies {
+  sql: Sql;
+  paymentProvider: PaymentProvider;
+  logger: Logger;
+}
+
+export function createActivities(dependencies: ActivityDependencies) {
+  return {
+    ...createOrderActivities(dependencies),
+    ...createPaymentActivities(dependencies),
+  };
+}
+
+export type OrderActivities = ReturnType<typeof createActivities>;

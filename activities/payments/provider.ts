@@ -1,0 +1,44 @@
+// The payment provider behind a checkout: Stripe, or the built-in sandbox that stands in for it.
+import type { Currency } from '../../domain/money.ts';
+
+export interface CreateCheckoutSessionInput {
+  orderId: string;
+  accountId: string;
+  customerEmail: string;
+  currency: Currency;
+  /** What the customer pays, in minor units (cents, fen). */
+  payAmountMinorUnits: bigint;
+  /** Shown on the payment page, e.g. "Credit top-up: 105.00 USD". */
+  productName: string;
+  successUrl: string;
+  cancelUrl: string;
+  expiresAt: Date;
+}
+
+export interface CheckoutSession {
+  sessionId: string;
+  url: string;
+}
+
+/** A checkout that had already been paid (or at least completed) when asked to expire. */
+export interface CompletedCheckout {
+  paymentStatus: 'paid' | 'unpaid' | 'no_payment_required';
+  amountTotalMinorUnits: string | null;
+  currency: string | null;
+  providerPaymentId: string | null;
+}
+
+export type ExpireCheckoutResult = { outcome: 'expired' } | { outcome: 'completed'; checkout: CompletedCheckout };
+
+export interface PaymentProvider {
+  readonly name: 'stripe' | 'sandbox';
+  /** Idempotent per order: asking twice for the same order returns the same session. */
+  createCheckoutSession(input: CreateCheckoutSessionInput): Promise<CheckoutSession>;
+  /** Stops the session from being paid; reports the payment instead when it was already completed. */
+  expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult>;
+}
+
+/** A failure the provider will repeat however often it is asked (bad parameters, bad key). */
+export class PermanentProviderError extends Error {
+  override name = 'PermanentProviderError';
+}

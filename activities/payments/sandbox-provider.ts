@@ -1,0 +1,43 @@
+// The sandbox provider: Stripe-shaped checkout sessions kept in Postgres, paid on a local page
+// (api/routes/sandbox.ts) that sends signed, Stripe-format events to the webhook. No money moves.
+import type { Sql } from '../../db/client.ts';
+import { createSandboxSession, expireSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
+import { randomToken } from '../../domain/ids.ts';
+import type { CheckoutSession, CreateCheckoutSessionInput, ExpireCheckoutResult, PaymentProvider } from './provider.ts';
+
+export function sandboxCheckoutUrl(publicBaseUrl: string, sessionId: string): string {
+  return `${publicBaseUrl}/sandbox/checkout/${sessionId}`;
+}
+
+export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentProvider {
+  return {
+    name: 'sandbox',
+
+    async createCheckoutSession(input: CreateCheckoutSessionInput): Promise<CheckoutSession> {
+      const session = await createSandboxSession(sql, {
+        id: `cs_sandbox_${randomToken()}`,
+        orderId: input.orderId,
+        amountTotalMinorUnits: input.payAmountMinorUnits,
+        currency: input.currency.toLowerCase(),
+        successUrl: input.successUrl,
+        cancelUrl: input.cancelUrl,
+        expiresAt: input.expiresAt,
+      });
+      return { sessionId: session.id, url: sandboxCheckoutUrl(publicBaseUrl, session.id) };
+    },
+
+    async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
+      const session = await expireSandboxSession(sql, sessionId);
+      if (session === null || session.status !== 'complete') return { outcome: 'expired' };
+      return {
+        outcome: 'completed',
+        checkout: {
+          paymentStatus: session.payment_status,
+          amountTotalMinorUnits: session.amount_total_minor_units.toString(),
+          currency: session.currency,
+          providerPaymentId: `pi_sandbox_${session.id.slice('cs_sandbox_'.length)}`,
+        },
+      };
+    },
+  };
+}

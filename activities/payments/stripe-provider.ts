@@ -1,0 +1,102 @@
+// Stripe Checkout through the official client. STRIPE_API_BASE points it at a Stripe-compatible server.
+import Stripe from 'stripe';
+import type { StripeConfig } from '../../config/config.ts';
+import {
+  PermanentProviderError,
+  type CheckoutSession,
+  type CreateCheckoutSessionInput,
+  type ExpireCheckoutResult,
+  type PaymentProvider,
+} from './provider.ts';
+
+/** Stripe calls that take longer fail and are retried by the activity's own policy. */
+const stripeRequestTimeoutMilliseconds = 20_000;
+/** The client retries network failures itself, with the same idempotency key. */
+const stripeNetworkRetries = 2;
+
+export function createStripeClient(config: StripeConfig): Stripe {
+  if (config.secretKey === undefined) throw new Error('the Stripe provider needs STRIPE_SECRET_KEY');
+  const base = config.apiBase;
+  return new Stripe(config.secretKey, {
+    maxNetworkRetries: stripeNetworkRetries,
+    timeout: stripeRequestTimeoutMilliseconds,
+    ...(base === undefined
+      ? {}
+      : {
+          host: base.hostname,
+          port: base.port === '' ? (base.protocol === 'https:' ? 443 : 80) : Number(base.port),
+          protocol: base.protocol === 'https:' ? 'https' : 'http',
+        }),
+  });
+}
+
+/** Errors Stripe will answer the same way on every retry. */
+function isPermanent(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError ||
+    error instanceof Stripe.errors.StripeAuthenticationError ||
+    error instanceof Stripe.errors.StripePermissionError
+  );
+}
+
+export function createStripeProvider(stripe: Stripe): PaymentProvider {
+  return {
+    name: 'stripe',
+
+    async createCheckoutSession(input: CreateCheckoutSessionInput): Promise<CheckoutSession> {
+      try {
+        const session = await stripe.checkout.sessions.create(
+          {
+            mode: 'payment',
+            client_reference_id: input.orderId,
+            metadata: { order_id: input.orderId, account_id: input.accountId },
+            payment_intent_data: { metadata: { order_id: input.orderId, account_id: input.accountId } },
+            customer_email: input.customerEmail,
+            line_items: [
+              {
+                quantity: 1,
+                price_data: {
+                  currency: input.currency.toLowerCase(),
+                  unit_amount: Number(input.payAmountMinorUnits),
+                  product_data: { name: input.productName },
+                },
+              },
+            ],
+            success_url: input.successUrl,
+            cancel_url: input.cancelUrl,
+            expires_at: Math.floor(input.expiresAt.getTime() / 1000),
+          },
+          // One session per order, however often the activity is retried.
+          { idempotencyKey: `checkout-session-${input.orderId}` },
+        );
+        if (session.url === null) throw new PermanentProviderError(`Stripe returned session ${session.id} without a URL`);
+        return { sessionId: session.id, url: session.url };
+      } catch (error) {
+        if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
+        throw error;
+      }
+    },
+
+    async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
+      try {
+        await stripe.checkout.sessions.expire(sessionId);
+        return { outcome: 'expired' };
+      } catch (error) {
+        if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+        // Stripe refuses to expire a session that is no longer open: find out whether it was paid.
+        const session = await stripe.checkout.sessions.retrieve(sessionId);
+        if (session.status !== 'complete') return { outcome: 'expired' };
+        const paymentIntent = session.payment_intent;
+        return {
+          outcome: 'completed',
+          checkout: {
+            paymentStatus: session.payment_status === 'paid' ? 'paid' : 'unpaid',
+            amountTotalMinorUnits: session.amount_total === null ? null : String(session.amount_total),
+            currency: session.currency,
+            providerPaymentId: typeof paymentIntent === 'string' ? paymentIntent : (paymentIntent?.id ?? null),
+          },
+        };
+      }
+    },
+  };
+}

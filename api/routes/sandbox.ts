@@ -1,0 +1,135 @@
+// The sandbox provider's payment page, used when no Stripe key is configured. Paying or declining here
+// sends Stripe-format events, signed with the webhook secret, to this API's own webhook route: the
+// same path a real Stripe payment takes. No money moves.
+import express, { Router, type Response } from 'express';
+import Stripe from 'stripe';
+import { completeSandboxSession, getSandboxSession, type SandboxSessionRow } from '../../db/sandbox/sandbox-sessions.ts';
+import { ApiError } from '../../domain/errors.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { buildCheckoutEvent, type CheckoutEventType } from '../webhooks/stripe-event-format.ts';
+
+const sessionIdPattern = /^cs_sandbox_[0-9a-z]{24}$/;
+const signer = new Stripe('sk_test_signature_only').webhooks;
+const webhookDeliveryTimeoutMilliseconds = 10_000;
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+function page(response: Response, status: number, title: string, body: string): void {
+  response
+    .status(status)
+    .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+    .type('html')
+    .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}
+.banner{background:#fef3c7;border:1px solid #f59e0b;padding:.75rem 1rem;border-radius:.5rem}
+.amount{font-size:2rem;font-weight:600;margin:1.5rem 0}button{font-size:1rem;padding:.6rem 1.4rem;margin-right:.5rem;border-radius:.4rem;border:1px solid #9ca3af;cursor:pointer}
+.pay{background:#2563eb;color:white;border-color:#2563eb}</style></head><body>
+<p class="banner"><strong>Sandbox checkout.</strong> This page stands in for Stripe Checkout. No real money moves.</p>${body}</body></html>`);
+}
+
+function formatMinorUnits(session: SandboxSessionRow): string {
+  const minor = session.amount_total_minor_units;
+  return `${minor / 100n}.${String(minor % 100n).padStart(2, '0')} ${session.currency.toUpperCase()}`;
+}
+
+async function sessionOrNotFound(sql: ApiDependencies['sql'], id: string | string[] | undefined): Promise<SandboxSessionRow> {
+  const session = typeof id === 'string' && sessionIdPattern.test(id) ? await getSandboxSession(sql, id) : null;
+  if (session === null) throw new ApiError('not_found', 'No such sandbox checkout session.');
+  return session;
+}
+
+export function sandboxRoutes(dependencies: ApiDependencies): Router {
+  const { sql, config, logger } = dependencies;
+  const router = Router();
+  router.use('/sandbox', express.urlencoded({ extended: false, limit: '1kb' }));
+
+  /** Signs an event as Stripe would and posts it to this API's webhook route. */
+  async function sendEvent(type: CheckoutEventType, session: SandboxSessionRow): Promise<void> {
+    const event = buildCheckoutEvent(type, {
+      sessionId: session.id,
+      orderId: session.order_id,
+      status: session.status,
+      paymentStatus: session.payment_status,
+      amountTotal: Number(session.amount_total_minor_units),
+      currency: session.currency,
+      paymentIntentId: `pi_sandbox_${session.id.slice('cs_sandbox_'.length)}`,
+    });
+    const payload = JSON.stringify(event);
+    const signature = signer.generateTestHeaderString({ payload, secret: config.stripe.webhookSecret });
+    const response = await fetch(`${config.api.publicBaseUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body: payload,
+      signal: AbortSignal.timeout(webhookDeliveryTimeoutMilliseconds),
+    });
+    if (!response.ok) throw new Error(`webhook answered ${response.status} for ${event.id}`);
+  }
+
+  router.get('/sandbox/checkout/:id', async (request, response) => {
+    const session = await sessionOrNotFound(sql, request.params.id);
+    const open = session.status === 'open' && session.expires_at.getTime() > Date.now();
+    const action = `/sandbox/checkout/${session.id}`;
+    page(
+      response,
+      200,
+      'Sandbox checkout',
+      `<h1>Top-up payment</h1><p>Order <code>${escapeHtml(session.order_id)}</code></p>
+<p class="amount">${escapeHtml(formatMinorUnits(session))}</p>
+${
+  open
+    ? `<form method="post" action="${action}/pay" style="display:inline"><button class="pay" type="submit">Pay</button></form>
+<form method="post" action="${action}/decline" style="display:inline"><button type="submit">Decline</button></form>
+<p>Expires ${escapeHtml(session.expires_at.toISOString())}.</p>`
+    : `<p>This checkout is <strong>${escapeHtml(session.status === 'open' ? 'expired' : session.status)}</strong>${
+        session.status === 'complete' ? ` (${escapeHtml(session.payment_status)})` : ''
+      }.</p>`
+}`,
+    );
+  });
+
+  for (const [path, paymentStatus] of [
+    ['pay', 'paid'],
+    ['decline', 'unpaid'],
+  ] as const) {
+    router.post(`/sandbox/checkout/:id/${path}`, async (request, response) => {
+      const session = await sessionOrNotFound(sql, request.params.id);
+      const completed = await completeSandboxSession(sql, session.id, paymentStatus);
+      if (completed === null) {
+        page(response, 409, 'Sandbox checkout', '<h1>This checkout can no longer be paid.</h1>');
+        return;
+      }
+      try {
+        await sendEvent('checkout.session.completed', completed);
+        // A declined payment is modelled as a delayed payment method that then fails.
+        if (paymentStatus === 'unpaid') await sendEvent('checkout.session.async_payment_failed', completed);
+      } catch (error) {
+        // The order still learns of the payment when its checkout expires (the provider reports it then).
+        logger.error({ err: error, orderId: completed.order_id }, 'sandbox webhook delivery failed');
+      }
+      response.redirect(303, paymentStatus === 'paid' ? completed.success_url : completed.cancel_url);
+    });
+  }
+  return router;
+}
+
+/** Where Checkout sends the customer back when the client gave no URLs of its own. */
+export function checkoutReturnRoutes(): Router {
+  const router = Router();
+  router.get('/checkout/return', (request, response) => {
+    const succeeded = request.query.result === 'success';
+    const orderId = typeof request.query.order_id === 'string' ? request.query.order_id.slice(0, 40) : '';
+    response
+      .type('html')
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Top-up</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto">` +
+          `<h1>${succeeded ? 'Payment received' : 'Payment not completed'}</h1>` +
+          `<p>Order <code>${escapeHtml(orderId)}</code>. ${
+            succeeded ? 'Your balance rises as soon as the payment is confirmed.' : 'You can resume or cancel the order.'
+          }</p></body></html>`,
+      );
+  });
+  return router;
+}

@@ -1,0 +1,119 @@
+// Calls from the API into order workflows, with their failures turned into API errors.
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ApiError, errorCodes, type ErrorCode } from '../../domain/errors.ts';
+import {
+  cancelOrderUpdate,
+  openCheckoutUpdate,
+  orderWorkflowId,
+  resumeOrderUpdate,
+  type OrderSnapshot,
+  type TopUpOrderInput,
+  type TopUpOrderResult,
+} from '../../domain/orders.ts';
+import {
+  accountIdKey,
+  amountMicrosKey,
+  currencyKey,
+  needsReviewKey,
+  orderStatusKey,
+  paymentMethodKey,
+} from '../../domain/search-attributes.ts';
+import { microsFromDecimal } from '../../domain/money.ts';
+import { topUpOrderWorkflow } from '../../workflows/topup-order.ts';
+
+/** The failure types a workflow update may carry that are also API error codes. */
+function apiErrorFromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | null {
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure && cause.type !== undefined && cause.type !== null && cause.type in errorCodes) {
+    return new ApiError(cause.type as ErrorCode, cause.message);
+  }
+  return null;
+}
+
+export type StartOrderResult =
+  | { kind: 'open'; order: OrderSnapshot }
+  /** The workflow has already finished: the caller reads the order from the database instead. */
+  | { kind: 'closed'; result: TopUpOrderResult | null };
+
+/**
+ * Starts the order's workflow (or joins it, when this is a retry of the same request) and waits until
+ * its checkout is open. A refused order (promo code used up meanwhile) throws its ApiError.
+ */
+export async function startOrderWorkflow(client: Client, taskQueue: string, input: TopUpOrderInput): Promise<StartOrderResult> {
+  const workflowId = orderWorkflowId(input.orderId);
+  const startWorkflowOperation = new WithStartWorkflowOperation(topUpOrderWorkflow, {
+    workflowId,
+    taskQueue,
+    args: [input],
+    // A retry joins the running workflow; a finished order is never started again.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: [
+      { key: orderStatusKey, value: 'pending' },
+      { key: accountIdKey, value: input.accountId },
+      { key: paymentMethodKey, value: input.terms.paymentMethod },
+      { key: currencyKey, value: input.terms.currency },
+      { key: amountMicrosKey, value: Number(microsFromDecimal(input.terms.amount)) },
+      { key: needsReviewKey, value: false },
+    ],
+  });
+  try {
+    const order = await client.workflow.executeUpdateWithStart(openCheckoutUpdate, {
+      args: [{ requestHash: input.requestHash }],
+      startWorkflowOperation,
+    });
+    return { kind: 'open', order };
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const apiError = apiErrorFromUpdateFailure(error);
+      if (apiError !== null) throw apiError;
+    }
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !isClosedWorkflowError(error)) throw error;
+  }
+  const result = await client.workflow.getHandle<typeof topUpOrderWorkflow>(workflowId).result();
+  if (result.outcome === 'rejected' && result.code in errorCodes) {
+    throw new ApiError(result.code as ErrorCode, result.message, 'promo_code');
+  }
+  return { kind: 'closed', result };
+}
+
+/** Whether an update failed because the workflow had already finished. */
+function isClosedWorkflowError(error: unknown): boolean {
+  if (error instanceof WorkflowNotFoundError) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /already completed|workflow execution already finished/i.test(message);
+}
+
+/** Sends an update to an order; a finished workflow means the order is past the update's reach. */
+async function updateOrder(
+  client: Client,
+  orderId: string,
+  update: typeof cancelOrderUpdate | typeof resumeOrderUpdate,
+  closedCode: ErrorCode,
+): Promise<OrderSnapshot> {
+  try {
+    return await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update);
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const apiError = apiErrorFromUpdateFailure(error);
+      if (apiError !== null) throw apiError;
+    }
+    if (isClosedWorkflowError(error)) throw new ApiError(closedCode, 'The order has already finished.');
+    throw error;
+  }
+}
+
+export function cancelOrder(client: Client, orderId: string): Promise<OrderSnapshot> {
+  return updateOrder(client, orderId, cancelOrderUpdate, 'order_not_cancellable');
+}
+
+export function resumeOrder(client: Client, orderId: string): Promise<OrderSnapshot> {
+  return updateOrder(client, orderId, resumeOrderUpdate, 'order_not_resumable');
+}

@@ -1,0 +1,81 @@
+// Prices a top-up request for an account: parses the choice, finds the promo code, computes the quote.
+// Shared by POST /v1/topup-quotes (no side effects) and POST /v1/topups (which locks the quote in).
+import { z } from 'zod';
+import type { AuthenticatedAccount } from '../../db/accounts/find-account-by-api-key.ts';
+import type { Sql } from '../../db/client.ts';
+import { findPromoCode } from '../../db/promo-codes/find-promo-code.ts';
+import { promoCodeFromRow } from '../../db/promo-codes/promo-code-row.ts';
+import { ApiError } from '../../domain/errors.ts';
+import { computeQuote, paymentMethods, type Pricing, type Quote } from '../../domain/pricing.ts';
+import { normalizePromoCode, type PromoCode } from '../../domain/promo-codes.ts';
+import { amountSchema } from '../validation.ts';
+
+/** The fields that choose what to buy; POST /v1/topups adds its own to these. */
+export const quoteFields = {
+  amount: amountSchema.optional(),
+  package_id: z.string().min(1).max(40).optional(),
+  payment_method: z.enum(paymentMethods),
+  promo_code: z.string().min(1).max(40).optional(),
+};
+
+export const quoteBody = z.strictObject(quoteFields);
+
+export interface QuoteChoice {
+  amount?: bigint | undefined;
+  package_id?: string | undefined;
+  payment_method: (typeof paymentMethods)[number];
+  promo_code?: string | undefined;
+}
+
+export interface ResolvedQuote {
+  quote: Quote;
+  promo: PromoCode | null;
+}
+
+export async function resolveQuote(
+  sql: Sql,
+  pricing: Pricing,
+  account: AuthenticatedAccount,
+  choice: QuoteChoice,
+): Promise<ResolvedQuote> {
+  if ((choice.amount === undefined) === (choice.package_id === undefined)) {
+    throw new ApiError('missing_field', 'Send exactly one of amount and package_id.', 'amount');
+  }
+  let promo: PromoCode | null = null;
+  if (choice.promo_code !== undefined) {
+    const found = await findPromoCode(sql, normalizePromoCode(choice.promo_code), account.accountId);
+    if (found === null) throw new ApiError('promo_code_not_found', `No promo code ${choice.promo_code}.`, 'promo_code');
+    promo = promoCodeFromRow(found.row);
+    // Checked again, under a lock, when the order reserves the code; this gives the precise reason early.
+    if (promo.maximumRedemptions !== null && found.activeReservations >= promo.maximumRedemptions) {
+      throw new ApiError('promo_code_exhausted', `Promo code ${promo.code} has been used up.`, 'promo_code');
+    }
+    if (promo.maximumRedemptionsPerAccount !== null && found.activeReservationsForAccount >= promo.maximumRedemptionsPerAccount) {
+      throw new ApiError('promo_code_limit_reached', `This account has already used promo code ${promo.code}.`, 'promo_code');
+    }
+  }
+  const result = computeQuote(
+    pricing,
+    {
+      currency: account.currency,
+      paymentMethod: choice.payment_method,
+      amountMicros: choice.amount ?? null,
+      packageId: choice.package_id ?? null,
+      promoCode: promo,
+    },
+    new Date(),
+  );
+  if (!result.ok) {
+    const field = result.refusal.code.startsWith('promo_code')
+      ? 'promo_code'
+      : result.refusal.code === 'unknown_package'
+        ? 'package_id'
+        : result.refusal.code === 'payment_method_unavailable'
+          ? 'payment_method'
+          : choice.package_id !== undefined
+            ? 'package_id'
+            : 'amount';
+    throw new ApiError(result.refusal.code, result.refusal.message, field);
+  }
+  return { quote: result.quote, promo };
+}

@@ -1,0 +1,21 @@
+// Lists an account's orders newest first, by keyset pagination on the creation sequence.
+import type { Sql } from '../client.ts';
+import type { OrderStatus } from '../../domain/orders.ts';
+import type { OrderRow } from './order-row.ts';
+
+export interface ListOrdersInput {
+  accountId: string;
+  status: OrderStatus | null;
+  beforeSequence: bigint | null;
+  limit: number;
+}
+
+export async function listOrders(sql: Sql, input: ListOrdersInput): Promise<OrderRow[]> {
+  return sql<OrderRow[]>`
+    select * from orders
+    where account_id = ${input.accountId}
+      ${input.status === null ? sql`` : sql`and status = ${input.status}`}
+      ${input.beforeSequence === null ? sql`` : sql`and sequence < ${input.beforeSequence.toString()}`}
+    order by sequence desc
+    limit ${input.limit}`;
+}

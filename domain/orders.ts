@@ -1,0 +1,114 @@
+// The top-up order, as the API, the workflow and the activities all see it: its types, its
+// messages (signals, updates, queries) and its workflow id. Imports nothing with side effects,
+// so workflow code can import it.
+//
+// Glossary
+// - order: one customer's request to top up, from quote to credit; one Temporal workflow each.
+// - quote: what an order will cost and credit, computed once and locked into the order.
+// - amount: what the customer chose. discount: taken off the payment by a promo code.
+// - pay amount: amount - discount, what the customer pays. bonus: extra credit.
+// - credit: amount + bonus, what lands on the balance.
+// - flow: one movement on a customer's balance (recharge, consume, refund), shown in account flows.
+// - transfer: the ledger's record of a movement, two or more entries adding up to zero.
+// - posting / entry: one line of a transfer, on one ledger account.
+// - checkout session: the payment page at the provider (Stripe Checkout, or the sandbox).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Currency } from './money.ts';
+
+export const orderStatuses = ['pending', 'processing', 'succeeded', 'failed', 'expired', 'cancelled'] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+
+export const terminalOrderStatuses: readonly OrderStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
+
+export type OrderPaymentMethod = 'stripe' | 'bank_transfer';
+
+/** Money fields are six-decimal strings ("20.000000"): bigint does not survive a Temporal payload. */
+export interface OrderTerms {
+  currency: Currency;
+  paymentMethod: OrderPaymentMethod;
+  packageId: string | null;
+  amount: string;
+  discount: string;
+  payAmount: string;
+  bonus: string;
+  credit: string;
+  promoCode: string | null;
+}
+
+/** Everything known about an order; the API shows it, the database keeps a copy, the workflow owns it. */
+export interface OrderSnapshot {
+  orderId: string;
+  accountId: string;
+  status: OrderStatus;
+  terms: OrderTerms;
+  checkoutSessionId: string | null;
+  checkoutUrl: string | null;
+  /** ISO timestamps. */
+  expiresAt: string;
+  createdAt: string;
+  paidAt: string | null;
+  creditedAt: string | null;
+  receiptUrl: string | null;
+  providerPaymentId: string | null;
+  needsReview: boolean;
+  reviewReason: string | null;
+  failureReason: string | null;
+}
+
+export interface TopUpOrderInput {
+  orderId: string;
+  accountId: string;
+  customerEmail: string;
+  /** SHA-256 (hex) of the creating request, so the same Idempotency-Key with another body is refused. */
+  requestHash: string;
+  idempotencyKey: string;
+  terms: OrderTerms;
+  successUrl: string;
+  cancelUrl: string;
+  /** ISO timestamp: when the order and its checkout session expire if unpaid. */
+  expiresAt: string;
+  createdAt: string;
+}
+
+export type TopUpOrderResult =
+  | { outcome: 'rejected'; code: string; message: string }
+  | { outcome: 'closed'; status: OrderStatus };
+
+/** One payment event from the provider, reduced to what the workflow needs. */
+export interface PaymentEvent {
+  /** The provider's event id (evt_…): the workflow applies each id at most once. */
+  eventId: string;
+  type:
+    | 'checkout.session.completed'
+    | 'checkout.session.async_payment_succeeded'
+    | 'checkout.session.async_payment_failed'
+    | 'checkout.session.expired';
+  checkoutSessionId: string;
+  paymentStatus: 'paid' | 'unpaid' | 'no_payment_required';
+  /** Minor units (cents) as the provider reports them; a string because it is an integer of any size. */
+  amountTotalMinorUnits: string | null;
+  /** Lower case, as Stripe writes it. */
+  currency: string | null;
+  providerPaymentId: string | null;
+  /** Unix seconds of the event, for logs and ordering checks. */
+  createdSeconds: number;
+}
+
+export const openCheckoutUpdate = defineUpdate<OrderSnapshot, [{ requestHash: string }]>('openCheckout');
+export const cancelOrderUpdate = defineUpdate<OrderSnapshot, []>('cancelOrder');
+export const resumeOrderUpdate = defineUpdate<OrderSnapshot, []>('resumeOrder');
+export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
+export const orderStateQuery = defineQuery<OrderSnapshot | null>('orderState');
+
+/** Named failures the workflow reports through updates; the API maps each to an HTTP error. */
+export const orderFailureTypes = {
+  idempotencyKeyReused: 'idempotency_key_reused',
+  notCancellable: 'order_not_cancellable',
+  notResumable: 'order_not_resumable',
+  rejected: 'order_rejected',
+} as const;
+
+/** One workflow per order; its id is the order id with a prefix, so ops can find one from the other. */
+export function orderWorkflowId(orderId: string): string {
+  return `topup-${orderId}`;
+}

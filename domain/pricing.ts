@@ -1,0 +1,232 @@
+// Pricing: the packages, bonus tiers and payment-method limits per currency (config/pricing.json),
+// and the quote, which turns a chosen amount or package (and maybe a promo code) into what is paid
+// and what is credited. Pure functions: the same inputs always give the same quote.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { currencies, formatMicros, parsePositiveAmount, type Currency } from './money.ts';
+import { basisPointsOf, isWholeMinorUnits } from './pricing-math.ts';
+import { applyPromoCode, type PromoCode, type PromoRefusal } from './promo-codes.ts';
+
+export const paymentMethods = ['stripe', 'bank_transfer'] as const;
+export type PaymentMethod = (typeof paymentMethods)[number];
+
+export interface Package {
+  id: string;
+  amountMicros: bigint;
+  bonusMicros: bigint;
+  label: string;
+  description: string;
+}
+
+export interface BonusTier {
+  minimumAmountMicros: bigint;
+  /** 500 is 5%: basis points keep percentages exact. */
+  bonusBasisPoints: number;
+}
+
+export interface PaymentMethodLimits {
+  minimumMicros: bigint;
+  maximumMicros: bigint;
+}
+
+export interface CurrencyPricing {
+  packages: Package[];
+  bonusTiers: BonusTier[];
+  paymentMethods: Partial<Record<PaymentMethod, PaymentMethodLimits>>;
+}
+
+export type Pricing = Record<Currency, CurrencyPricing>;
+
+const moneyString = z.string().transform((value, context) => {
+  const parsed = parsePositiveAmount(value);
+  if (value === '0' || /^0(\.0+)?$/.test(value)) return 0n;
+  if (!parsed.ok || !isWholeMinorUnits(parsed.micros)) {
+    context.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an amount with at most 2 decimals` });
+    return z.NEVER;
+  }
+  return parsed.micros;
+});
+
+const currencyPricingSchema = z
+  .strictObject({
+    packages: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^[a-z0-9_]{1,40}$/),
+          amount: moneyString,
+          bonus: moneyString,
+          label: z.string().min(1).max(40),
+          description: z.string().max(200),
+        }),
+      )
+      .max(20),
+    bonus_tiers: z
+      .array(z.strictObject({ min_amount: moneyString, bonus_basis_points: z.number().int().min(0).max(10_000) }))
+      .max(20),
+    payment_methods: z.partialRecord(z.enum(paymentMethods), z.strictObject({ min: moneyString, max: moneyString })),
+  })
+  .superRefine((value, context) => {
+    const ids = value.packages.map((item) => item.id);
+    if (new Set(ids).size !== ids.length) context.addIssue({ code: 'custom', message: 'package ids must be unique' });
+    for (let index = 1; index < value.bonus_tiers.length; index += 1) {
+      if (value.bonus_tiers[index]!.min_amount <= value.bonus_tiers[index - 1]!.min_amount) {
+        context.addIssue({ code: 'custom', message: 'bonus tiers must be in increasing min_amount order' });
+      }
+    }
+    for (const [method, limits] of Object.entries(value.payment_methods)) {
+      if (limits !== undefined && limits.min > limits.max) {
+        context.addIssue({ code: 'custom', message: `${method}: min must not exceed max` });
+      }
+    }
+  });
+
+const pricingSchema = z.strictObject(
+  Object.fromEntries(currencies.map((currency) => [currency, currencyPricingSchema])) as Record<
+    Currency,
+    typeof currencyPricingSchema
+  >,
+);
+
+/** Thrown when the pricing file is invalid; the processes refuse to start with it. */
+export class PricingConfigError extends Error {
+  override name = 'PricingConfigError';
+}
+
+/** Validates a pricing document (the parsed JSON of config/pricing.json). */
+export function parsePricing(document: unknown): Pricing {
+  const parsed = pricingSchema.safeParse(document);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PricingConfigError(`Invalid pricing config at ${issue.path.join('.') || 'top level'}: ${issue.message}`);
+  }
+  const pricing = {} as Pricing;
+  for (const currency of currencies) {
+    const value = parsed.data[currency];
+    pricing[currency] = {
+      packages: value.packages.map((item) => ({
+        id: item.id,
+        amountMicros: item.amount,
+        bonusMicros: item.bonus,
+        label: item.label,
+        description: item.description,
+      })),
+      bonusTiers: value.bonus_tiers.map((tier) => ({
+        minimumAmountMicros: tier.min_amount,
+        bonusBasisPoints: tier.bonus_basis_points,
+      })),
+      paymentMethods: Object.fromEntries(
+        Object.entries(value.payment_methods).map(([method, limits]) => [
+          method,
+          { minimumMicros: limits!.min, maximumMicros: limits!.max },
+        ]),
+      ),
+    };
+  }
+  return pricing;
+}
+
+export const defaultPricingFile = new URL('../config/pricing.json', import.meta.url);
+
+/** Reads and validates the pricing file. */
+export function loadPricing(file: URL | string = defaultPricingFile): Pricing {
+  return parsePricing(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** The bonus a custom amount earns from the highest tier it reaches. */
+export function tierBonusMicros(tiers: BonusTier[], amountMicros: bigint): bigint {
+  let bonus = 0n;
+  for (const tier of tiers) {
+    if (amountMicros >= tier.minimumAmountMicros) bonus = basisPointsOf(amountMicros, tier.bonusBasisPoints);
+  }
+  return bonus;
+}
+
+export interface QuoteRequest {
+  currency: Currency;
+  paymentMethod: PaymentMethod;
+  /** Exactly one of amountMicros and packageId. */
+  amountMicros: bigint | null;
+  packageId: string | null;
+  promoCode: PromoCode | null;
+}
+
+export interface Quote {
+  currency: Currency;
+  paymentMethod: PaymentMethod;
+  packageId: string | null;
+  /** What the customer chose. */
+  amountMicros: bigint;
+  /** Taken off the payment by a promo code. */
+  discountMicros: bigint;
+  /** amount - discount: what the customer pays. */
+  payAmountMicros: bigint;
+  /** Extra credit from the package or tier, plus any promo bonus. */
+  bonusMicros: bigint;
+  /** amount + bonus: what lands on the balance. */
+  creditMicros: bigint;
+  promoCode: string | null;
+}
+
+export type QuoteRefusal =
+  | { code: 'unknown_package'; message: string }
+  | { code: 'payment_method_unavailable'; message: string }
+  | { code: 'amount_too_precise'; message: string }
+  | { code: 'amount_below_minimum'; message: string }
+  | { code: 'amount_above_maximum'; message: string }
+  | PromoRefusal;
+
+export type QuoteResult = { ok: true; quote: Quote } | { ok: false; refusal: QuoteRefusal };
+
+/** Prices a top-up. A promo code given here has already been found; its limits are checked by the caller's database. */
+export function computeQuote(pricing: Pricing, request: QuoteRequest, now: Date): QuoteResult {
+  const currencyPricing = pricing[request.currency];
+  const limits = currencyPricing.paymentMethods[request.paymentMethod];
+  if (limits === undefined) {
+    return refuse('payment_method_unavailable', `${request.paymentMethod} is not offered for ${request.currency} accounts.`);
+  }
+  let amountMicros: bigint;
+  let baseBonusMicros: bigint;
+  if (request.packageId !== null) {
+    const chosen = currencyPricing.packages.find((item) => item.id === request.packageId);
+    if (chosen === undefined) return refuse('unknown_package', `No package ${request.packageId} for ${request.currency}.`);
+    amountMicros = chosen.amountMicros;
+    baseBonusMicros = chosen.bonusMicros;
+  } else {
+    amountMicros = request.amountMicros!;
+    if (!isWholeMinorUnits(amountMicros)) return refuse('amount_too_precise', 'A top-up amount has at most 2 decimals.');
+    baseBonusMicros = tierBonusMicros(currencyPricing.bonusTiers, amountMicros);
+  }
+  if (amountMicros < limits.minimumMicros) {
+    return refuse('amount_below_minimum', `The minimum for ${request.paymentMethod} is ${formatMicros(limits.minimumMicros)} ${request.currency}.`);
+  }
+  if (amountMicros > limits.maximumMicros) {
+    return refuse('amount_above_maximum', `The maximum for ${request.paymentMethod} is ${formatMicros(limits.maximumMicros)} ${request.currency}.`);
+  }
+  let discountMicros = 0n;
+  let promoBonusMicros = 0n;
+  if (request.promoCode !== null) {
+    const applied = applyPromoCode(request.promoCode, { currency: request.currency, amountMicros }, now);
+    if (!applied.ok) return { ok: false, refusal: applied.refusal };
+    discountMicros = applied.discountMicros;
+    promoBonusMicros = applied.bonusMicros;
+  }
+  const bonusMicros = baseBonusMicros + promoBonusMicros;
+  return {
+    ok: true,
+    quote: {
+      currency: request.currency,
+      paymentMethod: request.paymentMethod,
+      packageId: request.packageId,
+      amountMicros,
+      discountMicros,
+      payAmountMicros: amountMicros - discountMicros,
+      bonusMicros,
+      creditMicros: amountMicros + bonusMicros,
+      promoCode: request.promoCode?.code ?? null,
+    },
+  };
+}
+
+function refuse(code: Exclude<QuoteRefusal['code'], PromoRefusal['code']>, message: string): QuoteResult {
+  return { ok: false, refusal: { code, message } as QuoteRefusal };
+}

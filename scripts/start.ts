@@ -1,0 +1,182 @@
+// `npm start`: the whole pipeline on one machine. Starts a real PostgreSQL, Temporal dev server (with its
+// Web UI) and mail inbox unless DATABASE_URL, TEMPORAL_ADDRESS or SMTP_URL name existing ones, then the
+// worker and the API; prints the URLs; Ctrl-C stops everything it started. Data lives in .data/.
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import postgres from 'postgres';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
+import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
+import { isListening } from '../dev/ports.ts';
+import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
+import { startLocalTemporal, type LocalTemporal } from '../dev/temporal.ts';
+import { dataDirectory, repositoryRoot, temporalCliPath } from '../dev/tools.ts';
+
+const localPostgresPort = 54329;
+const localTemporalPort = 7233;
+const localTemporalUiPort = 8233;
+const localSmtpPort = 1025;
+const localInboxPort = 1080;
+const applicationDatabase = 'refill';
+const readyTimeoutMilliseconds = 120_000;
+
+type Stoppable = { name: string; stop(): Promise<void> };
+const started: Stoppable[] = [];
+let stopping = false;
+
+function say(line: string): void {
+  process.stdout.write(`[start] ${line}\n`);
+}
+
+/** The admin token: ADMIN_TOKEN, else one generated on first start and kept in .data/admin-token. */
+async function adminToken(environment: NodeJS.ProcessEnv): Promise<string> {
+  if (environment.ADMIN_TOKEN !== undefined && environment.ADMIN_TOKEN !== '') return environment.ADMIN_TOKEN;
+  const file = path.join(dataDirectory, 'admin-token');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const token = `adm_${randomBytes(24).toString('hex')}`;
+    await writeFile(file, `${token}\n`, { mode: 0o600 });
+    await chmod(file, 0o600);
+    return token;
+  }
+}
+
+async function ensurePortFree(port: number, variable: string): Promise<void> {
+  if (await isListening(port)) {
+    throw new Error(`port ${port} is already in use; stop what runs there, or set ${variable} to use an existing server`);
+  }
+}
+
+async function startPostgres(): Promise<string> {
+  await ensurePortFree(localPostgresPort, 'DATABASE_URL');
+  say(`starting PostgreSQL on 127.0.0.1:${localPostgresPort} (data in .data/postgres)`);
+  const server: LocalPostgres = await startLocalPostgres({
+    dataDirectory: path.join(dataDirectory, 'postgres'),
+    port: localPostgresPort,
+    durable: true,
+    log: () => {},
+  });
+  started.push({ name: 'PostgreSQL', stop: () => server.stop() });
+  const administrator = postgres(server.url, { max: 1, onnotice: () => {} });
+  const [exists] = await administrator`select 1 from pg_database where datname = ${applicationDatabase}`;
+  if (exists === undefined) await administrator.unsafe(`create database ${applicationDatabase}`);
+  await administrator.end();
+  const url = new URL(server.url);
+  url.pathname = `/${applicationDatabase}`;
+  return url.toString();
+}
+
+async function startTemporal(): Promise<LocalTemporal> {
+  await ensurePortFree(localTemporalPort, 'TEMPORAL_ADDRESS');
+  say(`starting Temporal dev server on 127.0.0.1:${localTemporalPort} (data in .data/temporal)`);
+  const server = await startLocalTemporal({
+    cliPath: temporalCliPath(process.env),
+    port: localTemporalPort,
+    uiPort: localTemporalUiPort,
+    databaseFile: path.join(dataDirectory, 'temporal', 'temporal.db'),
+    onLine: (line) => process.stdout.write(`[temporal] ${line}\n`),
+  });
+  started.push({ name: 'Temporal', stop: () => server.stop() });
+  return server;
+}
+
+async function startInbox(): Promise<MailInbox> {
+  await ensurePortFree(localSmtpPort, 'SMTP_URL');
+  say(`starting mail inbox: SMTP on 127.0.0.1:${localSmtpPort} (mail in .data/mail)`);
+  const inbox = await startMailInbox({
+    smtpPort: localSmtpPort,
+    webPort: localInboxPort,
+    storageDirectory: path.join(dataDirectory, 'mail'),
+  });
+  started.push({ name: 'mail inbox', stop: () => inbox.stop() });
+  return inbox;
+}
+
+function startApplicationProcess(name: string, entry: string, environment: NodeJS.ProcessEnv): ManagedProcess {
+  const child = startProcess({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', entry],
+    environment,
+    cwd: repositoryRoot,
+  });
+  started.push({ name, stop: () => child.stop() });
+  void child.exited.then((code) => {
+    if (stopping) return;
+    say(`${name} exited (${code}); stopping everything`);
+    void stopAll(1);
+  });
+  return child;
+}
+
+async function stopAll(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('stopping');
+  // In reverse: the API and worker first, the servers they use last.
+  for (const component of started.reverse()) {
+    try {
+      await component.stop();
+      say(`stopped ${component.name}`);
+    } catch (error) {
+      say(`could not stop ${component.name}: ${(error as Error).message}`);
+    }
+  }
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  await mkdir(dataDirectory, { recursive: true });
+  const environment: NodeJS.ProcessEnv = { ...process.env, ADMIN_TOKEN: await adminToken(process.env) };
+  // Fail fast, before starting anything, on a variable that is set but invalid.
+  loadConfig({ ...environment, DATABASE_URL: environment.DATABASE_URL || 'postgres://localhost/placeholder' });
+
+  if (!environment.DATABASE_URL) environment.DATABASE_URL = await startPostgres();
+  else say('using the PostgreSQL at DATABASE_URL');
+  let temporalUiUrl: string | null = null;
+  if (!environment.TEMPORAL_ADDRESS) {
+    const temporal = await startTemporal();
+    environment.TEMPORAL_ADDRESS = temporal.address;
+    temporalUiUrl = temporal.uiUrl;
+  } else say(`using the Temporal server at ${environment.TEMPORAL_ADDRESS}`);
+  let inboxUrl: string | null = null;
+  if (!environment.SMTP_URL) {
+    const inbox = await startInbox();
+    environment.SMTP_URL = inbox.smtpUrl;
+    inboxUrl = inbox.webUrl;
+  } else say('using the SMTP server at SMTP_URL');
+
+  const config = loadConfig(environment);
+  startApplicationProcess('worker', 'worker/main.ts', environment);
+  startApplicationProcess('api', 'api/main.ts', environment);
+  const readyUrl = `http://127.0.0.1:${config.api.port}/readyz`;
+  await waitUntil('API', async () => (await fetch(readyUrl)).status === 200, { timeoutMilliseconds: readyTimeoutMilliseconds });
+
+  const lines = [
+    '',
+    'Refill is running. Ctrl-C stops everything this command started.',
+    `  API            ${config.api.publicBaseUrl}   (ready: ${config.api.publicBaseUrl}/readyz)`,
+    `  Temporal UI    ${temporalUiUrl ?? 'not started here (TEMPORAL_ADDRESS is set)'}`,
+    `  Temporal       ${config.temporal.address}   namespace ${config.temporal.namespace}`,
+    `  Mail inbox     ${inboxUrl ?? 'not started here (SMTP_URL is set)'}`,
+    `  Payments       ${config.stripe.mode === 'sandbox' ? 'sandbox provider: no real money moves (set STRIPE_SECRET_KEY for Stripe)' : 'Stripe'}`,
+    `  Admin token    ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `${config.api.adminToken}   (kept in .data/admin-token)`}`,
+    '',
+    'Try it:',
+    `  curl -s -X POST ${config.api.publicBaseUrl}/admin/accounts -H "Authorization: Bearer ${process.env.ADMIN_TOKEN ? '$ADMIN_TOKEN' : config.api.adminToken}" \\`,
+    `       -H 'Content-Type: application/json' -d '{"email":"you@example.com","currency":"USD"}'`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`[start] ${error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error)}\n`);
+  await stopAll(1);
+}

@@ -1,0 +1,105 @@
+// Runs the real Express app on a free port against a test database, with a small JSON client.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../api/app.ts';
+import { loadConfig, type Config } from '../../config/config.ts';
+import type { Sql } from '../../db/client.ts';
+import { loadPricing } from '../../domain/pricing.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { testTemporalAddress } from './environment.ts';
+
+export const testAdminToken = 'test-admin-token-0123456789';
+
+export interface TestApi {
+  baseUrl: string;
+  config: Config;
+  temporalClient: Client;
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  /** A customer API key or the admin token. */
+  token?: string;
+  body?: unknown;
+  /** Sent as-is instead of JSON.stringify(body). */
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+  idempotencyKey?: string;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  // The body is whatever JSON the route returned; tests assert its shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  text: string;
+}
+
+export interface StartTestApiOptions {
+  sql: Sql;
+  databaseUrl: string;
+  taskQueue?: string;
+  temporalAddress?: string;
+  environment?: Record<string, string>;
+}
+
+export async function startTestApi(options: StartTestApiOptions): Promise<TestApi> {
+  const config = loadConfig({
+    DATABASE_URL: options.databaseUrl,
+    TEMPORAL_ADDRESS: options.temporalAddress ?? testTemporalAddress(),
+    TEMPORAL_TASK_QUEUE: options.taskQueue ?? 'refill-test',
+    ADMIN_TOKEN: testAdminToken,
+    LOG_LEVEL: process.env.REFILL_TEST_LOG_LEVEL ?? 'silent',
+    ...options.environment,
+  });
+  // Lazy, so a test can point the API at a Temporal server that is down.
+  const temporalConnection = Connection.lazy({ address: config.temporal.address });
+  const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
+  const logger = createLogger('refill-api-test', config.logLevel);
+  const app = createApp({ config, sql: options.sql, temporalConnection, temporalClient, logger, pricing: loadPricing() });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  config.api.publicBaseUrl = baseUrl;
+
+  async function request(method: string, path: string, requestOptions: RequestOptions = {}): Promise<TestResponse> {
+    const headers: Record<string, string> = { ...requestOptions.headers };
+    if (requestOptions.token !== undefined) headers.authorization = `Bearer ${requestOptions.token}`;
+    if (requestOptions.idempotencyKey !== undefined) headers['idempotency-key'] = requestOptions.idempotencyKey;
+    let body: string | Buffer | undefined = requestOptions.rawBody;
+    if (body === undefined && requestOptions.body !== undefined) body = JSON.stringify(requestOptions.body);
+    if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  return {
+    baseUrl,
+    config,
+    temporalClient,
+    request,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await temporalConnection.close();
+    },
+  };
+}
+
+/** Creates an account through the admin API and returns its id and key. */
+export async function createTestAccount(api: TestApi, currency = 'USD', email = 'customer@example.com') {
+  const response = await api.request('POST', '/admin/accounts', { token: testAdminToken, body: { email, currency } });
+  if (response.status !== 201) throw new Error(`account creation failed: ${response.status} ${response.text}`);
+  return { accountId: response.body.account_id as string, apiKey: response.body.api_key as string };
+}

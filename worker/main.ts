@@ -1,0 +1,49 @@
+// The worker process: validates config, migrates the database, registers search attributes, runs workflows.
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { closeSql, createSql } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createRefillWorker } from './create-worker.ts';
+import { createPaymentProvider } from './payment-provider.ts';
+import { ensureSearchAttributes } from './search-attributes.ts';
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = createLogger('refill-worker', config.logLevel);
+const sql = createSql({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'refill-worker' });
+const migration = await migrate(sql);
+if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
+
+const operatorConnection = await Connection.connect({ address: config.temporal.address });
+await ensureSearchAttributes(operatorConnection, config.temporal.namespace, logger);
+await operatorConnection.close();
+
+const connection = await NativeConnection.connect({ address: config.temporal.address });
+const worker = await createRefillWorker({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  sql,
+  paymentProvider: createPaymentProvider(config, sql),
+  logger,
+});
+logger.info(
+  { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, paymentProvider: config.stripe.mode },
+  'worker running',
+);
+// worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight tasks finish.
+await worker.run();
+await connection.close();
+await closeSql(sql);
+logger.info('worker stopped');

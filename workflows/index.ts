@@ -1,0 +1,2 @@
+// The workflows the worker runs.
+export { topUpOrderWorkflow } from './topup-order.ts';
