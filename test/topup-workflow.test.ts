@@ -1,0 +1,157 @@
+// The order workflow's expiry, and a payment that the provider reports only when the order tries to
+// expire it. Real activities, real Postgres, the real Temporal dev server; orders get a deadline a few
+// seconds away through their input (the time-skipping test server cannot register the custom search
+// attributes the workflow keeps). The sandbox provider's sessions live in Postgres, so a test can pay
+// one without a webhook.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import { createSandboxProvider } from '../activities/payments/sandbox-provider.ts';
+import { buildCheckoutEvent } from '../api/webhooks/stripe-event-format.ts';
+import { handleStripeEvent } from '../api/webhooks/handle-stripe-event.ts';
+import { createAccount } from '../db/accounts/create-account.ts';
+import { getBalance } from '../db/ledger/get-balance.ts';
+import { getOrderRow } from '../db/orders/get-order.ts';
+import { completeSandboxSession } from '../db/sandbox/sandbox-sessions.ts';
+import { orderIdFor, randomToken } from '../domain/ids.ts';
+import { orderStateQuery, orderWorkflowId, type TopUpOrderInput } from '../domain/orders.ts';
+import { createLogger } from '../observability/logger.ts';
+import { topUpOrderWorkflow } from '../workflows/topup-order.ts';
+import { ensureSearchAttributes } from '../worker/search-attributes.ts';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { testInvoiceDependencies } from './support/invoices.ts';
+import { workflowBundle } from './support/pipeline.ts';
+import { testTemporalAddress } from './support/environment.ts';
+import type Stripe from 'stripe';
+
+let connection: Connection;
+let client: Client;
+let workerConnection: NativeConnection;
+let database: TestDatabase;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `refill-time-${randomToken(8)}`;
+const logger = createLogger('refill-time-test', process.env.REFILL_TEST_LOG_LEVEL ?? 'silent');
+/** Short, so the tests wait for real expiries in seconds. */
+const expiryMilliseconds = 3_000;
+
+before(async () => {
+  database = await createTestDatabase();
+  connection = await Connection.connect({ address: testTemporalAddress() });
+  client = new Client({ connection });
+  await ensureSearchAttributes(connection, 'default', logger);
+  workerConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+  worker = await Worker.create({
+    connection: workerConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({
+      sql: database.sql,
+      paymentProvider: createSandboxProvider(database.sql, 'http://refill.test'),
+      logger,
+      ...testInvoiceDependencies(),
+    }),
+  });
+  running = worker.run();
+});
+
+after(async () => {
+  worker.shutdown();
+  await running;
+  await workerConnection.close();
+  await connection.close();
+  await database.close();
+});
+
+async function newOrderInput(): Promise<TopUpOrderInput> {
+  const account = await createAccount(database.sql, { email: 'time@example.com', currency: 'USD' });
+  const key = randomToken(10);
+  const now = new Date();
+  return {
+    orderId: orderIdFor(account.accountId, key),
+    accountId: account.accountId,
+    customerEmail: 'time@example.com',
+    requestHash: 'hash',
+    idempotencyKey: key,
+    terms: {
+      currency: 'USD',
+      paymentMethod: 'stripe',
+      packageId: null,
+      amount: '20.000000',
+      discount: '0.000000',
+      payAmount: '20.000000',
+      bonus: '0.000000',
+      credit: '20.000000',
+      promoCode: null,
+    },
+    successUrl: 'http://refill.test/success',
+    cancelUrl: 'http://refill.test/cancel',
+    expiresAt: new Date(now.getTime() + expiryMilliseconds).toISOString(),
+    createdAt: now.toISOString(),
+  };
+}
+
+async function startOrder(input: TopUpOrderInput) {
+  const handle = await client.workflow.start(topUpOrderWorkflow, {
+    workflowId: orderWorkflowId(input.orderId),
+    taskQueue,
+    args: [input],
+  });
+  // Wait (in real time) until the checkout session exists.
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const state = await handle.query(orderStateQuery);
+    if (state?.checkoutSessionId) return { handle, sessionId: state.checkoutSessionId };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the checkout session was not created');
+}
+
+test('an unpaid order expires when its deadline passes, and its checkout is expired too', async () => {
+  const input = await newOrderInput();
+  const { handle } = await startOrder(input);
+  const result = await handle.result();
+  assert.deepEqual(result, { outcome: 'closed', status: 'expired' });
+  const row = await getOrderRow(database.sql, input.orderId, null);
+  assert.equal(row?.status, 'expired');
+  const [session] = await database.sql<{ status: string }[]>`select status from sandbox_checkout_sessions where order_id = ${input.orderId}`;
+  assert.equal(session?.status, 'expired');
+  assert.ok(Date.now() >= Date.parse(input.expiresAt));
+});
+
+test('a payment the provider reports only at expiry wins: the order is credited', async () => {
+  const input = await newOrderInput();
+  const { handle, sessionId } = await startOrder(input);
+  // Paid at the provider, but the webhook never arrives.
+  assert.ok(await completeSandboxSession(database.sql, sessionId, 'paid'));
+  const result = await handle.result();
+  assert.deepEqual(result, { outcome: 'closed', status: 'succeeded' });
+  const balance = await getBalance(database.sql, input.accountId);
+  assert.equal(balance?.balanceMicros, 20_000_000n);
+});
+
+test('a payment event arriving after the order expired is recorded and flagged for review, never lost', async () => {
+  const input = await newOrderInput();
+  const { handle, sessionId } = await startOrder(input);
+  await handle.result();
+  const event = buildCheckoutEvent('checkout.session.completed', {
+    sessionId,
+    orderId: input.orderId,
+    status: 'complete',
+    paymentStatus: 'paid',
+    amountTotal: 2000,
+    currency: 'usd',
+    paymentIntentId: 'pi_late',
+  });
+  const outcome = await handleStripeEvent(
+    { sql: database.sql, temporalClient: client, logger },
+    event as unknown as Stripe.Event,
+  );
+  assert.equal(outcome, 'flagged_for_review');
+  const row = await getOrderRow(database.sql, input.orderId, null);
+  assert.equal(row?.status, 'expired');
+  assert.equal(row?.needs_review, true);
+  assert.match(String(row?.review_reason), /arrived after the order was expired/);
+  assert.equal((await getBalance(database.sql, input.accountId))?.balanceMicros, 0n);
+});
