@@ -2,12 +2,15 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/client.ts';
+import type { LedgerBatcher } from '../db/ledger/ledger-batcher.ts';
 import type { Pricing } from '../domain/pricing.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface ApiDependencies {
   config: Config;
   sql: Sql;
+  /** Posts consumptions in batches that share a commit; closed after the HTTP server. */
+  ledgerBatcher: LedgerBatcher;
   temporalConnection: Connection;
   temporalClient: Client;
   logger: Logger;

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { closeSql, createSql } from '../db/client.ts';
+import { LedgerBatcher, maximumBatchesInFlight } from '../db/ledger/ledger-batcher.ts';
 import { migrate } from '../db/migrate.ts';
 import { loadPricing, PricingConfigError } from '../domain/pricing.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -27,12 +28,14 @@ const logger = createLogger('refill-api', config.logLevel);
 const sql = createSql({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'refill-api' });
 const migration = await migrate(sql);
 if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
+// Leaves connections for the API's other queries (authentication, reads) while batches are posted.
+const ledgerBatcher = new LedgerBatcher(sql, { batchesInFlight: Math.max(1, Math.min(maximumBatchesInFlight, config.database.poolSize - 1)) });
 
 // A lazy connection lets the API start (and report not-ready on /readyz) while Temporal is still coming up.
 const temporalConnection = Connection.lazy({ address: config.temporal.address });
 const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
 
-const app = createApp({ config, sql, temporalConnection, temporalClient, logger, pricing });
+const app = createApp({ config, sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing });
 const server: Server = app.listen(config.api.port, () => {
   logger.info({ port: config.api.port, publicBaseUrl: config.api.publicBaseUrl }, 'API listening');
 });
@@ -42,6 +45,7 @@ async function shutdown(signal: string): Promise<void> {
   const forced = setTimeout(() => process.exit(1), shutdownTimeoutMilliseconds);
   forced.unref();
   await new Promise((resolve) => server.close(resolve));
+  await ledgerBatcher.close();
   await closeSql(sql);
   await temporalConnection.close();
   process.exit(0);

@@ -1,12 +1,17 @@
-// `npm run bench:ledger`: how fast the ledger's real write path (recordRecharge / recordConsumption →
-// postTransfer → post_transfer() in Postgres) goes on a durable Postgres, with a fixed number of
-// concurrent workers, each with its own pooled connection.
+// `npm run bench:ledger`: how fast the ledger's real write path goes on a durable Postgres, with a fixed
+// number of concurrent workers, each waiting for one transfer at a time. The workers post through a
+// LedgerBatcher (→ postTransfers → post_transfers() in Postgres), as POST /v1/consumptions does; the
+// same workloads are then run once more without it (recordRecharge / recordConsumption → postTransfer →
+// post_transfer(), one commit per transfer), for comparison.
 //
 // Phases, each for a fixed time:
 //   1. many accounts: every operation picks a random account and posts a recharge or a deduction;
 //   2. one hot account: every operation deducts from the same pre-funded account;
-//   3. one worker alone: the latency of a deduction with nothing to queue behind (the commit's cost).
-// Then the ledger's invariants are checked, and the last line printed holds the figures.
+//   3, 4. phases 1 and 2 with ten times as many workers, as an API under load has requests in flight;
+//   5. one worker alone: the latency of a deduction with nothing to queue behind (the commit's cost);
+//   6, 7. phases 1 and 2 again, each transfer posted on its own.
+// Then the ledger's invariants are checked, and the last line printed holds the batched figures of
+// phases 1 and 2.
 //
 // Postgres is a fresh durable server in a temporary folder (fsync and synchronous_commit on, as in
 // production), or the server of DATABASE_URL when it is set; either way the run uses a new database.
@@ -19,21 +24,28 @@ import postgres from 'postgres';
 import { createAccount } from '../db/accounts/create-account.ts';
 import { closeSql, createSql, type Sql } from '../db/client.ts';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
+import { customerBalanceCode, platformAccountCode } from '../db/ledger/ledger-account-codes.ts';
+import { LedgerBatcher, type LedgerBatcherStatistics } from '../db/ledger/ledger-batcher.ts';
 import { LedgerError } from '../db/ledger/post-transfer.ts';
-import { recordConsumption } from '../db/ledger/record-consumption.ts';
-import { recordRecharge } from '../db/ledger/record-recharge.ts';
+import { recordConsumption, recordConsumptionBatched, type RecordConsumptionInput } from '../db/ledger/record-consumption.ts';
+import { recordRecharge, rechargeIdempotencyKey, type RecordRechargeInput } from '../db/ledger/record-recharge.ts';
 import { migrate } from '../db/migrate.ts';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
 import { freePort } from '../dev/ports.ts';
 import { randomToken } from '../domain/ids.ts';
 import { microsPerUnit } from '../domain/money.ts';
 
-/** Concurrent workers, each holding one connection of a pool of the same size (pgledger's figures use 20). */
+/** Concurrent workers, each waiting for one transfer at a time (pgledger's figures use 20). */
 const workerCount = 20;
+/** The workers of phases 3 and 4: batches can only be as large as the number of transfers in flight. */
+const busyWorkerCount = 200;
+/** The pool: one connection per worker, so that the unbatched phases queue for rows, not connections. */
+const poolSize = workerCount;
 const accountCount = 1_000;
-const manyAccountsPhaseMilliseconds = 12_000;
-const hotAccountPhaseMilliseconds = 12_000;
-const singleWorkerPhaseMilliseconds = 4_000;
+const mainPhaseMilliseconds = 8_000;
+/** The other phases only give comparisons, so they are shorter. */
+const comparisonPhaseMilliseconds = 5_000;
+const singleWorkerPhaseMilliseconds = 2_000;
 /** What each account starts with: far more than a phase can deduct, so no deduction is refused. */
 const initialCreditMicros = 1_000_000n * microsPerUnit;
 const rechargeMicros = 10n * microsPerUnit;
@@ -339,7 +351,7 @@ async function createFundedAccounts(sql: Sql, count: number, runId: string): Pro
   const accountIds: string[] = [];
   await forEachConcurrently(
     Array.from({ length: count }, (_, index) => index),
-    workerCount,
+    poolSize,
     async (index) => {
       const account = await createAccount(sql, { email: `bench-${index}@example.com`, currency });
       await recordRecharge(sql, {
@@ -356,8 +368,47 @@ async function createFundedAccounts(sql: Sql, count: number, runId: string): Pro
   return accountIds;
 }
 
-function deduct(sql: Sql, accountId: string, idempotencyKey: string) {
-  return recordConsumption(sql, {
+/** How a phase posts: each transfer on its own, or through the batcher. */
+interface Poster {
+  recharge(input: RecordRechargeInput): Promise<unknown>;
+  deduct(input: RecordConsumptionInput): Promise<unknown>;
+}
+
+function unbatchedPoster(sql: Sql): Poster {
+  return {
+    recharge: (input) => recordRecharge(sql, input),
+    deduct: (input) => recordConsumption(sql, input),
+  };
+}
+
+/**
+ * In production a recharge is posted by the order's workflow, on its own, in a transaction with the
+ * order's update; here it goes through the batcher as the same transfer recordRecharge posts (the whole
+ * payment from payment clearing to the customer), so that phase 1 measures batched transfers of both kinds.
+ */
+function batchedPoster(batcher: LedgerBatcher): Poster {
+  return {
+    recharge: (input) =>
+      batcher.submit({
+        idempotencyKey: rechargeIdempotencyKey(input.orderId),
+        flowType: 'recharge',
+        currency: input.currency,
+        accountId: input.accountId,
+        description: input.description,
+        userReference: null,
+        orderId: input.orderId,
+        metadata: null,
+        legs: [
+          { code: customerBalanceCode(input.accountId), amountMicros: input.creditMicros },
+          { code: platformAccountCode('payment_clearing', input.currency, input.accountId), amountMicros: -input.payAmountMicros },
+        ],
+      }),
+    deduct: (input) => recordConsumptionBatched(batcher, input),
+  };
+}
+
+function deduction(accountId: string, idempotencyKey: string): RecordConsumptionInput {
+  return {
     accountId,
     currency,
     idempotencyKey,
@@ -365,7 +416,7 @@ function deduct(sql: Sql, accountId: string, idempotencyKey: string) {
     description: 'benchmark usage',
     userReference: null,
     metadata: null,
-  });
+  };
 }
 
 /** What every phase uses: the server, the workers' pool, and the sampler's own connection. */
@@ -373,16 +424,25 @@ interface BenchContext {
   database: BenchDatabase;
   sql: Sql;
   monitor: Sql;
+  runId: string;
 }
 
-async function manyAccountsPhase(context: BenchContext, accountIds: string[], runId: string): Promise<PhaseResult> {
-  const { sql } = context;
-  const nextOrderId = sequence(`ord_bench_${runId}_`);
-  const nextKey = sequence('many-');
-  return runPhase(context.database, context.monitor, workerCount, manyAccountsPhaseMilliseconds, async () => {
-    const accountId = accountIds[Math.floor(Math.random() * accountIds.length)]!;
+interface ManyAccountsPhaseInput {
+  accountIds: string[];
+  poster: Poster;
+  workers: number;
+  durationMilliseconds: number;
+  /** Makes keys and order ids unique across the phases of a run. */
+  keyPrefix: string;
+}
+
+async function manyAccountsPhase(context: BenchContext, input: ManyAccountsPhaseInput): Promise<PhaseResult> {
+  const nextOrderId = sequence(`ord_bench_${context.runId}_${input.keyPrefix}`);
+  const nextKey = sequence(input.keyPrefix);
+  return runPhase(context.database, context.monitor, input.workers, input.durationMilliseconds, async () => {
+    const accountId = input.accountIds[Math.floor(Math.random() * input.accountIds.length)]!;
     if (Math.random() < 0.5) {
-      await recordRecharge(sql, {
+      await input.poster.recharge({
         orderId: nextOrderId(),
         accountId,
         currency,
@@ -392,13 +452,14 @@ async function manyAccountsPhase(context: BenchContext, accountIds: string[], ru
       });
       return 'recharge';
     }
-    await deduct(sql, accountId, nextKey());
+    await input.poster.deduct(deduction(accountId, nextKey()));
     return 'deduction';
   });
 }
 
 interface HotAccountPhaseInput {
   accountId: string;
+  poster: Poster;
   workers: number;
   durationMilliseconds: number;
   keyPrefix: string;
@@ -407,9 +468,82 @@ interface HotAccountPhaseInput {
 async function hotAccountPhase(context: BenchContext, input: HotAccountPhaseInput): Promise<PhaseResult> {
   const nextKey = sequence(input.keyPrefix);
   return runPhase(context.database, context.monitor, input.workers, input.durationMilliseconds, async () => {
-    await deduct(context.sql, input.accountId, nextKey());
+    await input.poster.deduct(deduction(input.accountId, nextKey()));
     return 'deduction';
   });
+}
+
+/** How many batches, of how many transfers on average, since `before`. */
+function batchSummary(before: LedgerBatcherStatistics, after: LedgerBatcherStatistics): string {
+  const batches = after.batches - before.batches;
+  const transfers = after.transfers - before.transfers;
+  const oneByOne = after.batchesPostedOneByOne - before.batchesPostedOneByOne;
+  return `batches: ${batches}, ${(transfers / Math.max(batches, 1)).toFixed(1)} transfers each${oneByOne > 0 ? `, ${oneByOne} posted one by one` : ''}`;
+}
+
+function phaseLines(label: string, result: PhaseResult, extra: string): string {
+  return `${label}; ${latencySummary(result)}\n   ${cpuSummary(result)}; ${backendSummary(result)}${extra === '' ? '' : `; ${extra}`}`;
+}
+
+/** The figures of a pair of phases, in the format of the last line. */
+function figures(many: PhaseResult, hot: PhaseResult, workers: number): string {
+  return (
+    `transfers/s=${rate(many)} (${accountCount} accounts, ${workers} workers) hot-deductions/s=${rate(hot)} ` +
+    `deduction-p50=${milliseconds(percentile(hot.deductionLatencies, 0.5))} deduction-p99=${milliseconds(percentile(hot.deductionLatencies, 0.99))}`
+  );
+}
+
+interface PhasePair {
+  many: PhaseResult;
+  hot: PhaseResult;
+}
+
+interface PhasePairInput {
+  accountIds: string[];
+  hotAccountId: string;
+  poster: Poster;
+  /** Counts the batches of the phases, when they are batched. */
+  batcher: LedgerBatcher | null;
+  workers: number;
+  durationMilliseconds: number;
+  /** Numbers and names the phases in the output. */
+  firstPhase: number;
+  label: string;
+  keyPrefix: string;
+}
+
+/** Runs the many-accounts phase and then the hot-account phase with one way of posting. */
+async function phasePair(context: BenchContext, input: PhasePairInput): Promise<PhasePair> {
+  const batcher = input.batcher;
+  const batchesSince = (before: LedgerBatcherStatistics | undefined) =>
+    batcher === null || before === undefined ? '' : batchSummary(before, batcher.statistics());
+  let before = batcher?.statistics();
+  const many = await manyAccountsPhase(context, {
+    accountIds: input.accountIds,
+    poster: input.poster,
+    workers: input.workers,
+    durationMilliseconds: input.durationMilliseconds,
+    keyPrefix: `${input.keyPrefix}many-`,
+  });
+  console.log(phaseLines(
+    `${input.firstPhase}. many accounts, ${input.label}: ${rate(many)} transfers/s (${many.completed} in ${many.elapsedSeconds.toFixed(1)}s, ${accountCount} accounts, ${input.workers} workers)`,
+    many,
+    batchesSince(before),
+  ));
+  before = batcher?.statistics();
+  const hot = await hotAccountPhase(context, {
+    accountId: input.hotAccountId,
+    poster: input.poster,
+    workers: input.workers,
+    durationMilliseconds: input.durationMilliseconds,
+    keyPrefix: `${input.keyPrefix}hot-`,
+  });
+  console.log(phaseLines(
+    `${input.firstPhase + 1}. one hot account, ${input.label}: ${rate(hot)} deductions/s (${hot.completed} in ${hot.elapsedSeconds.toFixed(1)}s, ${input.workers} workers)`,
+    hot,
+    batchesSince(before),
+  ));
+  return { many, hot };
 }
 
 async function main(): Promise<number> {
@@ -417,40 +551,38 @@ async function main(): Promise<number> {
   const cpus = os.cpus();
   console.log(`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`);
   const database = await startDatabase(postgresLog);
-  const sql = createSql({ url: database.url, poolSize: workerCount, applicationName: workerApplicationName });
+  const sql = createSql({ url: database.url, poolSize, applicationName: workerApplicationName });
   const monitor = createSql({ url: database.url, poolSize: 1, applicationName: 'refill-bench-monitor' });
-  const context: BenchContext = { database, sql, monitor };
+  const batcher = new LedgerBatcher(sql);
   try {
     await migrate(sql);
     console.log(`postgres: ${database.describe}; ${await serverSettings(sql)}`);
-    const runId = randomToken(8);
+    const context: BenchContext = { database, sql, monitor, runId: randomToken(8) };
 
     const setupStarted = performance.now();
-    const accountIds = await createFundedAccounts(sql, accountCount + 1, runId);
+    const accountIds = await createFundedAccounts(sql, accountCount + 1, context.runId);
     const hotAccountId = accountIds.pop()!;
     console.log(`set-up: ${accountCount + 1} accounts created and funded in ${((performance.now() - setupStarted) / 1_000).toFixed(1)}s`);
 
-    const many = await manyAccountsPhase(context, accountIds, runId);
-    console.log(`1. many accounts: ${rate(many)} transfers/s (${many.completed} in ${many.elapsedSeconds.toFixed(1)}s, ${accountCount} accounts, ${workerCount} workers); ${latencySummary(many)}`);
-    console.log(`   ${cpuSummary(many)}; ${backendSummary(many)}`);
+    const accounts = { accountIds, hotAccountId };
+    const batched = { ...accounts, poster: batchedPoster(batcher), batcher, label: 'batched' };
+    const comparable = await phasePair(context, { ...batched, workers: workerCount, durationMilliseconds: mainPhaseMilliseconds, firstPhase: 1, keyPrefix: 'a-' });
+    const busy = await phasePair(context, { ...batched, workers: busyWorkerCount, durationMilliseconds: comparisonPhaseMilliseconds, firstPhase: 3, keyPrefix: 'b-' });
 
-    const hot = await hotAccountPhase(context, {
-      accountId: hotAccountId,
+    const statistics = batcher.statistics();
+    const alone = await hotAccountPhase(context, { accountId: hotAccountId, poster: batched.poster, workers: 1, durationMilliseconds: singleWorkerPhaseMilliseconds, keyPrefix: 'alone-' });
+    console.log(phaseLines(`5. one worker alone, batched: ${rate(alone)} deductions/s`, alone, batchSummary(statistics, batcher.statistics())));
+
+    const unbatched = await phasePair(context, {
+      ...accounts,
+      poster: unbatchedPoster(sql),
+      batcher: null,
+      label: 'one commit each',
       workers: workerCount,
-      durationMilliseconds: hotAccountPhaseMilliseconds,
-      keyPrefix: 'hot-',
+      durationMilliseconds: comparisonPhaseMilliseconds,
+      firstPhase: 6,
+      keyPrefix: 'c-',
     });
-    console.log(`2. one hot account: ${rate(hot)} deductions/s (${hot.completed} in ${hot.elapsedSeconds.toFixed(1)}s, ${workerCount} workers); ${latencySummary(hot)}`);
-    console.log(`   ${cpuSummary(hot)}; ${backendSummary(hot)}`);
-
-    const alone = await hotAccountPhase(context, {
-      accountId: hotAccountId,
-      workers: 1,
-      durationMilliseconds: singleWorkerPhaseMilliseconds,
-      keyPrefix: 'alone-',
-    });
-    console.log(`3. one worker alone: ${rate(alone)} deductions/s; ${latencySummary(alone)}`);
-    console.log(`   ${cpuSummary(alone)}; ${backendSummary(alone)}`);
 
     const invariantsStarted = performance.now();
     const violations = await checkLedgerInvariants(sql);
@@ -461,16 +593,16 @@ async function main(): Promise<number> {
       for (const violation of violations) console.error(`  ${violation.invariant}: ${violation.detail}`);
       return 1;
     }
-    console.log(
-      `ledger: transfers/s=${rate(many)} (${accountCount} accounts, ${workerCount} workers) hot-deductions/s=${rate(hot)} ` +
-        `deduction-p50=${milliseconds(percentile(hot.deductionLatencies, 0.5))} deduction-p99=${milliseconds(percentile(hot.deductionLatencies, 0.99))}`,
-    );
+    console.log(`unbatched: ${figures(unbatched.many, unbatched.hot, workerCount)}`);
+    console.log(`batched, ${busyWorkerCount} workers: ${figures(busy.many, busy.hot, busyWorkerCount)}`);
+    console.log(`ledger: ${figures(comparable.many, comparable.hot, workerCount)}`);
     return 0;
   } catch (error) {
     if (error instanceof LedgerError) console.error(`a transfer was refused (${error.code}): the benchmark's set-up is wrong`);
     if (postgresLog.length > 0) console.error(`postgres log (last lines):\n${postgresLog.slice(-20).join('\n')}`);
     throw error;
   } finally {
+    await batcher.close();
     await closeSql(sql);
     await closeSql(monitor);
     await database.close();

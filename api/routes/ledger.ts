@@ -2,9 +2,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { getBalance } from '../../db/ledger/get-balance.ts';
+import { LedgerBusyError } from '../../db/ledger/ledger-batcher.ts';
 import { listAccountFlows } from '../../db/ledger/list-account-flows.ts';
 import { LedgerError } from '../../db/ledger/post-transfer.ts';
-import { recordConsumption } from '../../db/ledger/record-consumption.ts';
+import { recordConsumptionBatched } from '../../db/ledger/record-consumption.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { currentAccount } from '../auth.ts';
@@ -62,7 +63,7 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
       throw new ApiError('currency_mismatch', `This account holds ${account.currency}, not ${body.currency}.`, 'currency');
     }
     try {
-      const result = await recordConsumption(dependencies.sql, {
+      const result = await recordConsumptionBatched(dependencies.ledgerBatcher, {
         accountId: account.accountId,
         currency: account.currency,
         idempotencyKey,
@@ -79,6 +80,9 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
       }
       if (error instanceof LedgerError && error.code === 'idempotency_key_reused') {
         throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
+      }
+      if (error instanceof LedgerBusyError) {
+        throw new ApiError('service_unavailable', 'The ledger is busy; retry shortly with the same Idempotency-Key.', undefined, { cause: error });
       }
       throw error;
     }

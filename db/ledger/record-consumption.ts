@@ -2,7 +2,8 @@
 import type { Sql } from '../client.ts';
 import type { Currency } from '../../domain/money.ts';
 import { customerBalanceCode, platformAccountCode } from './ledger-account-codes.ts';
-import { postTransfer } from './post-transfer.ts';
+import type { LedgerBatcher } from './ledger-batcher.ts';
+import { postTransfer, type PostTransferInput, type PostTransferResult } from './post-transfer.ts';
 import type { AccountFlow } from './list-account-flows.ts';
 
 export interface RecordConsumptionInput {
@@ -26,9 +27,9 @@ export function consumptionIdempotencyKey(accountId: string, clientKey: string):
   return `consume:${accountId}:${clientKey}`;
 }
 
-export async function recordConsumption(sql: Sql, input: RecordConsumptionInput): Promise<RecordConsumptionResult> {
-  const customerCode = customerBalanceCode(input.accountId);
-  const result = await postTransfer(sql, {
+/** The transfer a consumption posts: from the customer's balance to its usage revenue shard. */
+function consumptionTransfer(input: RecordConsumptionInput): PostTransferInput {
+  return {
     idempotencyKey: consumptionIdempotencyKey(input.accountId, input.idempotencyKey),
     flowType: 'consume',
     currency: input.currency,
@@ -38,10 +39,15 @@ export async function recordConsumption(sql: Sql, input: RecordConsumptionInput)
     orderId: null,
     metadata: input.metadata,
     legs: [
-      { code: customerCode, amountMicros: -input.amountMicros },
+      { code: customerBalanceCode(input.accountId), amountMicros: -input.amountMicros },
       { code: platformAccountCode('usage_revenue', input.currency, input.accountId), amountMicros: input.amountMicros },
     ],
-  });
+  };
+}
+
+/** The customer's side of the posted transfer, as the account flow it shows. */
+function consumptionResult(input: RecordConsumptionInput, result: PostTransferResult): RecordConsumptionResult {
+  const customerCode = customerBalanceCode(input.accountId);
   const entry = result.entries.find((candidate) => candidate.code === customerCode);
   if (entry === undefined) throw new Error(`transfer ${result.transferId} has no entry on ${customerCode}`);
   return {
@@ -59,4 +65,17 @@ export async function recordConsumption(sql: Sql, input: RecordConsumptionInput)
       createdAt: result.createdAt,
     },
   };
+}
+
+/** Deducts in a transaction of its own: one commit per consumption. */
+export async function recordConsumption(sql: Sql, input: RecordConsumptionInput): Promise<RecordConsumptionResult> {
+  return consumptionResult(input, await postTransfer(sql, consumptionTransfer(input)));
+}
+
+/**
+ * Deducts through the batcher, sharing a commit with the consumptions submitted at the same time; the
+ * outcome, and each error, are those of recordConsumption, plus LedgerBusyError when the batcher is full.
+ */
+export async function recordConsumptionBatched(batcher: LedgerBatcher, input: RecordConsumptionInput): Promise<RecordConsumptionResult> {
+  return consumptionResult(input, await batcher.submit(consumptionTransfer(input)));
 }

@@ -14,6 +14,8 @@ export interface RecordRechargeInput {
   /** What lands on the balance: the chosen amount plus bonus. */
   creditMicros: bigint;
   description: string;
+  /** Shown with the flow, e.g. why a bank transfer was credited other than quoted; none by default. */
+  metadata?: Record<string, string> | null;
 }
 
 export interface RecordRechargeResult {
@@ -47,7 +49,7 @@ export async function recordRecharge(sql: Queryable, input: RecordRechargeInput)
     description: input.description,
     userReference: null,
     orderId: input.orderId,
-    metadata: null,
+    metadata: input.metadata ?? null,
     legs,
   });
   const entry = result.entries.find((candidate) => candidate.code === customerCode);

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import type { Sql } from '../../db/client.ts';
+import { LedgerBatcher } from '../../db/ledger/ledger-batcher.ts';
 import { loadPricing } from '../../domain/pricing.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { testTemporalAddress } from './environment.ts';
@@ -44,6 +45,8 @@ export interface StartTestApiOptions {
   taskQueue?: string;
   temporalAddress?: string;
   environment?: Record<string, string>;
+  /** The batcher the API posts consumptions through; by default, a new one on `sql`. */
+  ledgerBatcher?: LedgerBatcher;
 }
 
 export async function startTestApi(options: StartTestApiOptions): Promise<TestApi> {
@@ -59,7 +62,8 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
   const temporalConnection = Connection.lazy({ address: config.temporal.address });
   const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
   const logger = createLogger('refill-api-test', config.logLevel);
-  const app = createApp({ config, sql: options.sql, temporalConnection, temporalClient, logger, pricing: loadPricing() });
+  const ledgerBatcher = options.ledgerBatcher ?? new LedgerBatcher(options.sql);
+  const app = createApp({ config, sql: options.sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing: loadPricing() });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -92,6 +96,7 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await ledgerBatcher.close();
       await temporalConnection.close();
     },
   };
