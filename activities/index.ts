@@ -2,6 +2,8 @@
 // Workflows import only the type of this module.
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
+import { createBankTransferActivities } from './bank-transfers.ts';
+import { createInvoiceActivities, type InvoiceSettings, type MailTransport } from './invoices.ts';
 import { createOrderActivities } from './orders.ts';
 import { createPaymentActivities } from './payments.ts';
 import type { PaymentProvider } from './payments/provider.ts';
@@ -10,12 +12,16 @@ export interface ActivityDependencies {
   sql: Sql;
   paymentProvider: PaymentProvider;
   logger: Logger;
+  mailTransport: MailTransport;
+  invoices: InvoiceSettings;
 }
 
 export function createActivities(dependencies: ActivityDependencies) {
   return {
     ...createOrderActivities(dependencies),
     ...createPaymentActivities(dependencies),
+    ...createInvoiceActivities(dependencies),
+    ...createBankTransferActivities(dependencies),
   };
 }
 

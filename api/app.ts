@@ -6,7 +6,9 @@ import type { ApiDependencies } from './dependencies.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
+import { adminTopUpRoutes } from './routes/admin-topups.ts';
 import { healthRoutes } from './routes/health.ts';
+import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { checkoutReturnRoutes, sandboxRoutes } from './routes/sandbox.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
@@ -38,10 +40,12 @@ export function createApp(dependencies: ApiDependencies): Express {
   app.use('/admin', requireAdmin(dependencies.sql, dependencies.config.api.adminToken));
   app.use(adminAccountRoutes(dependencies));
   app.use(adminPromoCodeRoutes(dependencies));
+  app.use(adminTopUpRoutes(dependencies));
 
   app.use('/v1', requireAccount(dependencies.sql));
   app.use(ledgerRoutes(dependencies));
   app.use(topUpRoutes(dependencies));
+  app.use(invoiceRoutes(dependencies));
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));

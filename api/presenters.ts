@@ -1,7 +1,9 @@
 // The JSON shapes of objects, in one place, so every route shows an object the same way.
 import type { AccountFlow } from '../db/ledger/list-account-flows.ts';
+import type { InvoiceRow } from '../db/invoices/invoice-row.ts';
+import { invoicePath } from '../domain/invoices.ts';
 import { formatMicros } from '../domain/money.ts';
-import type { OrderSnapshot } from '../domain/orders.ts';
+import type { BankTransferDetails, OrderSnapshot } from '../domain/orders.ts';
 import type { Quote } from '../domain/pricing.ts';
 import type { PromoCode } from '../domain/promo-codes.ts';
 
@@ -57,9 +59,37 @@ export interface OrderJson {
   receipt_url: string | null;
   needs_review: boolean;
   failure_reason: string | null;
+  /** Null until the invoice is issued, shortly after the credit. */
+  invoice_number: string | null;
+  invoice_url: string | null;
+  /** Where and how to pay a bank transfer order; null for other payment methods. */
+  bank_transfer: BankTransferJson | null;
 }
 
-export function presentOrder(order: OrderSnapshot): OrderJson {
+export interface BankTransferJson {
+  bank_name: string;
+  account_name: string;
+  account_number: string;
+  reference: string;
+  remitter_name: string;
+  remitter_bank_name: string;
+  remarks: string | null;
+}
+
+export function presentBankTransfer(details: BankTransferDetails): BankTransferJson {
+  return {
+    bank_name: details.bankName,
+    account_name: details.accountName,
+    account_number: details.accountNumber,
+    reference: details.reference,
+    remitter_name: details.remitterName,
+    remitter_bank_name: details.remitterBankName,
+    remarks: details.remarks,
+  };
+}
+
+/** An order as JSON. Links are absolute when the API's public base URL is given, else relative to its root. */
+export function presentOrder(order: OrderSnapshot, publicBaseUrl: string): OrderJson {
   return {
     id: order.orderId,
     status: order.status,
@@ -80,6 +110,9 @@ export function presentOrder(order: OrderSnapshot): OrderJson {
     receipt_url: order.receiptUrl,
     needs_review: order.needsReview,
     failure_reason: order.failureReason,
+    invoice_number: order.invoiceNumber ?? null,
+    invoice_url: order.invoiceNumber == null ? null : `${publicBaseUrl}${invoicePath(order.orderId)}`,
+    bank_transfer: order.bankTransfer == null ? null : presentBankTransfer(order.bankTransfer),
   };
 }
 
@@ -94,5 +127,36 @@ export function presentQuote(quote: Quote, promo: PromoCode | null) {
     bonus: formatMicros(quote.bonusMicros),
     credit: formatMicros(quote.creditMicros),
     promo: promo === null ? null : { code: promo.code, kind: promo.kind },
+  };
+}
+
+export interface InvoiceJson {
+  number: string;
+  order_id: string;
+  currency: string;
+  amount: string;
+  discount: string;
+  pay_amount: string;
+  bonus: string;
+  credit: string;
+  issued_at: string;
+  email_status: string;
+  /** Where the PDF is downloaded, with the account's API key. */
+  url: string;
+}
+
+export function presentInvoice(invoice: InvoiceRow, publicBaseUrl: string): InvoiceJson {
+  return {
+    number: invoice.number,
+    order_id: invoice.order_id,
+    currency: invoice.currency,
+    amount: formatMicros(invoice.amount_micros),
+    discount: formatMicros(invoice.discount_micros),
+    pay_amount: formatMicros(invoice.pay_amount_micros),
+    bonus: formatMicros(invoice.bonus_micros),
+    credit: formatMicros(invoice.credit_micros),
+    issued_at: invoice.issued_at.toISOString(),
+    email_status: invoice.email_status,
+    url: `${publicBaseUrl}${invoicePath(invoice.order_id)}`,
   };
 }

@@ -1,6 +1,8 @@
 // Configuration of the two processes (API and worker), read once from the environment at start,
 // validated, and passed down. Nothing else in the code base reads process.env.
 import { z } from 'zod';
+import type { PayeeAccount } from '../domain/bank-transfers.ts';
+import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
 export const configEnvironmentVariables = [
@@ -17,6 +19,14 @@ export const configEnvironmentVariables = [
   'PUBLIC_BASE_URL',
   'SMTP_URL',
   'MAIL_FROM',
+  'INVOICE_ISSUER_NAME',
+  'INVOICE_ISSUER_ADDRESS',
+  'INVOICE_ISSUER_TAX_ID',
+  'INVOICE_NUMBER_PREFIX',
+  'BANK_TRANSFER_BANK_NAME',
+  'BANK_TRANSFER_ACCOUNT_NAME',
+  'BANK_TRANSFER_ACCOUNT_NUMBER',
+  'BANK_TRANSFER_DEADLINE_BUSINESS_DAYS',
   'ORDER_EXPIRY_MINUTES',
   'LOG_LEVEL',
 ] as const;
@@ -27,6 +37,8 @@ export type Environment = Partial<Record<string, string | undefined>>;
 const minimumAdminTokenLength = 16;
 const minimumOrderExpiryMinutes = 30; // Stripe refuses Checkout Sessions that expire sooner.
 const maximumOrderExpiryMinutes = 24 * 60; // Stripe refuses Checkout Sessions that expire later.
+const maximumBankTransferFieldLength = 200;
+const maximumInvoiceIssuerFieldLength = 300;
 
 const urlWithProtocols = (protocols: string[]) =>
   z.string().refine(
@@ -75,6 +87,26 @@ const environmentSchema = z
     PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']).optional(),
     SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).default('smtp://localhost:1025'),
     MAIL_FROM: z.string().min(3).max(320).default('Refill <billing@refill.localhost>'),
+    // Printed on every invoice; the PDF's standard fonts cover Latin-1 text only. The defaults are
+    // placeholders that make an unconfigured deployment's invoices recognisable as such.
+    INVOICE_ISSUER_NAME: z.string().min(1).max(maximumInvoiceIssuerFieldLength).default('Refill Example Ltd.'),
+    INVOICE_ISSUER_ADDRESS: z.string().min(1).max(maximumInvoiceIssuerFieldLength).default('1 Example Street, Example City'),
+    INVOICE_ISSUER_TAX_ID: z.string().min(1).max(maximumInvoiceIssuerFieldLength).default('EX000000000'),
+    // Names the invoice number series: RF-2026-000123. Changing it starts a new series at 1.
+    INVOICE_NUMBER_PREFIX: z
+      .string()
+      .regex(/^[A-Z]{1,8}$/, { message: 'must be 1 to 8 capital letters, e.g. RF' })
+      .default('RF'),
+    // The company account customers transfer to; shown on every bank transfer order and copied into it.
+    // The defaults are placeholders that make an unconfigured deployment's instructions recognisable as such.
+    BANK_TRANSFER_BANK_NAME: z.string().trim().min(1).max(maximumBankTransferFieldLength).default('Refill Example Bank'),
+    BANK_TRANSFER_ACCOUNT_NAME: z.string().trim().min(1).max(maximumBankTransferFieldLength).default('Refill Example Ltd.'),
+    BANK_TRANSFER_ACCOUNT_NUMBER: z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z][0-9A-Za-z -]{3,99}$/, { message: 'must be 4 to 100 letters, digits, spaces or hyphens' })
+      .default('0000 0000 0000 0000'),
+    BANK_TRANSFER_DEADLINE_BUSINESS_DAYS: integerBetween(1, maximumDeadlineBusinessDays).default(3),
     ORDER_EXPIRY_MINUTES: integerBetween(minimumOrderExpiryMinutes, maximumOrderExpiryMinutes).default(
       minimumOrderExpiryMinutes,
     ),
@@ -104,6 +136,8 @@ export interface Config {
   api: { port: number; adminToken: string; publicBaseUrl: string };
   stripe: StripeConfig;
   mail: { smtpUrl: string; from: string };
+  invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string };
+  bankTransfers: { payee: PayeeAccount; deadlineBusinessDays: number };
   orders: { expiryMinutes: number };
   logLevel: string;
 }
@@ -151,6 +185,20 @@ export function loadConfig(environment: Environment): Config {
       apiBase: value.STRIPE_API_BASE === undefined ? undefined : new URL(value.STRIPE_API_BASE),
     },
     mail: { smtpUrl: value.SMTP_URL, from: value.MAIL_FROM },
+    invoices: {
+      issuerName: value.INVOICE_ISSUER_NAME,
+      issuerAddress: value.INVOICE_ISSUER_ADDRESS,
+      issuerTaxId: value.INVOICE_ISSUER_TAX_ID,
+      numberPrefix: value.INVOICE_NUMBER_PREFIX,
+    },
+    bankTransfers: {
+      payee: {
+        bankName: value.BANK_TRANSFER_BANK_NAME,
+        accountName: value.BANK_TRANSFER_ACCOUNT_NAME,
+        accountNumber: value.BANK_TRANSFER_ACCOUNT_NUMBER,
+      },
+      deadlineBusinessDays: value.BANK_TRANSFER_DEADLINE_BUSINESS_DAYS,
+    },
     orders: { expiryMinutes: value.ORDER_EXPIRY_MINUTES },
     logLevel: value.LOG_LEVEL,
   };

@@ -36,6 +36,11 @@ export const errorCodes = {
   promo_code_exists: { status: 409, meaning: 'A promo code with that name already exists.' },
   order_not_resumable: { status: 409, meaning: 'The order is no longer pending, or its checkout has expired.' },
   order_not_cancellable: { status: 409, meaning: 'Only a pending order can be cancelled.' },
+  invoice_not_ready: { status: 409, meaning: 'The order has no invoice yet: it is issued within seconds of the credit, and never for an order that was not paid.' },
+  order_not_reviewable: { status: 409, meaning: 'A bank transfer order that was cancelled or has expired cannot be reviewed.' },
+  order_not_in_review: { status: 409, meaning: 'A bank transfer is confirmed or rejected only while its order is in review (processing).' },
+  order_already_reviewed: { status: 409, meaning: 'The bank transfer was already confirmed or rejected with other details.' },
+  amount_mismatch: { status: 422, meaning: 'The amount received differs from the order\'s pay amount; confirm with corrected_credit and a reason.' },
   service_unavailable: { status: 503, meaning: 'A dependency (Postgres or Temporal) is down; retry later with the same Idempotency-Key.' },
   internal_error: { status: 500, meaning: 'An unexpected failure; it is logged. Retry with the same Idempotency-Key.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

@@ -78,3 +78,17 @@ export function minorUnitsToMicros(minorUnits: bigint | number, currency: Curren
   const value = typeof minorUnits === 'number' ? BigInt(minorUnits) : minorUnits;
   return value * (microsPerUnit / minorUnitsPerUnit[currency]);
 }
+
+/**
+ * Formats micro-units for people (invoices, email): thousands grouped, the currency's minor-unit
+ * digits always shown and further zeros dropped: 1500000000n → "1,500.00", 1000500n → "1.0005".
+ */
+export function formatMicrosForPeople(micros: bigint, currency: Currency): string {
+  const [signedWhole, fraction] = formatMicros(micros).split('.') as [string, string];
+  const negative = signedWhole.startsWith('-');
+  const whole = negative ? signedWhole.slice(1) : signedWhole;
+  const minorDigits = minorUnitsPerUnit[currency].toString().length - 1;
+  const shownFraction = fraction.slice(0, minorDigits) + fraction.slice(minorDigits).replace(/0+$/, '');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '-' : ''}${grouped}.${shownFraction}`;
+}

@@ -12,6 +12,9 @@
 // - transfer: the ledger's record of a movement, two or more entries adding up to zero.
 // - posting / entry: one line of a transfer, on one ledger account.
 // - checkout session: the payment page at the provider (Stripe Checkout, or the sandbox).
+// - invoice: the numbered, immutable PDF of a credited order, emailed to the account (domain/invoices.ts).
+// - bank transfer: an order paid by the customer's own transfer to the company's account, confirmed by
+//   ops (see domain/bank-transfers.ts). transfer reference: the code the customer writes in its note.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Currency } from './money.ts';
 
@@ -53,6 +56,23 @@ export interface OrderSnapshot {
   needsReview: boolean;
   reviewReason: string | null;
   failureReason: string | null;
+  /** Bank transfer orders only: where to pay, with which reference, and who said they would pay. */
+  bankTransfer?: BankTransferDetails | null;
+  /** The order's invoice number (RF-2026-000123) once its invoice is issued; null or absent before. */
+  invoiceNumber?: string | null;
+}
+
+/** What a bank transfer order tells the customer, and what the customer told us; fixed at creation. */
+export interface BankTransferDetails {
+  /** The company's receiving account, as configured when the order was created. */
+  bankName: string;
+  accountName: string;
+  accountNumber: string;
+  /** RF-7KQ4-M2XP: unique among all orders. */
+  reference: string;
+  remitterName: string;
+  remitterBankName: string;
+  remarks: string | null;
 }
 
 export interface TopUpOrderInput {

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import type { InvoiceSettings, MailTransport } from '../activities/invoices.ts';
 import type { PaymentProvider } from '../activities/payments/provider.ts';
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -15,6 +16,8 @@ export interface CreateRefillWorkerOptions {
   sql: Sql;
   paymentProvider: PaymentProvider;
   logger: Logger;
+  mailTransport: MailTransport;
+  invoices: InvoiceSettings;
   /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflowsPath. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -25,7 +28,13 @@ export async function createRefillWorker(options: CreateRefillWorkerOptions): Pr
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle === undefined ? { workflowsPath } : { workflowBundle: options.workflowBundle }),
-    activities: createActivities({ sql: options.sql, paymentProvider: options.paymentProvider, logger: options.logger }),
+    activities: createActivities({
+      sql: options.sql,
+      paymentProvider: options.paymentProvider,
+      logger: options.logger,
+      mailTransport: options.mailTransport,
+      invoices: options.invoices,
+    }),
     // Bounded concurrency: each activity holds at most one database connection.
     maxConcurrentActivityTaskExecutions: 20,
   });

@@ -6,6 +6,8 @@ import { closeSql, createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createRefillWorker } from './create-worker.ts';
+import { invoiceSettings } from './invoice-settings.ts';
+import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 
@@ -30,6 +32,7 @@ await ensureSearchAttributes(operatorConnection, config.temporal.namespace, logg
 await operatorConnection.close();
 
 const connection = await NativeConnection.connect({ address: config.temporal.address });
+const mailTransport = createMailTransport(config.mail);
 const worker = await createRefillWorker({
   connection,
   namespace: config.temporal.namespace,
@@ -37,6 +40,8 @@ const worker = await createRefillWorker({
   sql,
   paymentProvider: createPaymentProvider(config, sql),
   logger,
+  mailTransport,
+  invoices: invoiceSettings(config),
 });
 logger.info(
   { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, paymentProvider: config.stripe.mode },
@@ -44,6 +49,7 @@ logger.info(
 );
 // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight tasks finish.
 await worker.run();
+mailTransport.close();
 await connection.close();
 await closeSql(sql);
 logger.info('worker stopped');

@@ -28,6 +28,7 @@ import {
   type TopUpOrderResult,
 } from '../domain/orders.ts';
 import { needsReviewKey, orderStatusKey } from '../domain/search-attributes.ts';
+import { issueInvoiceAndEmail } from './invoice-step.ts';
 
 /** Database activities: retried with backoff for about an hour and a half before a person must look. */
 const database = proxyActivities<OrderActivities>({
@@ -69,6 +70,7 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
     needsReview: false,
     reviewReason: null,
     failureReason: null,
+    invoiceNumber: null,
   };
   let recorded = false;
   let rejection: { code: string; message: string } | null = null;
@@ -184,6 +186,8 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
     const credit = await database.creditOrder({ ...order });
     order.creditedAt = credit.creditedAt;
     await changeStatus('succeeded');
+    const invoice = await issueInvoiceAndEmail({ ...order }, credit.balanceAfter);
+    if (invoice.outcome !== 'not_issued') order.invoiceNumber = invoice.invoiceNumber;
   }
 
   /** Applies one provider event to the order's state. */

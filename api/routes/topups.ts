@@ -13,7 +13,9 @@ import { paymentMethods } from '../../domain/pricing.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentOrder, presentQuote } from '../presenters.ts';
+import { bankTransferBody, createBankTransferTopUp, normalisedBankTransfer } from '../topups/bank-transfer-orders.ts';
 import { cancelOrder, resumeOrder, startOrderWorkflow } from '../topups/order-workflow-calls.ts';
+import { topUpOrderWorkflow } from '../../workflows/topup-order.ts';
 import { quoteBody, quoteFields, resolveQuote } from '../topups/quote.ts';
 import { decodeRowIdCursor, encodeCursor, parseBody, parseChoice, parseIdempotencyKey, parseLimit } from '../validation.ts';
 
@@ -29,6 +31,7 @@ const createTopUpBody = z.strictObject({
   ...quoteFields,
   success_url: returnUrl.optional(),
   cancel_url: returnUrl.optional(),
+  bank_transfer: bankTransferBody.optional(),
 });
 
 const orderIdPattern = /^ord_[0-9a-z]{24}$/;
@@ -47,11 +50,14 @@ function requestHash(body: z.output<typeof createTopUpBody>): string {
     promo_code: body.promo_code?.trim().toUpperCase() ?? null,
     success_url: body.success_url ?? null,
     cancel_url: body.cancel_url ?? null,
+    // Only bank transfer requests carry the key, so the hashes of other requests stay as they were.
+    ...normalisedBankTransfer(body.bank_transfer),
   };
   return createHash('sha256').update(JSON.stringify(normalised)).digest('hex');
 }
 
-function orderIdParameter(value: string | string[] | undefined): string {
+/** The :id of an order route; an id of the wrong shape is a 404, like a missing order. */
+export function orderIdParameter(value: string | string[] | undefined): string {
   // An id of the wrong shape cannot name any order: the same 404 as a missing one.
   if (typeof value !== 'string' || !orderIdPattern.test(value)) throw new ApiError('not_found', 'No such order.');
   return value;
@@ -106,6 +112,15 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
     const account = currentAccount(response);
     const idempotencyKey = parseIdempotencyKey(request.get('idempotency-key'));
     const body = parseBody(createTopUpBody, request.body);
+    if (body.payment_method === 'bank_transfer') {
+      const created = await createBankTransferTopUp(dependencies, { account, idempotencyKey, choice: body, requestHash: requestHash(body) });
+      if (created.replayed) response.set('Idempotent-Replayed', 'true');
+      response.status(201).json(presentOrder(created.order, config.api.publicBaseUrl));
+      return;
+    }
+    if (body.bank_transfer !== undefined) {
+      throw new ApiError('invalid_field', 'bank_transfer is only for payment_method "bank_transfer".', 'bank_transfer');
+    }
     if (body.payment_method !== 'stripe') {
       throw new ApiError('payment_method_unavailable', `${body.payment_method} top-ups are not available yet.`, 'payment_method');
     }
@@ -117,7 +132,7 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
       throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
     }
     if (existing !== null && existing.checkout_url !== null) {
-      response.set('Idempotent-Replayed', 'true').status(201).json(presentOrder(snapshotFromRow(existing)));
+      response.set('Idempotent-Replayed', 'true').status(201).json(presentOrder(snapshotFromRow(existing), config.api.publicBaseUrl));
       return;
     }
 
@@ -146,10 +161,10 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
       expiresAt: new Date(now.getTime() + config.orders.expiryMinutes * 60_000).toISOString(),
       createdAt: now.toISOString(),
     };
-    const started = await startOrderWorkflow(temporalClient, config.temporal.taskQueue, input);
+    const started = await startOrderWorkflow(temporalClient, config.temporal.taskQueue, { workflow: topUpOrderWorkflow, input });
     const order = started.kind === 'open' ? started.order : await findOrder(account.accountId, orderId);
     if (existing !== null || started.kind === 'closed') response.set('Idempotent-Replayed', 'true');
-    response.status(201).json(presentOrder(order));
+    response.status(201).json(presentOrder(order, config.api.publicBaseUrl));
   });
 
   router.get('/v1/topups', async (request, response) => {
@@ -166,21 +181,21 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     response.json({
-      data: page.map((row) => presentOrder(snapshotFromRow(row))),
+      data: page.map((row) => presentOrder(snapshotFromRow(row), config.api.publicBaseUrl)),
       next_cursor: rows.length > limit && last !== undefined ? encodeCursor(orderCursorKind(account.accountId), last.sequence.toString()) : null,
     });
   });
 
   router.get('/v1/topups/:id', async (request, response) => {
     const account = currentAccount(response);
-    response.json(presentOrder(await findOrder(account.accountId, orderIdParameter(request.params.id))));
+    response.json(presentOrder(await findOrder(account.accountId, orderIdParameter(request.params.id)), config.api.publicBaseUrl));
   });
 
   router.post('/v1/topups/:id/resume', async (request, response) => {
     const account = currentAccount(response);
     const orderId = orderIdParameter(request.params.id);
     await findOrder(account.accountId, orderId);
-    response.json(presentOrder(await resumeOrder(temporalClient, orderId)));
+    response.json(presentOrder(await resumeOrder(temporalClient, orderId), config.api.publicBaseUrl));
   });
 
   router.post('/v1/topups/:id/cancel', async (request, response) => {
@@ -188,7 +203,7 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
     const orderId = orderIdParameter(request.params.id);
     const order = await findOrder(account.accountId, orderId);
     if (order.status !== 'pending') throw new ApiError('order_not_cancellable', `The order is ${order.status}.`);
-    response.json(presentOrder(await cancelOrder(temporalClient, orderId)));
+    response.json(presentOrder(await cancelOrder(temporalClient, orderId), config.api.publicBaseUrl));
   });
 
   return router;

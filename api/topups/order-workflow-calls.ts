@@ -6,7 +6,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { ApiError, errorCodes, type ErrorCode } from '../../domain/errors.ts';
 import {
   cancelOrderUpdate,
@@ -26,10 +26,12 @@ import {
   paymentMethodKey,
 } from '../../domain/search-attributes.ts';
 import { microsFromDecimal } from '../../domain/money.ts';
+import type { BankTransferOrderInput } from '../../domain/bank-transfers.ts';
+import { bankTransferOrderWorkflow } from '../../workflows/bank-transfer-order.ts';
 import { topUpOrderWorkflow } from '../../workflows/topup-order.ts';
 
 /** The failure types a workflow update may carry that are also API error codes. */
-function apiErrorFromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | null {
+export function apiErrorFromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | null {
   const cause = error.cause;
   if (cause instanceof ApplicationFailure && cause.type !== undefined && cause.type !== null && cause.type in errorCodes) {
     return new ApiError(cause.type as ErrorCode, cause.message);
@@ -42,19 +44,26 @@ export type StartOrderResult =
   /** The workflow has already finished: the caller reads the order from the database instead. */
   | { kind: 'closed'; result: TopUpOrderResult | null };
 
+/** The order workflows, and the input each is started with. */
+export type OrderWorkflowStart =
+  | { workflow: typeof topUpOrderWorkflow; input: TopUpOrderInput }
+  | { workflow: typeof bankTransferOrderWorkflow; input: BankTransferOrderInput };
+
 /**
  * Starts the order's workflow (or joins it, when this is a retry of the same request) and waits until
- * its checkout is open. A refused order (promo code used up meanwhile) throws its ApiError.
+ * the order is recorded and can be paid. Every order workflow answers the same openCheckout update, so a
+ * request that races another payment method's under the same Idempotency-Key is refused by either one.
+ * A refused order (promo code used up meanwhile) throws its ApiError.
  */
-export async function startOrderWorkflow(client: Client, taskQueue: string, input: TopUpOrderInput): Promise<StartOrderResult> {
+export async function startOrderWorkflow(client: Client, taskQueue: string, start: OrderWorkflowStart): Promise<StartOrderResult> {
+  const { input } = start;
   const workflowId = orderWorkflowId(input.orderId);
-  const startWorkflowOperation = new WithStartWorkflowOperation(topUpOrderWorkflow, {
+  const options = {
     workflowId,
     taskQueue,
-    args: [input],
     // A retry joins the running workflow; a finished order is never started again.
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
     typedSearchAttributes: [
       { key: orderStatusKey, value: 'pending' },
       { key: accountIdKey, value: input.accountId },
@@ -63,7 +72,11 @@ export async function startOrderWorkflow(client: Client, taskQueue: string, inpu
       { key: amountMicrosKey, value: Number(microsFromDecimal(input.terms.amount)) },
       { key: needsReviewKey, value: false },
     ],
-  });
+  };
+  const startWorkflowOperation: WithStartWorkflowOperation<Workflow> =
+    start.workflow === topUpOrderWorkflow
+      ? new WithStartWorkflowOperation(topUpOrderWorkflow, { ...options, args: [start.input as TopUpOrderInput] })
+      : new WithStartWorkflowOperation(bankTransferOrderWorkflow, { ...options, args: [start.input as BankTransferOrderInput] });
   try {
     const order = await client.workflow.executeUpdateWithStart(openCheckoutUpdate, {
       args: [{ requestHash: input.requestHash }],
@@ -77,7 +90,7 @@ export async function startOrderWorkflow(client: Client, taskQueue: string, inpu
     }
     if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !isClosedWorkflowError(error)) throw error;
   }
-  const result = await client.workflow.getHandle<typeof topUpOrderWorkflow>(workflowId).result();
+  const result: TopUpOrderResult = await client.workflow.getHandle(workflowId).result();
   if (result.outcome === 'rejected' && result.code in errorCodes) {
     throw new ApiError(result.code as ErrorCode, result.message, 'promo_code');
   }
@@ -85,7 +98,7 @@ export async function startOrderWorkflow(client: Client, taskQueue: string, inpu
 }
 
 /** Whether an update failed because the workflow had already finished. */
-function isClosedWorkflowError(error: unknown): boolean {
+export function isClosedWorkflowError(error: unknown): boolean {
   if (error instanceof WorkflowNotFoundError) return true;
   const message = error instanceof Error ? error.message : '';
   return /already completed|workflow execution already finished/i.test(message);

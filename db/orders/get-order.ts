@@ -4,6 +4,7 @@ import type { OrderRow } from './order-row.ts';
 
 export async function getOrderRow(sql: Sql, orderId: string, accountId: string | null): Promise<OrderRow | null> {
   const [row] = await sql<OrderRow[]>`
-    select * from orders where id = ${orderId} ${accountId === null ? sql`` : sql`and account_id = ${accountId}`}`;
+    select *, (select number from invoices where order_id = orders.id and pdf_sha256 is not null) as invoice_number
+    from orders where id = ${orderId} ${accountId === null ? sql`` : sql`and account_id = ${accountId}`}`;
   return row ?? null;
 }

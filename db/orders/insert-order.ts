@@ -44,7 +44,8 @@ class PromoReservationRefused extends Error {
   }
 }
 
-async function reservePromoCode(
+/** Reserves a promo code for an order inside the caller's transaction; a refusal reserves nothing. */
+export async function reservePromoCode(
   transaction: TransactionSql,
   code: string,
   accountId: string,

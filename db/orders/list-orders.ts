@@ -12,7 +12,8 @@ export interface ListOrdersInput {
 
 export async function listOrders(sql: Sql, input: ListOrdersInput): Promise<OrderRow[]> {
   return sql<OrderRow[]>`
-    select * from orders
+    select *, (select number from invoices where order_id = orders.id and pdf_sha256 is not null) as invoice_number
+    from orders
     where account_id = ${input.accountId}
       ${input.status === null ? sql`` : sql`and status = ${input.status}`}
       ${input.beforeSequence === null ? sql`` : sql`and sequence < ${input.beforeSequence.toString()}`}

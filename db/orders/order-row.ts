@@ -1,6 +1,6 @@
 // The orders table's row, and its conversion to the OrderSnapshot every other layer uses.
 import { formatMicros, type Currency } from '../../domain/money.ts';
-import type { OrderPaymentMethod, OrderSnapshot, OrderStatus } from '../../domain/orders.ts';
+import type { BankTransferDetails, OrderPaymentMethod, OrderSnapshot, OrderStatus } from '../../domain/orders.ts';
 
 export interface OrderRow {
   id: string;
@@ -29,6 +29,16 @@ export interface OrderRow {
   needs_review: boolean;
   review_reason: string | null;
   failure_reason: string | null;
+  /** Bank transfer orders only (migration 0004); null on every other order. */
+  transfer_reference: string | null;
+  payee_bank_name: string | null;
+  payee_account_name: string | null;
+  payee_account_number: string | null;
+  remitter_name: string | null;
+  remitter_bank_name: string | null;
+  remitter_remarks: string | null;
+  /** The issued invoice's number, where the query joins it (get and list); absent elsewhere. */
+  invoice_number?: string | null;
 }
 
 export function snapshotFromRow(row: OrderRow): OrderSnapshot {
@@ -58,5 +68,21 @@ export function snapshotFromRow(row: OrderRow): OrderSnapshot {
     needsReview: row.needs_review,
     reviewReason: row.review_reason,
     failureReason: row.failure_reason,
+    bankTransfer: bankTransferFromRow(row),
+    invoiceNumber: row.invoice_number ?? null,
+  };
+}
+
+/** The bank transfer details of an order row; the table's check constraint makes them all or nothing. */
+export function bankTransferFromRow(row: OrderRow): BankTransferDetails | null {
+  if (row.transfer_reference === null) return null;
+  return {
+    bankName: row.payee_bank_name!,
+    accountName: row.payee_account_name!,
+    accountNumber: row.payee_account_number!,
+    reference: row.transfer_reference,
+    remitterName: row.remitter_name!,
+    remitterBankName: row.remitter_bank_name!,
+    remarks: row.remitter_remarks,
   };
 }

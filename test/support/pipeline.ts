@@ -6,12 +6,15 @@ import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundleW
 import Stripe from 'stripe';
 import { createPaymentProvider } from '../../worker/payment-provider.ts';
 import { createRefillWorker, workflowsPath } from '../../worker/create-worker.ts';
+import { invoiceSettings } from '../../worker/invoice-settings.ts';
+import { createMailTransport } from '../../worker/mail-transport.ts';
 import { ensureSearchAttributes } from '../../worker/search-attributes.ts';
 import { randomToken } from '../../domain/ids.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { buildCheckoutEvent, type CheckoutEventType } from '../../api/webhooks/stripe-event-format.ts';
 import { createTestAccount, startTestApi, type TestApi, type TestResponse } from './api.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { testInvoiceDependencies } from './invoices.ts';
 import { testStripeApiBase, testTemporalAddress } from './environment.ts';
 
 export const testWebhookSecret = 'whsec_test_refill_webhook_secret';
@@ -53,6 +56,10 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
   await ensureSearchAttributes(operatorConnection, api.config.temporal.namespace, logger);
   await operatorConnection.close();
   const connection = await NativeConnection.connect({ address: testTemporalAddress() });
+  // Mail goes to the SMTP server a test names (its own inbox), and otherwise nowhere: never to
+  // whatever happens to listen on the default port of a developer's machine.
+  const mailTransport =
+    options.environment?.SMTP_URL === undefined ? testInvoiceDependencies().mailTransport : createMailTransport(api.config.mail);
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
 
@@ -65,6 +72,8 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
       sql: database.sql,
       paymentProvider: createPaymentProvider(api.config, database.sql),
       logger,
+      mailTransport,
+      invoices: invoiceSettings(api.config),
       workflowBundle: await workflowBundle(),
     });
     running = worker.run();

@@ -1,0 +1,189 @@
+// Ops' view of top-up orders, and their review of bank transfers (under /admin, with the admin token):
+//   GET  /admin/topups?payment_method=bank_transfer&status=pending,processing   oldest first, with age
+//   GET  /admin/topups/:id                                             the order and its recorded actions
+//   POST /admin/topups/:id/start-review                                pending -> processing
+//   POST /admin/topups/:id/confirm-transfer                            processing -> succeeded (credited)
+//   POST /admin/topups/:id/reject-transfer                             processing -> failed (customer emailed)
+// Each action is a Temporal update to the order's workflow, recorded once, and idempotent: repeating it
+// returns the same order and changes nothing.
+import type { Request } from 'express';
+import { Router } from 'express';
+import { z } from 'zod';
+import { getOrderRow } from '../../db/orders/get-order.ts';
+import { listOrderActions, type OrderActionRow } from '../../db/orders/list-order-actions.ts';
+import { listOrdersForOps } from '../../db/orders/list-orders-for-ops.ts';
+import { snapshotFromRow, type OrderRow } from '../../db/orders/order-row.ts';
+import type { OpsRequest } from '../../domain/bank-transfers.ts';
+import { ApiError } from '../../domain/errors.ts';
+import { formatMicros } from '../../domain/money.ts';
+import { orderStatuses, type OrderStatus } from '../../domain/orders.ts';
+import { isWholeMinorUnits } from '../../domain/pricing-math.ts';
+import { paymentMethods } from '../../domain/pricing.ts';
+import { normalizeTransferReference } from '../../domain/transfer-references.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { presentOrder } from '../presenters.ts';
+import { applyOpsAction } from '../topups/bank-transfer-workflow-calls.ts';
+import { amountSchema, decodeRowIdCursor, encodeCursor, parseBody, parseChoice, parseLimit } from '../validation.ts';
+
+/** Who an ops action is recorded as without an X-Operator header. */
+export const defaultOperator = 'admin';
+const maximumOperatorLength = 100;
+const maximumReasonLength = 500;
+const maximumBankReferenceLength = 100;
+const orderIdPattern = /^ord_[0-9a-z]{24}$/;
+const opsCursorKind = 'ops-order';
+
+const reasonText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(maximumReasonLength)
+  .refine((value) => !value.includes('\u0000'), { message: 'must not contain the NUL character' });
+
+/** Amounts on a bank statement are whole fen (or cents). */
+const statementAmount = amountSchema.refine(isWholeMinorUnits, {
+  message: 'must have at most 2 decimals',
+  params: { errorCode: 'amount_too_precise' },
+});
+
+const startReviewBody = z.strictObject({});
+
+const confirmTransferBody = z
+  .strictObject({
+    amount_received: statementAmount,
+    bank_reference: z.string().trim().min(1).max(maximumBankReferenceLength).regex(/^[\x20-\x7e]+$/, {
+      message: 'must be printable ASCII, as on the bank statement',
+    }),
+    corrected_credit: statementAmount.optional(),
+    reason: reasonText.optional(),
+  })
+  .superRefine((body, context) => {
+    if (body.corrected_credit !== undefined && body.reason === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['reason'],
+        message: 'is required with corrected_credit',
+        params: { errorCode: 'missing_field' },
+      });
+    }
+  });
+
+const rejectTransferBody = z.strictObject({ reason: reasonText });
+
+/** The X-Operator header: who is acting, as recorded with the action. */
+function operator(request: Request): string {
+  const header = request.get('x-operator');
+  if (header === undefined) return defaultOperator;
+  const name = header.trim();
+  if (name.length === 0 || name.length > maximumOperatorLength || !/^[\x20-\x7e]+$/.test(name)) {
+    throw new ApiError('invalid_field', `X-Operator must be 1 to ${maximumOperatorLength} printable ASCII characters.`, 'X-Operator');
+  }
+  return name;
+}
+
+/** `status=pending` or `status=pending,processing`: the statuses to list, or null for all. */
+function parseStatuses(value: unknown): OrderStatus[] | null {
+  if (value === undefined) return null;
+  const parts = typeof value === 'string' ? value.split(',') : [];
+  if (parts.length === 0 || parts.length > orderStatuses.length || !parts.every((part) => (orderStatuses as readonly string[]).includes(part))) {
+    throw new ApiError('invalid_query_parameter', `status must be one or more of ${orderStatuses.join(', ')}, separated by commas.`, 'status');
+  }
+  return parts as OrderStatus[];
+}
+
+function ageSeconds(createdAt: Date, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - createdAt.getTime()) / 1000));
+}
+
+function presentAction(action: OrderActionRow) {
+  return {
+    action: action.action,
+    actor: action.actor,
+    reason: action.reason,
+    payload: action.payload,
+    at: action.occurred_at.toISOString(),
+  };
+}
+
+/** The ops routes above; mounted after the admin token check. */
+export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
+  const { sql, temporalClient, logger, config } = dependencies;
+  const router = Router();
+
+  function presentOpsOrder(row: OrderRow, now: Date) {
+    return {
+      ...presentOrder(snapshotFromRow(row), config.api.publicBaseUrl),
+      account_id: row.account_id,
+      age_seconds: ageSeconds(row.created_at, now),
+    };
+  }
+
+  /** The order named by :id, which must be a bank transfer order (any other is not found here). */
+  async function bankTransferOrder(value: string | string[] | undefined): Promise<OrderRow> {
+    const row = typeof value === 'string' && orderIdPattern.test(value) ? await getOrderRow(sql, value, null) : null;
+    if (row === null || row.payment_method !== 'bank_transfer') throw new ApiError('not_found', 'No such bank transfer order.');
+    return row;
+  }
+
+  async function act(orderId: string, opsRequest: OpsRequest) {
+    const order = await applyOpsAction(temporalClient, sql, orderId, opsRequest);
+    logger.info({ orderId, action: opsRequest.action, actor: opsRequest.actor, status: order.status }, 'ops action');
+    return presentOrder(order, config.api.publicBaseUrl);
+  }
+
+  router.get('/admin/topups', async (request, response) => {
+    const paymentMethod = parseChoice('payment_method', request.query.payment_method, paymentMethods);
+    const statuses = parseStatuses(request.query.status);
+    const limit = parseLimit(request.query.limit);
+    const afterSequence = decodeRowIdCursor(opsCursorKind, request.query.cursor);
+    let transferReference: string | null = null;
+    if (request.query.reference !== undefined) {
+      transferReference = typeof request.query.reference === 'string' ? normalizeTransferReference(request.query.reference) : null;
+      if (transferReference === null) {
+        throw new ApiError('invalid_query_parameter', 'reference must be a transfer reference such as RF-7KQ4-M2XP.', 'reference');
+      }
+    }
+    const rows = await listOrdersForOps(sql, { paymentMethod, statuses, transferReference, afterSequence, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const now = new Date();
+    response.json({
+      data: page.map((row) => ({ ...presentOpsOrder(row, now), customer_email: row.customer_email })),
+      next_cursor: rows.length > limit && last !== undefined ? encodeCursor(opsCursorKind, last.sequence.toString()) : null,
+    });
+  });
+
+  router.get('/admin/topups/:id', async (request, response) => {
+    const row = await bankTransferOrder(request.params.id);
+    const actions = await listOrderActions(sql, row.id);
+    response.json({ ...presentOpsOrder(row, new Date()), actions: actions.map(presentAction) });
+  });
+
+  router.post('/admin/topups/:id/start-review', async (request, response) => {
+    const row = await bankTransferOrder(request.params.id);
+    parseBody(startReviewBody, request.body ?? {});
+    response.json(await act(row.id, { action: 'start_review', actor: operator(request) }));
+  });
+
+  router.post('/admin/topups/:id/confirm-transfer', async (request, response) => {
+    const row = await bankTransferOrder(request.params.id);
+    const body = parseBody(confirmTransferBody, request.body);
+    const opsRequest: OpsRequest = {
+      action: 'confirm_transfer',
+      actor: operator(request),
+      amountReceived: formatMicros(body.amount_received),
+      bankReference: body.bank_reference,
+      correctedCredit: body.corrected_credit === undefined ? null : formatMicros(body.corrected_credit),
+      reason: body.reason ?? null,
+    };
+    response.json(await act(row.id, opsRequest));
+  });
+
+  router.post('/admin/topups/:id/reject-transfer', async (request, response) => {
+    const row = await bankTransferOrder(request.params.id);
+    const body = parseBody(rejectTransferBody, request.body);
+    response.json(await act(row.id, { action: 'reject_transfer', actor: operator(request), reason: body.reason }));
+  });
+
+  return router;
+}

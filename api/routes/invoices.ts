@@ -1,0 +1,70 @@
+// Invoices: GET /v1/topups/{id}/invoice (the PDF) and GET /v1/invoices (the account's list).
+import { Router } from 'express';
+import { getInvoiceByOrder } from '../../db/invoices/get-invoice.ts';
+import { listInvoices } from '../../db/invoices/list-invoices.ts';
+import { getOrderRow } from '../../db/orders/get-order.ts';
+import { ApiError } from '../../domain/errors.ts';
+import { invoiceFileName } from '../../domain/invoices.ts';
+import { currentAccount } from '../auth.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { presentInvoice } from '../presenters.ts';
+import { decodeRowIdCursor, encodeCursor, parseLimit } from '../validation.ts';
+import { orderIdParameter } from './topups.ts';
+
+/** Invoice cursors name their account, so one account's cursor is refused on another's list. */
+function invoiceCursorKind(accountId: string): string {
+  return `invoice:${accountId}`;
+}
+
+export function invoiceRoutes(dependencies: ApiDependencies): Router {
+  const { sql, config } = dependencies;
+  const router = Router();
+
+  router.get('/v1/topups/:id/invoice', async (request, response) => {
+    const account = currentAccount(response);
+    const orderId = orderIdParameter(request.params.id);
+    const found = await getInvoiceByOrder(sql, orderId, account.accountId);
+    if (found.state === 'issued') {
+      const { invoice } = found;
+      response
+        .status(200)
+        .type('application/pdf')
+        .set({
+          // Invoice numbers are letters, digits and hyphens: the quoted file name needs no escaping.
+          'Content-Disposition': `attachment; filename="${invoiceFileName(invoice.number)}"`,
+          'Content-Length': String(invoice.pdf.length),
+          // The PDF never changes once issued: its digest is a strong validator.
+          ETag: `"${invoice.pdf_sha256.toString('hex')}"`,
+          'Cache-Control': 'private, max-age=3600',
+          'X-Content-Type-Options': 'nosniff',
+        })
+        .end(invoice.pdf);
+      return;
+    }
+    const order = await getOrderRow(sql, orderId, account.accountId);
+    if (order === null) throw new ApiError('not_found', 'No such order.');
+    throw new ApiError(
+      'invoice_not_ready',
+      order.status === 'succeeded'
+        ? 'The invoice is being issued; retry in a few seconds.'
+        : `The order is ${order.status}; its invoice is issued once it has been paid and credited.`,
+    );
+  });
+
+  router.get('/v1/invoices', async (request, response) => {
+    const account = currentAccount(response);
+    const limit = parseLimit(request.query.limit);
+    const beforeId = decodeRowIdCursor(invoiceCursorKind(account.accountId), request.query.cursor);
+    // One more than asked tells whether there is a next page without a second query.
+    const rows = await listInvoices(sql, { accountId: account.accountId, beforeId, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    response.json({
+      data: page.map((row) => presentInvoice(row, config.api.publicBaseUrl)),
+      next_cursor:
+        rows.length > limit && last !== undefined ? encodeCursor(invoiceCursorKind(account.accountId), last.id.toString()) : null,
+    });
+  });
+
+  return router;
+}

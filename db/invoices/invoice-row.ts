@@ -1,0 +1,48 @@
+// The invoices table's row, as the queries in this folder read it.
+import type { Currency } from '../../domain/money.ts';
+import type { InvoiceEmailStatus } from '../../domain/invoices.ts';
+import type { OrderPaymentMethod } from '../../domain/orders.ts';
+
+/** Every column but the PDF itself, which only the queries that serve or send it read. */
+export interface InvoiceRow {
+  id: bigint;
+  number: string;
+  issuer: string;
+  year: number;
+  sequence_number: bigint;
+  order_id: string;
+  account_id: string;
+  issued_at: Date;
+  issuer_name: string;
+  issuer_address: string;
+  issuer_tax_id: string;
+  customer_email: string;
+  currency: Currency;
+  amount_micros: bigint;
+  discount_micros: bigint;
+  pay_amount_micros: bigint;
+  bonus_micros: bigint;
+  credit_micros: bigint;
+  payment_method: OrderPaymentMethod;
+  provider_payment_id: string | null;
+  pdf_sha256: Buffer | null;
+  email_status: InvoiceEmailStatus;
+  email_message_id: string | null;
+  email_sent_at: Date | null;
+  email_failure: string | null;
+  email_updated_at: Date | null;
+}
+
+/** The columns of InvoiceRow, for `select ${sql(invoiceColumns)}`: every column but the PDF's bytes. */
+export const invoiceColumns = [
+  'id', 'number', 'issuer', 'year', 'sequence_number', 'order_id', 'account_id', 'issued_at', 'issuer_name',
+  'issuer_address', 'issuer_tax_id', 'customer_email', 'currency', 'amount_micros', 'discount_micros',
+  'pay_amount_micros', 'bonus_micros', 'credit_micros', 'payment_method', 'provider_payment_id', 'pdf_sha256',
+  'email_status', 'email_message_id', 'email_sent_at', 'email_failure', 'email_updated_at',
+] as const satisfies readonly (keyof InvoiceRow)[];
+
+/** An invoice whose PDF has been stored: what is served and sent. */
+export interface IssuedInvoiceRow extends InvoiceRow {
+  pdf: Buffer;
+  pdf_sha256: Buffer;
+}

@@ -1,0 +1,84 @@
+// The invoice of a credited order: issue it (number, row, PDF), then email it. Shared by the order
+// workflows. Deterministic orchestration only: the activities are imported as types.
+//
+// The step never blocks or undoes the credit, which is committed before it starts. Issuing only
+// waits for Postgres, so it is retried for about a day; an email that still fails after its retries
+// is recorded on the invoice and flagged on the workflow (RefillInvoiceEmailFailed) for a person to
+// resend, and the step finishes.
+import {
+  ActivityFailure,
+  isCancellation,
+  log,
+  proxyActivities,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { OrderActivities } from '../activities/index.ts';
+import type { OrderSnapshot } from '../domain/orders.ts';
+import { invoiceEmailFailedKey } from '../domain/search-attributes.ts';
+
+export interface InvoiceStepOptions {
+  /** The issuing activity and the failure record: database work only. */
+  issue: ActivityOptions;
+  /** The email activity: an SMTP server that may be down for a while. */
+  email: ActivityOptions;
+}
+
+export const defaultInvoiceStepOptions: InvoiceStepOptions = {
+  // 1 s doubling to 5 minutes, 300 attempts: about a day of database outage before giving up.
+  issue: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 300 },
+  },
+  // 10 s doubling to 10 minutes, 12 attempts: about an hour of SMTP outage before a person is asked.
+  email: {
+    startToCloseTimeout: '2 minutes',
+    // A mail server's 5xx refusal is thrown as non-retryable by the activity itself.
+    retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
+  },
+};
+
+export type InvoiceStepResult =
+  | { outcome: 'emailed'; invoiceNumber: string; messageId: string }
+  | { outcome: 'email_failed'; invoiceNumber: string; reason: string }
+  /** Issuing failed for good (a bug, or a day without a database): flagged, the credit stands. */
+  | { outcome: 'not_issued'; reason: string };
+
+/** The message of an activity's final failure, for the invoice row and the logs. */
+function failureReason(error: ActivityFailure): string {
+  return error.cause?.message ?? error.message;
+}
+
+/** Issues the credited order's invoice and emails it; resolves whatever becomes of the email. */
+export async function issueInvoiceAndEmail(
+  order: OrderSnapshot,
+  balanceAfter: string,
+  options: InvoiceStepOptions = defaultInvoiceStepOptions,
+): Promise<InvoiceStepResult> {
+  const database = proxyActivities<OrderActivities>(options.issue);
+  const mail = proxyActivities<OrderActivities>(options.email);
+  const orderId = order.orderId;
+
+  let invoiceNumber: string;
+  try {
+    invoiceNumber = (await database.issueInvoice({ orderId })).invoiceNumber;
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    const reason = failureReason(error);
+    log.error('invoice could not be issued', { orderId, reason });
+    upsertSearchAttributes([{ key: invoiceEmailFailedKey, value: true }]);
+    return { outcome: 'not_issued', reason };
+  }
+
+  try {
+    const sent = await mail.sendInvoiceEmail({ orderId, balanceAfter });
+    return { outcome: 'emailed', invoiceNumber, messageId: sent.messageId };
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    const reason = failureReason(error);
+    log.warn('invoice email failed after its retries', { orderId, invoiceNumber, reason });
+    upsertSearchAttributes([{ key: invoiceEmailFailedKey, value: true }]);
+    await database.recordInvoiceEmailFailed({ orderId, reason });
+    return { outcome: 'email_failed', invoiceNumber, reason };
+  }
+}
