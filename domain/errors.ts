@@ -41,7 +41,7 @@ export const errorCodes = {
   order_not_in_review: { status: 409, meaning: 'A bank transfer is confirmed or rejected only while its order is in review (processing).' },
   order_already_reviewed: { status: 409, meaning: 'The bank transfer was already confirmed or rejected with other details.' },
   amount_mismatch: { status: 422, meaning: 'The amount received differs from the order\'s pay amount; confirm with corrected_credit and a reason.' },
-  service_unavailable: { status: 503, meaning: 'A dependency (Postgres or Temporal) is down; retry later with the same Idempotency-Key.' },
+  service_unavailable: { status: 503, meaning: 'A dependency (Postgres or Temporal) is down, or the ledger\'s queue is full; retry shortly with the same Idempotency-Key.' },
   internal_error: { status: 500, meaning: 'An unexpected failure; it is logged. Retry with the same Idempotency-Key.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

@@ -13,7 +13,6 @@ import {
   log,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.ts';
 import {
@@ -40,17 +39,10 @@ import {
   resumeOrderUpdate,
   terminalOrderStatuses,
   type OrderSnapshot,
-  type OrderStatus,
   type TopUpOrderResult,
 } from '../domain/orders.ts';
-import { needsReviewKey, orderStatusKey } from '../domain/search-attributes.ts';
 import { issueInvoiceAndEmail } from './invoice-step.ts';
-
-/** Database activities: retried with backoff for about an hour and a half before a person must look. */
-const database = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 100 },
-});
+import { databaseActivities, newOrderSnapshot, orderRecord, requireSameRequest } from './order-record.ts';
 
 /** Customer emails: retried for about an hour; an email that cannot be sent never holds up the order. */
 const mail = proxyActivities<OrderActivities>({
@@ -73,38 +65,20 @@ type PendingTransition = { kind: 'cancel'; atMilliseconds: number } | { kind: 'r
 export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): Promise<TopUpOrderResult> {
   // Workflow time is the same on every replay, so the deadline is too.
   const schedule = bankTransferSchedule(Date.now(), input.deadlineBusinessDays, { utcOffsetMinutes: input.utcOffsetMinutes });
-  const order: OrderSnapshot = {
-    orderId: input.orderId,
-    accountId: input.accountId,
-    status: 'pending',
-    terms: input.terms,
-    checkoutSessionId: null,
-    checkoutUrl: null,
+  const order: OrderSnapshot = newOrderSnapshot({
+    ...input,
     expiresAt: new Date(schedule.expiresAtMilliseconds).toISOString(),
-    createdAt: input.createdAt,
-    paidAt: null,
-    creditedAt: null,
-    receiptUrl: null,
-    providerPaymentId: null,
-    needsReview: false,
-    reviewReason: null,
-    failureReason: null,
-    bankTransfer: null,
-    invoiceNumber: null,
-  };
+  });
+  const { save, changeStatus, isSaved } = orderRecord(order);
   let recorded = false;
   let rejection: { code: string; message: string } | null = null;
   /** The customer's cancel or ops' start of review, whichever came first; the main loop applies it. */
   let transition: PendingTransition | null = null;
   /** Ops' confirmation or rejection, once accepted; the main loop carries it out. */
   let decision: { request: ReviewDecision; atMilliseconds: number } | null = null;
-  /** Bumped by every change; `saved` catches up once the change is in the database. */
-  let version = 0;
-  let saved = 0;
   const emails: Promise<void>[] = [];
 
   const isClosed = () => terminalOrderStatuses.includes(order.status);
-  const isSaved = () => saved === version;
   const judge = (request: OpsRequest) =>
     judgeOpsAction({ status: order.status, payAmount: order.terms.payAmount, decision: decision?.request ?? null }, request);
 
@@ -117,16 +91,7 @@ export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): 
       if (rejection !== null) throw ApplicationFailure.nonRetryable(rejection.message, rejection.code);
       return order;
     },
-    {
-      validator: ({ requestHash }) => {
-        if (requestHash !== input.requestHash) {
-          throw ApplicationFailure.nonRetryable(
-            'This Idempotency-Key was already used with a different request.',
-            orderFailureTypes.idempotencyKeyReused,
-          );
-        }
-      },
-    },
+    { validator: ({ requestHash }) => requireSameRequest(input.requestHash, requestHash) },
   );
 
   setHandler(
@@ -201,23 +166,6 @@ export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): 
   setHandler(confirmTransferUpdate, decide, { validator: validateDecision });
   setHandler(rejectTransferUpdate, decide, { validator: validateDecision });
 
-  async function save(): Promise<void> {
-    version += 1;
-    const current = version;
-    upsertSearchAttributes([
-      { key: orderStatusKey, value: order.status },
-      { key: needsReviewKey, value: order.needsReview },
-    ]);
-    await database.saveOrder({ ...order });
-    saved = Math.max(saved, current);
-  }
-
-  async function changeStatus(status: OrderStatus, failureReason: string | null = null): Promise<void> {
-    order.status = status;
-    if (failureReason !== null) order.failureReason = failureReason;
-    await save();
-  }
-
   /** Sends an email in the background; a failure is logged, and the order goes on without it. */
   function email(kind: 'reminder' | 'rejection'): void {
     const emailInput = { order: { ...order }, customerEmail: input.customerEmail, utcOffsetMinutes: input.utcOffsetMinutes };
@@ -232,7 +180,7 @@ export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): 
   async function applyTransition(pending: PendingTransition): Promise<void> {
     const occurredAt = new Date(pending.atMilliseconds).toISOString();
     if (pending.kind === 'cancel') {
-      await database.recordOrderAction({
+      await databaseActivities.recordOrderAction({
         orderId: order.orderId,
         action: 'cancel',
         actor: customerActor,
@@ -242,7 +190,7 @@ export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): 
       });
       return changeStatus('cancelled');
     }
-    await database.recordOrderAction({
+    await databaseActivities.recordOrderAction({
       orderId: order.orderId,
       action: 'start_review',
       actor: pending.request.actor,
@@ -273,7 +221,7 @@ export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): 
   }
 
   async function confirm(request: ConfirmTransferRequest, occurredAt: string): Promise<void> {
-    await database.recordOrderAction({
+    await databaseActivities.recordOrderAction({
       orderId: order.orderId,
       action: 'confirm_transfer',
       actor: request.actor,
@@ -291,8 +239,8 @@ export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): 
     order.reviewReason = null;
     const credit =
       request.correctedCredit === null
-        ? await database.creditOrder({ ...order })
-        : await database.creditOrderWithCorrection({
+        ? await databaseActivities.creditOrder({ ...order })
+        : await databaseActivities.creditOrderWithCorrection({
             snapshot: { ...order },
             correction: {
               amountReceived: request.amountReceived,
@@ -308,7 +256,7 @@ export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): 
   }
 
   async function reject(request: RejectTransferRequest, occurredAt: string): Promise<void> {
-    await database.recordOrderAction({
+    await databaseActivities.recordOrderAction({
       orderId: order.orderId,
       action: 'reject_transfer',
       actor: request.actor,
@@ -338,7 +286,7 @@ export async function bankTransferOrderWorkflow(input: BankTransferOrderInput): 
     else await reject(request, occurredAt);
   }
 
-  const recordedResult = await database.recordBankTransferOrder({ ...input, expiresAt: order.expiresAt });
+  const recordedResult = await databaseActivities.recordBankTransferOrder({ ...input, expiresAt: order.expiresAt });
   if (!recordedResult.ok) {
     rejection = recordedResult.refusal;
     await condition(allHandlersFinished);

@@ -8,7 +8,6 @@ import {
   log,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.ts';
 import type { CompletedCheckout } from '../activities/payments/provider.ts';
@@ -22,19 +21,12 @@ import {
   resumeOrderUpdate,
   terminalOrderStatuses,
   type OrderSnapshot,
-  type OrderStatus,
   type PaymentEvent,
   type TopUpOrderInput,
   type TopUpOrderResult,
 } from '../domain/orders.ts';
-import { needsReviewKey, orderStatusKey } from '../domain/search-attributes.ts';
 import { issueInvoiceAndEmail } from './invoice-step.ts';
-
-/** Database activities: retried with backoff for about an hour and a half before a person must look. */
-const database = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 100 },
-});
+import { databaseActivities, newOrderSnapshot, orderRecord, requireSameRequest } from './order-record.ts';
 
 /** Provider calls: the Stripe client retries network failures itself; these retries cover outages. */
 const provider = proxyActivities<OrderActivities>({
@@ -54,30 +46,11 @@ const processingDeadlineMilliseconds = 14 * 24 * 60 * 60 * 1000;
 const maximumPaymentEvents = 50;
 
 export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpOrderResult> {
-  const order: OrderSnapshot = {
-    orderId: input.orderId,
-    accountId: input.accountId,
-    status: 'pending',
-    terms: input.terms,
-    checkoutSessionId: null,
-    checkoutUrl: null,
-    expiresAt: input.expiresAt,
-    createdAt: input.createdAt,
-    paidAt: null,
-    creditedAt: null,
-    receiptUrl: null,
-    providerPaymentId: null,
-    needsReview: false,
-    reviewReason: null,
-    failureReason: null,
-    invoiceNumber: null,
-  };
+  const order: OrderSnapshot = newOrderSnapshot(input);
+  const record = orderRecord(order);
   let recorded = false;
   let rejection: { code: string; message: string } | null = null;
   let cancelRequested = false;
-  /** Bumped by every change; `saved` catches up once the change is in the database. */
-  let version = 0;
-  let saved = 0;
   const pendingEvents: PaymentEvent[] = [];
   const seenEventIds = new Set<string>();
 
@@ -88,27 +61,18 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
   setHandler(
     openCheckoutUpdate,
     async () => {
-      await condition(() => rejection !== null || (order.checkoutUrl !== null && saved === version));
+      await condition(() => rejection !== null || (order.checkoutUrl !== null && record.isSaved()));
       if (rejection !== null) throw ApplicationFailure.nonRetryable(rejection.message, rejection.code);
       return order;
     },
-    {
-      validator: ({ requestHash }) => {
-        if (requestHash !== input.requestHash) {
-          throw ApplicationFailure.nonRetryable(
-            'This Idempotency-Key was already used with a different request.',
-            orderFailureTypes.idempotencyKeyReused,
-          );
-        }
-      },
-    },
+    { validator: ({ requestHash }) => requireSameRequest(input.requestHash, requestHash) },
   );
 
   setHandler(
     cancelOrderUpdate,
     async () => {
       cancelRequested = true;
-      await condition(() => order.status !== 'pending' && saved === version);
+      await condition(() => order.status !== 'pending' && record.isSaved());
       if (order.status !== 'cancelled') {
         throw ApplicationFailure.nonRetryable(`The order is ${order.status}, not cancelled.`, orderFailureTypes.notCancellable);
       }
@@ -151,22 +115,7 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
     pendingEvents.push(event);
   });
 
-  async function save(): Promise<void> {
-    version += 1;
-    const current = version;
-    upsertSearchAttributes([
-      { key: orderStatusKey, value: order.status },
-      { key: needsReviewKey, value: order.needsReview },
-    ]);
-    await database.saveOrder({ ...order });
-    saved = Math.max(saved, current);
-  }
-
-  async function changeStatus(status: OrderStatus, failureReason: string | null = null): Promise<void> {
-    order.status = status;
-    if (failureReason !== null) order.failureReason = failureReason;
-    await save();
-  }
+  const { save, changeStatus } = record;
 
   /** Checks the payment against the locked quote, then credits it, or holds it for review. */
   async function paymentReceived(checkout: CompletedCheckout, paidAtMilliseconds: number): Promise<void> {
@@ -183,7 +132,7 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
       await changeStatus('processing');
       return;
     }
-    const credit = await database.creditOrder({ ...order });
+    const credit = await databaseActivities.creditOrder({ ...order });
     order.creditedAt = credit.creditedAt;
     await changeStatus('succeeded');
     const invoice = await issueInvoiceAndEmail({ ...order }, credit.balanceAfter);
@@ -233,7 +182,7 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
     return paymentReceived(result.checkout, Date.now());
   }
 
-  const recordedResult = await database.recordNewOrder(input);
+  const recordedResult = await databaseActivities.recordNewOrder(input);
   if (!recordedResult.ok) {
     rejection = recordedResult.refusal;
     await condition(allHandlersFinished);
