@@ -1,12 +1,14 @@
 // The order workflow's expiry, and a payment that the provider reports only when the order tries to
-// expire it. Real activities, real Postgres, the real Temporal dev server; orders get a deadline a few
-// seconds away through their input (the time-skipping test server cannot register the custom search
-// attributes the workflow keeps). The sandbox provider's sessions live in Postgres, so a test can pay
-// one without a webhook.
+// expire it. Real activities, real Postgres, and a local Temporal environment from @temporalio/testing
+// (the CLI's dev server, with the workflow's search attributes registered); orders get a deadline a few
+// seconds away through their input, because the time-skipping test server cannot register custom
+// search attributes. The sandbox provider's sessions live in Postgres, so a test can pay one without
+// a webhook.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { createSandboxProvider } from '../activities/payments/sandbox-provider.ts';
 import { buildCheckoutEvent } from '../api/webhooks/stripe-event-format.ts';
@@ -19,16 +21,15 @@ import { orderIdFor, randomToken } from '../domain/ids.ts';
 import { orderStateQuery, orderWorkflowId, type TopUpOrderInput } from '../domain/orders.ts';
 import { createLogger } from '../observability/logger.ts';
 import { topUpOrderWorkflow } from '../workflows/topup-order.ts';
-import { ensureSearchAttributes } from '../worker/search-attributes.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { testInvoiceDependencies } from './support/invoices.ts';
 import { workflowBundle } from './support/pipeline.ts';
-import { testTemporalAddress } from './support/environment.ts';
+import { temporalCliPath } from '../dev/tools.ts';
+import { refillSearchAttributeKeys } from '../domain/search-attributes.ts';
 import type Stripe from 'stripe';
 
-let connection: Connection;
+let environment: TestWorkflowEnvironment;
 let client: Client;
-let workerConnection: NativeConnection;
 let database: TestDatabase;
 let worker: Worker;
 let running: Promise<void>;
@@ -39,12 +40,15 @@ const expiryMilliseconds = 3_000;
 
 before(async () => {
   database = await createTestDatabase();
-  connection = await Connection.connect({ address: testTemporalAddress() });
-  client = new Client({ connection });
-  await ensureSearchAttributes(connection, 'default', logger);
-  workerConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+  environment = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath(process.env) },
+      searchAttributes: [...refillSearchAttributeKeys],
+    },
+  });
+  client = environment.client;
   worker = await Worker.create({
-    connection: workerConnection,
+    connection: environment.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
@@ -60,8 +64,7 @@ before(async () => {
 after(async () => {
   worker.shutdown();
   await running;
-  await workerConnection.close();
-  await connection.close();
+  await environment.teardown();
   await database.close();
 });
 
