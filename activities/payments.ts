@@ -35,6 +35,13 @@ export function createPaymentActivities({ paymentProvider, logger }: ActivityDep
       );
     },
 
+    /** The payment's receipt page at the provider, shown on the order. */
+    async fetchReceiptUrl(order: OrderSnapshot): Promise<string | null> {
+      const { checkoutSessionId, providerPaymentId } = order;
+      if (checkoutSessionId === null || providerPaymentId === null) return null;
+      return callProvider(order.orderId, () => paymentProvider.receiptUrl(checkoutSessionId, providerPaymentId));
+    },
+
     /** Expires the checkout session so it can no longer be paid; reports a payment that came first. */
     async expireCheckoutSession(order: OrderSnapshot): Promise<ExpireCheckoutResult> {
       if (order.checkoutSessionId === null) return { outcome: 'expired' };

@@ -181,6 +181,8 @@ describe('the happy path', () => {
     assert.equal(delivered.body.outcome, 'delivered');
     const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
     assert.ok(succeeded.paid_at !== null && succeeded.credited_at !== null);
+    // From the payment's charge at Stripe (stripe-mock's fixture).
+    assert.match(String(succeeded.receipt_url), /^https:\/\//);
     assert.equal(succeeded.checkout_url, null);
     assert.equal(await balanceOf(account.apiKey), '105.000000');
 

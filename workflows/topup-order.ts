@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -38,6 +39,12 @@ const provider = proxyActivities<OrderActivities>({
     maximumAttempts: 30,
     nonRetryableErrorTypes: ['provider_rejected'],
   },
+});
+
+/** The receipt link is a convenience: a few quick tries, and the order goes on without it. */
+const receipt = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
 /** A delayed payment method (bank debit) confirms within days; past this, a person looks at the order. */
@@ -134,6 +141,11 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
     }
     const credit = await databaseActivities.creditOrder({ ...order });
     order.creditedAt = credit.creditedAt;
+    order.receiptUrl = await receipt.fetchReceiptUrl({ ...order }).catch((error: unknown) => {
+      if (isCancellation(error)) throw error;
+      log.warn('no receipt link for the order', { orderId: order.orderId, error: String(error) });
+      return null;
+    });
     await changeStatus('succeeded');
     const invoice = await issueInvoiceAndEmail({ ...order }, credit.balanceAfter);
     if (invoice.outcome !== 'not_issued') order.invoiceNumber = invoice.invoiceNumber;

@@ -36,6 +36,8 @@ export interface PaymentProvider {
   createCheckoutSession(input: CreateCheckoutSessionInput): Promise<CheckoutSession>;
   /** Stops the session from being paid; reports the payment instead when it was already completed. */
   expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult>;
+  /** The provider's receipt page for a payment, or null when it has none (yet). */
+  receiptUrl(checkoutSessionId: string, providerPaymentId: string): Promise<string | null>;
 }
 
 /** A failure the provider will repeat however often it is asked (bad parameters, bad key). */

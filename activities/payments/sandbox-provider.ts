@@ -26,6 +26,11 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
       return { sessionId: session.id, url: sandboxCheckoutUrl(publicBaseUrl, session.id) };
     },
 
+    async receiptUrl(checkoutSessionId: string): Promise<string | null> {
+      // The sandbox's checkout page shows a completed session's payment: it is the receipt.
+      return sandboxCheckoutUrl(publicBaseUrl, checkoutSessionId);
+    },
+
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
       const session = await expireSandboxSession(sql, sessionId);
       if (session === null || session.status !== 'complete') return { outcome: 'expired' };

@@ -77,6 +77,13 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
       }
     },
 
+    async receiptUrl(_checkoutSessionId: string, providerPaymentId: string): Promise<string | null> {
+      // The receipt belongs to the payment's charge.
+      const intent = await stripe.paymentIntents.retrieve(providerPaymentId, { expand: ['latest_charge'] });
+      const charge = intent.latest_charge;
+      return typeof charge === 'object' && charge !== null ? (charge.receipt_url ?? null) : null;
+    },
+
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
       try {
         await stripe.checkout.sessions.expire(sessionId);

@@ -1,0 +1,64 @@
+// Without a Stripe key: the sandbox provider's payment page, whose buttons send signed, Stripe-format
+// events through the same webhook route a real payment takes.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTestAccount, startTestPipeline, waitForOrder, type OrderJson, type TestPipeline } from './support/pipeline.ts';
+
+let pipeline: TestPipeline;
+
+before(async () => {
+  pipeline = await startTestPipeline({ sandbox: true });
+});
+after(async () => {
+  await pipeline.close();
+});
+
+async function createOrder(apiKey: string, idempotencyKey: string): Promise<OrderJson> {
+  const response = await pipeline.api.request('POST', '/v1/topups', {
+    token: apiKey,
+    idempotencyKey,
+    body: { package_id: 'usd_100', payment_method: 'stripe' },
+  });
+  assert.equal(response.status, 201, response.text);
+  return response.body as OrderJson;
+}
+
+test('paying on the sandbox page credits the order, and says plainly that no money moves', async () => {
+  const account = await createTestAccount(pipeline.api, 'USD');
+  const order = await createOrder(account.apiKey, 'sandbox-pay');
+  const checkoutUrl = String(order.checkout_url);
+  assert.ok(checkoutUrl.startsWith(`${pipeline.api.baseUrl}/sandbox/checkout/cs_sandbox_`), checkoutUrl);
+
+  const page = await fetch(checkoutUrl);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /No real money moves/);
+  assert.match(html, /100\.00 USD/);
+
+  const paid = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+  assert.equal(paid.status, 303);
+  assert.match(String(paid.headers.get('location')), /result=success/);
+  const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
+  assert.equal(succeeded.receipt_url, checkoutUrl);
+  const balance = await pipeline.api.request('GET', '/v1/balance', { token: account.apiKey });
+  assert.equal(balance.body.balance, '105.000000');
+
+  const again = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+  assert.equal(again.status, 409);
+});
+
+test('declining on the sandbox page fails the order and credits nothing', async () => {
+  const account = await createTestAccount(pipeline.api, 'USD');
+  const order = await createOrder(account.apiKey, 'sandbox-decline');
+  const declined = await fetch(`${order.checkout_url}/decline`, { method: 'POST', redirect: 'manual' });
+  assert.equal(declined.status, 303);
+  assert.match(String(declined.headers.get('location')), /result=cancel/);
+  await waitForOrder(pipeline.api, account.apiKey, order.id, ['failed']);
+  const balance = await pipeline.api.request('GET', '/v1/balance', { token: account.apiKey });
+  assert.equal(balance.body.balance, '0.000000');
+});
+
+test('an unknown sandbox session is a 404', async () => {
+  const response = await fetch(`${pipeline.api.baseUrl}/sandbox/checkout/cs_sandbox_000000000000000000000000`);
+  assert.equal(response.status, 404);
+});
