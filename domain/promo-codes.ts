@@ -36,6 +36,9 @@ export type PromoApplication =
   | { ok: true; discountMicros: bigint; bonusMicros: bigint }
   | { ok: false; refusal: PromoRefusal };
 
+/** The shape of a (normalised) promo code, as the promo_codes table's check constraint has it. */
+export const promoCodePattern = /^[A-Z0-9_-]{3,40}$/;
+
 /** Promo codes are matched case-insensitively and stored in upper case. */
 export function normalizePromoCode(code: string): string {
   return code.trim().toUpperCase();

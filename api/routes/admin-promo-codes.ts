@@ -7,13 +7,13 @@ import type { PromoCodeRow } from '../../db/promo-codes/promo-code-row.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { currencies, formatMicros } from '../../domain/money.ts';
 import { isWholeMinorUnits } from '../../domain/pricing-math.ts';
-import { normalizePromoCode, promoKinds } from '../../domain/promo-codes.ts';
+import { normalizePromoCode, promoCodePattern, promoKinds } from '../../domain/promo-codes.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { amountSchema, parseBody } from '../validation.ts';
 
 const createPromoCodeBody = z
   .strictObject({
-    code: z.string().transform(normalizePromoCode).pipe(z.string().regex(/^[A-Z0-9_-]{3,40}$/, { message: 'must be 3 to 40 letters, digits, _ or -' })),
+    code: z.string().transform(normalizePromoCode).pipe(z.string().regex(promoCodePattern, { message: 'must be 3 to 40 letters, digits, _ or -' })),
     kind: z.enum(promoKinds),
     /** Percent kinds: "10" or "12.5" (percent, at most 2 decimals). Fixed kinds: an amount. */
     percent: z.string().regex(/^\d{1,3}(\.\d{1,2})?$/, { message: 'must be a percentage such as "10" or "12.5"' }).optional(),
@@ -83,7 +83,9 @@ export function adminPromoCodeRoutes(dependencies: ApiDependencies): Router {
   });
 
   router.get('/admin/promo-codes/:code', async (request, response) => {
-    const code = normalizePromoCode(String(request.params.code)).slice(0, 40);
+    const code = normalizePromoCode(String(request.params.code));
+    // A code of the wrong shape names no promo code: the same 404, without a query.
+    if (!promoCodePattern.test(code)) throw new ApiError('not_found', 'No such promo code.');
     const found = await findPromoCode(dependencies.sql, code, null);
     if (found === null) throw new ApiError('not_found', `No promo code ${code}.`);
     response.json(

@@ -7,7 +7,7 @@ import { findPromoCode } from '../../db/promo-codes/find-promo-code.ts';
 import { promoCodeFromRow } from '../../db/promo-codes/promo-code-row.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { computeQuote, paymentMethods, type Pricing, type Quote } from '../../domain/pricing.ts';
-import { normalizePromoCode, type PromoCode } from '../../domain/promo-codes.ts';
+import { normalizePromoCode, promoCodePattern, type PromoCode } from '../../domain/promo-codes.ts';
 import { amountSchema } from '../validation.ts';
 
 /** The fields that choose what to buy; POST /v1/topups adds its own to these. */
@@ -43,7 +43,9 @@ export async function resolveQuote(
   }
   let promo: PromoCode | null = null;
   if (choice.promo_code !== undefined) {
-    const found = await findPromoCode(sql, normalizePromoCode(choice.promo_code), account.accountId);
+    const code = normalizePromoCode(choice.promo_code);
+    // A code of the wrong shape names no promo code: the same answer, without a query.
+    const found = promoCodePattern.test(code) ? await findPromoCode(sql, code, account.accountId) : null;
     if (found === null) throw new ApiError('promo_code_not_found', `No promo code ${choice.promo_code}.`, 'promo_code');
     promo = promoCodeFromRow(found.row);
     // Checked again, under a lock, when the order reserves the code; this gives the precise reason early.
