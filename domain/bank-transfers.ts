@@ -55,7 +55,7 @@ export interface BankTransferOrderRecord extends BankTransferOrderInput {
   expiresAt: string;
 }
 
-export const orderActions = ['start_review', 'confirm_transfer', 'reject_transfer', 'cancel'] as const;
+export const orderActions = ['start_review', 'confirm_transfer', 'reject_transfer', 'cancel', 'resolve_review'] as const;
 export type OrderAction = (typeof orderActions)[number];
 
 /** Who a customer's own cancellation is recorded as. */

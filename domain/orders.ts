@@ -118,6 +118,14 @@ export const openCheckoutUpdate = defineUpdate<OrderSnapshot, [{ requestHash: st
 export const cancelOrderUpdate = defineUpdate<OrderSnapshot, []>('cancelOrder');
 export const resumeOrderUpdate = defineUpdate<OrderSnapshot, []>('resumeOrder');
 export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
+
+/** Ops' decision on a payment held for review (needs_review): credit the locked quote, or fail the order. */
+export interface ResolveReviewRequest {
+  decision: 'credit' | 'fail';
+  reason: string;
+  actor: string;
+}
+export const resolveReviewUpdate = defineUpdate<OrderSnapshot, [ResolveReviewRequest]>('resolveReview');
 export const orderStateQuery = defineQuery<OrderSnapshot | null>('orderState');
 
 /** Named failures the workflow reports through updates; the API maps each to an HTTP error. */
@@ -126,6 +134,8 @@ export const orderFailureTypes = {
   notCancellable: 'order_not_cancellable',
   notResumable: 'order_not_resumable',
   rejected: 'order_rejected',
+  notInReview: 'order_not_in_review',
+  alreadyReviewed: 'order_already_reviewed',
 } as const;
 
 /** One workflow per order; its id is the order id with a prefix, so ops can find one from the other. */

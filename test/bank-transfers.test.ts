@@ -180,8 +180,12 @@ describe('creating a bank transfer order', () => {
     const response = await createTopUp(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
     assert.equal(response.status, 201, response.text);
     assert.equal(response.body.bank_transfer, null);
+    // Ops see every order, but review only bank transfers.
     const opsView = await ops('GET', `/admin/topups/${response.body.id}`);
-    assert.equal(opsView.status, 404, 'ops review only bank transfer orders');
+    assert.equal(opsView.status, 200);
+    assert.equal(opsView.body.bank_transfer, null);
+    const review = await ops('POST', `/admin/topups/${response.body.id}/start-review`);
+    assert.equal(review.status, 404, 'ops review only bank transfer orders');
   });
 });
 

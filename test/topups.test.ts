@@ -310,6 +310,49 @@ describe('webhooks', () => {
     assert.equal((await waitForOrder(pipeline.api, account.apiKey, otherCurrency.id, ['processing'])).needs_review, true);
   });
 
+  test('ops resolve a held payment once: credit the locked quote, or fail the order', async () => {
+    const account = await createTestAccount(pipeline.api, 'USD');
+    const held = await createPendingOrder(account.apiKey, { amount: '50.00', payment_method: 'stripe' });
+    await sendWebhook(pipeline.api, await paidEvent(held, { amountTotal: 4_999 }));
+    await waitForOrder(pipeline.api, account.apiKey, held.id, ['processing']);
+    const resolve = (orderId: string, body: unknown, token = testAdminToken) =>
+      pipeline.api.request('POST', `/admin/topups/${orderId}/resolve-review`, { token, body, headers: { 'x-operator': 'ops-alice' } });
+
+    const byCustomer = await resolve(held.id, { decision: 'credit', reason: 'checked' }, account.apiKey);
+    assert.equal(byCustomer.status, 403);
+    const credited = await resolve(held.id, { decision: 'credit', reason: 'one cent short: bank fee, accepted' });
+    assert.equal(credited.status, 200, credited.text);
+    assert.equal(credited.body.status, 'succeeded');
+    assert.equal(credited.body.needs_review, false);
+    assert.equal(await balanceOf(account.apiKey), '50.000000');
+    const repeat = await resolve(held.id, { decision: 'credit', reason: 'one cent short: bank fee, accepted' });
+    assert.equal(repeat.status, 200);
+    assert.equal(repeat.body.status, 'succeeded');
+    const contrary = await resolve(held.id, { decision: 'fail', reason: 'changed my mind' });
+    assert.equal(contrary.status, 409);
+    assert.equal(contrary.body.error.code, 'order_already_reviewed');
+    assert.equal(await rechargeCount(held.id), 1);
+    const actions = await pipeline.api.request('GET', `/admin/topups/${held.id}`, { token: testAdminToken });
+    assert.ok(
+      actions.body.actions.some((action: { action: string; actor: string }) => action.action === 'resolve_review' && action.actor === 'ops-alice'),
+      actions.text,
+    );
+
+    const refused = await createPendingOrder(account.apiKey, { amount: '50.00', payment_method: 'stripe' });
+    await sendWebhook(pipeline.api, await paidEvent(refused, { currency: 'eur' }));
+    await waitForOrder(pipeline.api, account.apiKey, refused.id, ['processing']);
+    const failed = await resolve(refused.id, { decision: 'fail', reason: 'paid in EUR: refund at Stripe' });
+    assert.equal(failed.body.status, 'failed');
+    assert.match(failed.body.failure_reason, /paid in EUR/);
+    assert.equal(await rechargeCount(refused.id), 0);
+
+    const pending = await createPendingOrder(account.apiKey);
+    const notHeld = await resolve(pending.id, { decision: 'credit', reason: 'x' });
+    assert.equal(notHeld.status, 409);
+    assert.equal(notHeld.body.error.code, 'order_not_in_review');
+    assert.equal((await resolve(pending.id, { decision: 'maybe', reason: 'x' })).body.error.code, 'invalid_field');
+  });
+
   test('a delayed payment goes to processing, then succeeds or fails with the async events', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
     const order = await createPendingOrder(account.apiKey);

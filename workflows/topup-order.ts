@@ -19,8 +19,10 @@ import {
   orderFailureTypes,
   orderStateQuery,
   paymentEventSignal,
+  resolveReviewUpdate,
   resumeOrderUpdate,
   terminalOrderStatuses,
+  type ResolveReviewRequest,
   type OrderSnapshot,
   type PaymentEvent,
   type TopUpOrderInput,
@@ -122,6 +124,30 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
     pendingEvents.push(event);
   });
 
+  /** Ops' decision on a payment held for review; the first one accepted is carried out. */
+  let reviewDecision: ResolveReviewRequest | null = null;
+  const isHeldForReview = () => order.status === 'processing' && order.needsReview;
+  setHandler(
+    resolveReviewUpdate,
+    async (request) => {
+      reviewDecision ??= request;
+      await condition(() => isClosed() && record.isSaved());
+      return order;
+    },
+    {
+      validator: (request) => {
+        const accepted: ResolveReviewRequest | null = reviewDecision;
+        if (accepted === null) {
+          if (isHeldForReview()) return;
+          throw ApplicationFailure.nonRetryable(`The order is ${order.status} and not held for review.`, orderFailureTypes.notInReview);
+        }
+        // The same decision again is a repeat: it waits for the first and returns the same order.
+        if (accepted.decision === request.decision && accepted.reason === request.reason) return;
+        throw ApplicationFailure.nonRetryable('The payment was already resolved otherwise.', orderFailureTypes.alreadyReviewed);
+      },
+    },
+  );
+
   const { save, changeStatus } = record;
 
   /** Checks the payment against the locked quote, then credits it, or holds it for review. */
@@ -139,6 +165,11 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
       await changeStatus('processing');
       return;
     }
+    await creditPaidOrder();
+  }
+
+  /** Credits the locked quote once, marks the order succeeded, then issues its invoice. */
+  async function creditPaidOrder(): Promise<void> {
     const credit = await databaseActivities.creditOrder({ ...order });
     order.creditedAt = credit.creditedAt;
     order.receiptUrl = await receipt.fetchReceiptUrl({ ...order }).catch((error: unknown) => {
@@ -225,6 +256,25 @@ export async function topUpOrderWorkflow(input: TopUpOrderInput): Promise<TopUpO
       break;
     }
     await applyPendingEvents();
+  }
+
+  // A payment held for review waits for ops: credit the locked quote, or fail the order (and refund it
+  // at the provider, which is outside this system).
+  if (isHeldForReview()) {
+    await condition(() => reviewDecision !== null);
+    const decision = reviewDecision!;
+    await databaseActivities.recordOrderAction({
+      orderId: order.orderId,
+      action: 'resolve_review',
+      actor: decision.actor,
+      reason: decision.reason,
+      payload: { decision: decision.decision },
+      occurredAt: new Date().toISOString(),
+    });
+    order.needsReview = false;
+    order.reviewReason = `${order.reviewReason ?? 'held'}; resolved by ${decision.actor}: ${decision.decision} (${decision.reason})`;
+    if (decision.decision === 'credit') await creditPaidOrder();
+    else await changeStatus('failed', `The payment was refused on review: ${decision.reason}`);
   }
 
   await condition(allHandlersFinished);

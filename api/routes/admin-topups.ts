@@ -4,6 +4,8 @@
 //   POST /admin/topups/:id/start-review                                pending -> processing
 //   POST /admin/topups/:id/confirm-transfer                            processing -> succeeded (credited)
 //   POST /admin/topups/:id/reject-transfer                             processing -> failed (customer emailed)
+//   POST /admin/topups/:id/resolve-review                              a Stripe payment held for review:
+//                                                                      credit it, or fail the order
 // Each action is a Temporal update to the order's workflow, recorded once, and idempotent: repeating it
 // returns the same order and changes nothing.
 import type { Request } from 'express';
@@ -23,6 +25,7 @@ import { normalizeTransferReference } from '../../domain/transfer-references.ts'
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentOrder } from '../presenters.ts';
 import { applyOpsAction } from '../topups/bank-transfer-workflow-calls.ts';
+import { resolveHeldPayment } from '../topups/order-workflow-calls.ts';
 import { amountSchema, decodeRowIdCursor, encodeCursor, parseBody, parseChoice, parseLimit } from '../validation.ts';
 
 /** Who an ops action is recorded as without an X-Operator header. */
@@ -69,6 +72,8 @@ const confirmTransferBody = z
   });
 
 const rejectTransferBody = z.strictObject({ reason: reasonText });
+
+const resolveReviewBody = z.strictObject({ decision: z.enum(['credit', 'fail']), reason: reasonText });
 
 /** The X-Operator header: who is acting, as recorded with the action. */
 function operator(request: Request): string {
@@ -118,12 +123,13 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
     };
   }
 
-  /** The order named by :id, which must be a bank transfer order (any other is not found here). */
-  async function bankTransferOrder(value: string | string[] | undefined): Promise<OrderRow> {
+  /** The order named by :id, paid by the given method (any other is not found here). */
+  async function orderPaidBy(value: string | string[] | undefined, method: OrderRow['payment_method'] | null): Promise<OrderRow> {
     const row = typeof value === 'string' && orderIdPattern.test(value) ? await getOrderRow(sql, value, null) : null;
-    if (row === null || row.payment_method !== 'bank_transfer') throw new ApiError('not_found', 'No such bank transfer order.');
+    if (row === null || (method !== null && row.payment_method !== method)) throw new ApiError('not_found', 'No such order.');
     return row;
   }
+  const bankTransferOrder = (value: string | string[] | undefined) => orderPaidBy(value, 'bank_transfer');
 
   async function act(orderId: string, opsRequest: OpsRequest) {
     const order = await applyOpsAction(temporalClient, sql, orderId, opsRequest);
@@ -154,7 +160,7 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
   });
 
   router.get('/admin/topups/:id', async (request, response) => {
-    const row = await bankTransferOrder(request.params.id);
+    const row = await orderPaidBy(request.params.id, null);
     const actions = await listOrderActions(sql, row.id);
     response.json({ ...presentOpsOrder(row, new Date()), actions: actions.map(presentAction) });
   });
@@ -183,6 +189,15 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
     const row = await bankTransferOrder(request.params.id);
     const body = parseBody(rejectTransferBody, request.body);
     response.json(await act(row.id, { action: 'reject_transfer', actor: operator(request), reason: body.reason }));
+  });
+
+  router.post('/admin/topups/:id/resolve-review', async (request, response) => {
+    const row = await orderPaidBy(request.params.id, 'stripe');
+    const body = parseBody(resolveReviewBody, request.body);
+    const actor = operator(request);
+    const order = await resolveHeldPayment(temporalClient, sql, row.id, { decision: body.decision, reason: body.reason, actor });
+    logger.info({ orderId: row.id, action: 'resolve_review', actor, decision: body.decision, status: order.status }, 'ops action');
+    response.json(presentOrder(order, config.api.publicBaseUrl));
   });
 
   return router;

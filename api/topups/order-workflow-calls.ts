@@ -7,13 +7,19 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
+import type { Sql } from '../../db/client.ts';
+import { getOrderRow } from '../../db/orders/get-order.ts';
+import { listOrderActions } from '../../db/orders/list-order-actions.ts';
+import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { ApiError, errorCodes, type ErrorCode } from '../../domain/errors.ts';
 import {
   cancelOrderUpdate,
   openCheckoutUpdate,
   orderWorkflowId,
+  resolveReviewUpdate,
   resumeOrderUpdate,
   type OrderSnapshot,
+  type ResolveReviewRequest,
   type TopUpOrderInput,
   type TopUpOrderResult,
 } from '../../domain/orders.ts';
@@ -129,4 +135,33 @@ export function cancelOrder(client: Client, orderId: string): Promise<OrderSnaps
 
 export function resumeOrder(client: Client, orderId: string): Promise<OrderSnapshot> {
   return updateOrder(client, orderId, resumeOrderUpdate, 'order_not_resumable');
+}
+
+/**
+ * Ops' decision on a Stripe payment held for review. Once the workflow has finished, the same decision
+ * again (as recorded) returns the order; anything else is refused: a payment flagged after its order
+ * closed is refunded at the provider or corrected with a ledger adjustment, outside this route.
+ */
+export async function resolveHeldPayment(
+  client: Client,
+  sql: Sql,
+  orderId: string,
+  request: ResolveReviewRequest,
+): Promise<OrderSnapshot> {
+  try {
+    return await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resolveReviewUpdate, { args: [request] });
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const apiError = apiErrorFromUpdateFailure(error);
+      if (apiError !== null) throw apiError;
+    }
+    if (!isClosedWorkflowError(error)) throw error;
+  }
+  const recorded = (await listOrderActions(sql, orderId)).find((action) => action.action === 'resolve_review');
+  const row = await getOrderRow(sql, orderId, null);
+  if (recorded !== undefined && row !== null && recorded.payload.decision === request.decision && recorded.reason === request.reason) {
+    return snapshotFromRow(row);
+  }
+  if (recorded !== undefined) throw new ApiError('order_already_reviewed', 'The payment was already resolved otherwise.');
+  throw new ApiError('order_not_in_review', 'The order\'s workflow has finished; refund the payment at the provider or post an adjustment.');
 }

@@ -29,7 +29,7 @@ create index orders_by_payment_method_status on orders (payment_method, status, 
 create table order_actions (
   id bigint generated always as identity primary key,
   order_id text not null references orders (id),
-  action text not null check (action in ('start_review', 'confirm_transfer', 'reject_transfer', 'cancel')),
+  action text not null check (action in ('start_review', 'confirm_transfer', 'reject_transfer', 'cancel', 'resolve_review')),
   -- The X-Operator header of the ops request ('admin' without one), or 'customer'.
   actor text not null check (length(actor) between 1 and 100),
   reason text check (length(reason) <= 1000),
