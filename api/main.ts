@@ -1,33 +1,16 @@
 // The API process: validates config, migrates the database, connects to Temporal, serves HTTP.
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../config/config.ts';
-import { closeSql, createSql } from '../db/client.ts';
+import { readConfigurationOrExit, startProcessFoundation } from '../config/startup.ts';
+import { closeSql } from '../db/client.ts';
 import { LedgerBatcher, maximumBatchesInFlight } from '../db/ledger/ledger-batcher.ts';
-import { migrate } from '../db/migrate.ts';
-import { loadPricing, PricingConfigError } from '../domain/pricing.ts';
-import { createLogger } from '../observability/logger.ts';
+import { loadPricing } from '../domain/pricing.ts';
 import { createApp } from './app.ts';
 
 const shutdownTimeoutMilliseconds = 10_000;
 
-let config;
-let pricing;
-try {
-  config = loadConfig(process.env);
-  pricing = loadPricing();
-} catch (error) {
-  if (error instanceof ConfigError || error instanceof PricingConfigError) {
-    console.error(error.message);
-    process.exit(2);
-  }
-  throw error;
-}
-
-const logger = createLogger('refill-api', config.logLevel);
-const sql = createSql({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'refill-api' });
-const migration = await migrate(sql);
-if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
+const { config, logger, sql } = await startProcessFoundation('refill-api');
+const pricing = readConfigurationOrExit(() => loadPricing());
 // Leaves connections for the API's other queries (authentication, reads) while batches are posted.
 const ledgerBatcher = new LedgerBatcher(sql, { batchesInFlight: Math.max(1, Math.min(maximumBatchesInFlight, config.database.poolSize - 1)) });
 

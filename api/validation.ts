@@ -162,3 +162,21 @@ export function decodeRowIdCursor(kind: string, value: unknown): bigint | null {
   if (rowId > maximumRowId) throw invalidCursor();
   return rowId;
 }
+
+/**
+ * A list's response from rows fetched with `limit + 1`: the extra row only tells that there is a next
+ * page, whose cursor is the position of this page's last row.
+ */
+export function pageOf<Row, Item>(
+  rows: Row[],
+  limit: number,
+  present: (row: Row) => Item,
+  cursor: { kind: string; position: (row: Row) => bigint },
+): { data: Item[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(present),
+    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(cursor.kind, cursor.position(last).toString()) : null,
+  };
+}

@@ -1,31 +1,15 @@
 // The worker process: validates config, migrates the database, registers search attributes, runs workflows.
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../config/config.ts';
-import { closeSql, createSql } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
-import { createLogger } from '../observability/logger.ts';
+import { startProcessFoundation } from '../config/startup.ts';
+import { closeSql } from '../db/client.ts';
 import { createRefillWorker } from './create-worker.ts';
 import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(2);
-  }
-  throw error;
-}
-
-const logger = createLogger('refill-worker', config.logLevel);
-const sql = createSql({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'refill-worker' });
-const migration = await migrate(sql);
-if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
+const { config, logger, sql } = await startProcessFoundation('refill-worker');
 
 const operatorConnection = await Connection.connect({ address: config.temporal.address });
 await ensureSearchAttributes(operatorConnection, config.temporal.namespace, logger);

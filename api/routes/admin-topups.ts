@@ -26,7 +26,7 @@ import type { ApiDependencies } from '../dependencies.ts';
 import { presentOrder } from '../presenters.ts';
 import { applyOpsAction } from '../topups/bank-transfer-workflow-calls.ts';
 import { resolveHeldPayment } from '../topups/order-workflow-calls.ts';
-import { amountSchema, decodeRowIdCursor, encodeCursor, parseBody, parseChoice, parseLimit } from '../validation.ts';
+import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit } from '../validation.ts';
 
 /** Who an ops action is recorded as without an X-Operator header. */
 export const defaultOperator = 'admin';
@@ -150,13 +150,13 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
       }
     }
     const rows = await listOrdersForOps(sql, { paymentMethod, statuses, transferReference, afterSequence, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
     const now = new Date();
-    response.json({
-      data: page.map((row) => ({ ...presentOpsOrder(row, now), customer_email: row.customer_email })),
-      next_cursor: rows.length > limit && last !== undefined ? encodeCursor(opsCursorKind, last.sequence.toString()) : null,
-    });
+    response.json(
+      pageOf(rows, limit, (row) => ({ ...presentOpsOrder(row, now), customer_email: row.customer_email }), {
+        kind: opsCursorKind,
+        position: (row) => row.sequence,
+      }),
+    );
   });
 
   router.get('/admin/topups/:id', async (request, response) => {

@@ -8,7 +8,7 @@ import { invoiceFileName } from '../../domain/invoices.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentInvoice } from '../presenters.ts';
-import { decodeRowIdCursor, encodeCursor, parseLimit } from '../validation.ts';
+import { decodeRowIdCursor, pageOf, parseLimit } from '../validation.ts';
 import { orderIdParameter } from './topups.ts';
 
 /** Invoice cursors name their account, so one account's cursor is refused on another's list. */
@@ -57,13 +57,12 @@ export function invoiceRoutes(dependencies: ApiDependencies): Router {
     const beforeId = decodeRowIdCursor(invoiceCursorKind(account.accountId), request.query.cursor);
     // One more than asked tells whether there is a next page without a second query.
     const rows = await listInvoices(sql, { accountId: account.accountId, beforeId, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    response.json({
-      data: page.map((row) => presentInvoice(row, config.api.publicBaseUrl)),
-      next_cursor:
-        rows.length > limit && last !== undefined ? encodeCursor(invoiceCursorKind(account.accountId), last.id.toString()) : null,
-    });
+    response.json(
+      pageOf(rows, limit, (row) => presentInvoice(row, config.api.publicBaseUrl), {
+        kind: invoiceCursorKind(account.accountId),
+        position: (row) => row.id,
+      }),
+    );
   });
 
   return router;

@@ -14,7 +14,7 @@ import { presentFlow } from '../presenters.ts';
 import {
   amountSchema,
   decodeRowIdCursor,
-  encodeCursor,
+  pageOf,
   maximumDescriptionLength,
   maximumUserReferenceLength,
   metadataSchema,
@@ -100,12 +100,7 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
       beforeEntryId,
       limit: limit + 1,
     });
-    const page = flows.slice(0, limit);
-    const last = page.at(-1);
-    response.json({
-      data: page.map(presentFlow),
-      next_cursor: flows.length > limit && last !== undefined ? encodeCursor(flowCursorKind(account.accountId), last.entryId.toString()) : null,
-    });
+    response.json(pageOf(flows, limit, presentFlow, { kind: flowCursorKind(account.accountId), position: (flow) => flow.entryId }));
   });
 
   return router;

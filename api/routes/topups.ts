@@ -17,7 +17,7 @@ import { bankTransferBody, createBankTransferTopUp, normalisedBankTransfer } fro
 import { cancelOrder, resumeOrder, startOrderWorkflow } from '../topups/order-workflow-calls.ts';
 import { topUpOrderWorkflow } from '../../workflows/topup-order.ts';
 import { quoteBody, quoteFields, resolveQuote } from '../topups/quote.ts';
-import { decodeRowIdCursor, encodeCursor, parseBody, parseChoice, parseIdempotencyKey, parseLimit } from '../validation.ts';
+import { decodeRowIdCursor, pageOf, parseBody, parseChoice, parseIdempotencyKey, parseLimit } from '../validation.ts';
 
 const maximumUrlLength = 2_000;
 const returnUrl = z
@@ -178,12 +178,12 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
       beforeSequence,
       limit: limit + 1,
     });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    response.json({
-      data: page.map((row) => presentOrder(snapshotFromRow(row), config.api.publicBaseUrl)),
-      next_cursor: rows.length > limit && last !== undefined ? encodeCursor(orderCursorKind(account.accountId), last.sequence.toString()) : null,
-    });
+    response.json(
+      pageOf(rows, limit, (row) => presentOrder(snapshotFromRow(row), config.api.publicBaseUrl), {
+        kind: orderCursorKind(account.accountId),
+        position: (row) => row.sequence,
+      }),
+    );
   });
 
   router.get('/v1/topups/:id', async (request, response) => {
