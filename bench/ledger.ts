@@ -24,11 +24,10 @@ import postgres from 'postgres';
 import { createAccount } from '../db/accounts/create-account.ts';
 import { closeSql, createSql, type Sql } from '../db/client.ts';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
-import { customerBalanceCode, platformAccountCode } from '../db/ledger/ledger-account-codes.ts';
 import { LedgerBatcher, type LedgerBatcherStatistics } from '../db/ledger/ledger-batcher.ts';
 import { LedgerError } from '../db/ledger/post-transfer.ts';
 import { recordConsumption, recordConsumptionBatched, type RecordConsumptionInput } from '../db/ledger/record-consumption.ts';
-import { recordRecharge, rechargeIdempotencyKey, type RecordRechargeInput } from '../db/ledger/record-recharge.ts';
+import { rechargeTransfer, recordRecharge, type RecordRechargeInput } from '../db/ledger/record-recharge.ts';
 import { migrate } from '../db/migrate.ts';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
 import { freePort } from '../dev/ports.ts';
@@ -388,21 +387,7 @@ function unbatchedPoster(sql: Sql): Poster {
  */
 function batchedPoster(batcher: LedgerBatcher): Poster {
   return {
-    recharge: (input) =>
-      batcher.submit({
-        idempotencyKey: rechargeIdempotencyKey(input.orderId),
-        flowType: 'recharge',
-        currency: input.currency,
-        accountId: input.accountId,
-        description: input.description,
-        userReference: null,
-        orderId: input.orderId,
-        metadata: null,
-        legs: [
-          { code: customerBalanceCode(input.accountId), amountMicros: input.creditMicros },
-          { code: platformAccountCode('payment_clearing', input.currency, input.accountId), amountMicros: -input.payAmountMicros },
-        ],
-      }),
+    recharge: (input) => batcher.submit(rechargeTransfer(input)),
     deduct: (input) => recordConsumptionBatched(batcher, input),
   };
 }

@@ -16,7 +16,7 @@ import { presentOrder, presentQuote } from '../presenters.ts';
 import { bankTransferBody, createBankTransferTopUp, normalisedBankTransfer } from '../topups/bank-transfer-orders.ts';
 import { cancelOrder, resumeOrder, startOrderWorkflow } from '../topups/order-workflow-calls.ts';
 import { topUpOrderWorkflow } from '../../workflows/topup-order.ts';
-import { quoteBody, quoteFields, resolveQuote } from '../topups/quote.ts';
+import { orderTermsFromQuote, quoteBody, quoteFields, resolveQuote } from '../topups/quote.ts';
 import { decodeRowIdCursor, pageOf, parseBody, parseChoice, parseIdempotencyKey, parseLimit } from '../validation.ts';
 
 const maximumUrlLength = 2_000;
@@ -145,17 +145,7 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
       customerEmail: account.email,
       requestHash: hash,
       idempotencyKey,
-      terms: {
-        currency: quote.currency,
-        paymentMethod: 'stripe',
-        packageId: quote.packageId,
-        amount: formatMicros(quote.amountMicros),
-        discount: formatMicros(quote.discountMicros),
-        payAmount: formatMicros(quote.payAmountMicros),
-        bonus: formatMicros(quote.bonusMicros),
-        credit: formatMicros(quote.creditMicros),
-        promoCode: quote.promoCode,
-      },
+      terms: orderTermsFromQuote(quote),
       successUrl: body.success_url ?? `${returnBase}&result=success`,
       cancelUrl: body.cancel_url ?? `${returnBase}&result=cancel`,
       expiresAt: new Date(now.getTime() + config.orders.expiryMinutes * 60_000).toISOString(),

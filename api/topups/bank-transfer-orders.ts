@@ -8,10 +8,9 @@ import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { bankTransferUtcOffsetMinutes, type BankTransferOrderInput } from '../../domain/bank-transfers.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { orderIdFor } from '../../domain/ids.ts';
-import { formatMicros } from '../../domain/money.ts';
 import type { OrderSnapshot } from '../../domain/orders.ts';
 import type { ApiDependencies } from '../dependencies.ts';
-import { resolveQuote, type QuoteChoice } from './quote.ts';
+import { orderTermsFromQuote, resolveQuote, type QuoteChoice } from './quote.ts';
 import { bankTransferOrderWorkflow } from '../../workflows/bank-transfer-order.ts';
 import { startOrderWorkflow } from './order-workflow-calls.ts';
 
@@ -104,17 +103,7 @@ export async function createBankTransferTopUp(
     customerEmail: account.email,
     requestHash: request.requestHash,
     idempotencyKey: request.idempotencyKey,
-    terms: {
-      currency: quote.currency,
-      paymentMethod: 'bank_transfer',
-      packageId: quote.packageId,
-      amount: formatMicros(quote.amountMicros),
-      discount: formatMicros(quote.discountMicros),
-      payAmount: formatMicros(quote.payAmountMicros),
-      bonus: formatMicros(quote.bonusMicros),
-      credit: formatMicros(quote.creditMicros),
-      promoCode: quote.promoCode,
-    },
+    terms: orderTermsFromQuote(quote),
     payee: config.bankTransfers.payee,
     remitter: {
       name: details.remitter_name,

@@ -6,6 +6,8 @@ import type { Sql } from '../../db/client.ts';
 import { findPromoCode } from '../../db/promo-codes/find-promo-code.ts';
 import { promoCodeFromRow } from '../../db/promo-codes/promo-code-row.ts';
 import { ApiError } from '../../domain/errors.ts';
+import { formatMicros } from '../../domain/money.ts';
+import type { OrderTerms } from '../../domain/orders.ts';
 import { computeQuote, paymentMethods, type Pricing, type Quote } from '../../domain/pricing.ts';
 import { normalizePromoCode, promoCodePattern, type PromoCode } from '../../domain/promo-codes.ts';
 import { amountSchema } from '../validation.ts';
@@ -80,4 +82,19 @@ export async function resolveQuote(
     throw new ApiError(result.refusal.code, result.refusal.message, field);
   }
   return { quote: result.quote, promo };
+}
+
+/** The quote as locked into an order (money as six-decimal strings, as in workflow payloads). */
+export function orderTermsFromQuote(quote: Quote): OrderTerms {
+  return {
+    currency: quote.currency,
+    paymentMethod: quote.paymentMethod,
+    packageId: quote.packageId,
+    amount: formatMicros(quote.amountMicros),
+    discount: formatMicros(quote.discountMicros),
+    payAmount: formatMicros(quote.payAmountMicros),
+    bonus: formatMicros(quote.bonusMicros),
+    credit: formatMicros(quote.creditMicros),
+    promoCode: quote.promoCode,
+  };
 }

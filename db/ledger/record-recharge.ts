@@ -3,7 +3,7 @@
 import type { Queryable } from '../client.ts';
 import type { Currency } from '../../domain/money.ts';
 import { customerBalanceCode, platformAccountCode } from './ledger-account-codes.ts';
-import { postTransfer, type TransferLeg } from './post-transfer.ts';
+import { postTransfer, type PostTransferInput, type TransferLeg } from './post-transfer.ts';
 
 export interface RecordRechargeInput {
   orderId: string;
@@ -31,17 +31,17 @@ export function rechargeIdempotencyKey(orderId: string): string {
   return `recharge:${orderId}`;
 }
 
-export async function recordRecharge(sql: Queryable, input: RecordRechargeInput): Promise<RecordRechargeResult> {
-  const customerCode = customerBalanceCode(input.accountId);
+/** The transfer of a recharge: the credit to the customer, from payment clearing and the promotional account. */
+export function rechargeTransfer(input: RecordRechargeInput): PostTransferInput {
   const promotionalMicros = input.creditMicros - input.payAmountMicros;
-  const legs: TransferLeg[] = [{ code: customerCode, amountMicros: input.creditMicros }];
+  const legs: TransferLeg[] = [{ code: customerBalanceCode(input.accountId), amountMicros: input.creditMicros }];
   if (input.payAmountMicros > 0n) {
     legs.push({ code: platformAccountCode('payment_clearing', input.currency, input.accountId), amountMicros: -input.payAmountMicros });
   }
   if (promotionalMicros !== 0n) {
     legs.push({ code: platformAccountCode('promotional', input.currency, input.accountId), amountMicros: -promotionalMicros });
   }
-  const result = await postTransfer(sql, {
+  return {
     idempotencyKey: rechargeIdempotencyKey(input.orderId),
     flowType: 'recharge',
     currency: input.currency,
@@ -51,7 +51,12 @@ export async function recordRecharge(sql: Queryable, input: RecordRechargeInput)
     orderId: input.orderId,
     metadata: input.metadata ?? null,
     legs,
-  });
+  };
+}
+
+export async function recordRecharge(sql: Queryable, input: RecordRechargeInput): Promise<RecordRechargeResult> {
+  const customerCode = customerBalanceCode(input.accountId);
+  const result = await postTransfer(sql, rechargeTransfer(input));
   const entry = result.entries.find((candidate) => candidate.code === customerCode);
   if (entry === undefined) throw new Error(`transfer ${result.transferId} has no entry on ${customerCode}`);
   return {
