@@ -14,7 +14,7 @@
 //   of each kind per order.
 import { defineUpdate } from '@temporalio/workflow';
 import { microsFromDecimal } from './money.ts';
-import type { OrderSnapshot, OrderStatus, OrderTerms } from './orders.ts';
+import type { OrderRequest, OrderSnapshot, OrderStatus } from './orders.ts';
 
 /** Beijing time: CNY transfers are made to a bank in China, whose business days these are. */
 export const bankTransferUtcOffsetMinutes = 8 * 60;
@@ -31,22 +31,13 @@ export interface Remitter {
   remarks: string | null;
 }
 
-export interface BankTransferOrderInput {
-  orderId: string;
-  accountId: string;
-  customerEmail: string;
-  /** SHA-256 (hex) of the creating request, so the same Idempotency-Key with another body is refused. */
-  requestHash: string;
-  idempotencyKey: string;
-  terms: OrderTerms;
+export interface BankTransferOrderInput extends OrderRequest {
   payee: PayeeAccount;
   remitter: Remitter;
   /** Whole business days the customer has after the day of the order; the workflow computes the deadline. */
   deadlineBusinessDays: number;
   /** The offset business days are counted in (bankTransferUtcOffsetMinutes in production). */
   utcOffsetMinutes: number;
-  /** ISO timestamp of the creating request. */
-  createdAt: string;
 }
 
 /** What the workflow asks the database to record: the input with the deadline it computed. */

@@ -75,7 +75,8 @@ export interface BankTransferDetails {
   remarks: string | null;
 }
 
-export interface TopUpOrderInput {
+/** What every order workflow is started with: the creating request and its locked quote. */
+export interface OrderRequest {
   orderId: string;
   accountId: string;
   customerEmail: string;
@@ -83,11 +84,15 @@ export interface TopUpOrderInput {
   requestHash: string;
   idempotencyKey: string;
   terms: OrderTerms;
+  /** ISO timestamp of the creating request. */
+  createdAt: string;
+}
+
+export interface TopUpOrderInput extends OrderRequest {
   successUrl: string;
   cancelUrl: string;
   /** ISO timestamp: when the order and its checkout session expire if unpaid. */
   expiresAt: string;
-  createdAt: string;
 }
 
 export type TopUpOrderResult =
