@@ -38,7 +38,8 @@ test('paying on the sandbox page credits the order, and says plainly that no mon
   const paid = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
   assert.equal(paid.status, 303);
   assert.match(String(paid.headers.get('location')), /result=success/);
-  const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
+  // The receipt link follows the credit by a provider call.
+  const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded'], 20_000, (paid) => paid.receipt_url !== null);
   assert.equal(succeeded.receipt_url, checkoutUrl);
   const balance = await pipeline.api.request('GET', '/v1/balance', { token: account.apiKey });
   assert.equal(balance.body.balance, '105.000000');

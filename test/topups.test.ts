@@ -179,7 +179,8 @@ describe('the happy path', () => {
     const delivered = await sendWebhook(pipeline.api, await paidEvent(order));
     assert.equal(delivered.status, 200, delivered.text);
     assert.equal(delivered.body.outcome, 'delivered');
-    const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
+    // The receipt link follows the credit by a provider call.
+    const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded'], 20_000, (paid) => paid.receipt_url !== null);
     assert.ok(succeeded.paid_at !== null && succeeded.credited_at !== null);
     // From the payment's charge at Stripe (stripe-mock's fixture).
     assert.match(String(succeeded.receipt_url), /^https:\/\//);

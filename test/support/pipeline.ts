@@ -153,19 +153,20 @@ export function checkoutEventFor(
   );
 }
 
-/** Polls an order until its status is one of the wanted ones. */
+/** Polls an order until its status is one of the wanted ones (and, when given, `until` holds for it). */
 export async function waitForOrder(
   api: TestApi,
   apiKey: string,
   orderId: string,
   statuses: string[],
   timeoutMilliseconds = 20_000,
+  until: (order: OrderJson) => boolean = () => true,
 ): Promise<OrderJson> {
   const deadline = Date.now() + timeoutMilliseconds;
   let last: TestResponse | null = null;
   while (Date.now() < deadline) {
     last = await api.request('GET', `/v1/topups/${orderId}`, { token: apiKey });
-    if (last.status === 200 && statuses.includes(last.body.status)) return last.body as OrderJson;
+    if (last.status === 200 && statuses.includes(last.body.status) && until(last.body as OrderJson)) return last.body as OrderJson;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`order ${orderId} did not reach ${statuses.join('/')}: last ${last?.status} ${last?.text}`);
