@@ -1,7 +1,7 @@
 // What both processes do first: read the configuration (a bad one ends the process with one line
 // naming the variable) and bring the database schema up to date.
 import { closeSql, createSql, type Sql } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
+import { migrate, MigrationRefused } from '../db/migrate.ts';
 import { PricingConfigError } from '../domain/pricing.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -35,6 +35,12 @@ export async function startProcessFoundation(name: string): Promise<ProcessFound
     if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
   } catch (error) {
     await closeSql(sql);
+    // A refused database (an edited migration, or one ahead of this code) is for an operator to fix:
+    // its one line says what, and a stack trace would only bury it.
+    if (error instanceof MigrationRefused) {
+      console.error(error.message);
+      process.exit(1);
+    }
     throw error;
   }
   return { config, logger, sql };

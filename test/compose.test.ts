@@ -179,7 +179,7 @@ test('migrate, worker and api are built from the repository Dockerfile, whose ba
 });
 
 test('each Refill service runs its own entry point through tsx', () => {
-  const entryPoints = { migrate: 'db/migrate-cli.ts', worker: 'worker/main.ts', api: 'api/main.ts' } as const;
+  const entryPoints = { migrate: 'scripts/migrate.ts', worker: 'worker/main.ts', api: 'api/main.ts' } as const;
   for (const name of refillServiceNames) {
     assert.deepEqual(service(name).command, ['node', '--import', 'tsx', entryPoints[name]]);
   }

@@ -11,7 +11,15 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
+/** A fresh, migrated database. */
 export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
+  const database = await createEmptyTestDatabase(poolSize);
+  await migrate(database.sql);
+  return database;
+}
+
+/** A fresh database with nothing in it, for tests that build a schema their own way. */
+export async function createEmptyTestDatabase(poolSize = 10): Promise<TestDatabase> {
   const name = `refill_test_${randomToken(12)}`;
   const administrator = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
   await administrator.unsafe(`create database ${name}`);
@@ -19,6 +27,5 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
   const url = new URL(testDatabaseUrl());
   url.pathname = `/${name}`;
   const sql = createSql({ url: url.toString(), poolSize, applicationName: 'refill-test' });
-  await migrate(sql);
   return { url: url.toString(), sql, close: () => closeSql(sql) };
 }
