@@ -1,33 +1,20 @@
 // Activities of bank transfer orders: recording the order with its reference, recording ops actions,
-// crediting a corrected amount, and the customer's emails. Each is safe to retry.
-import { ApplicationFailure } from '@temporalio/common';
-import { LedgerError } from '../db/ledger/post-transfer.ts';
-import { creditOrderWithCorrection, type Correction } from '../db/orders/credit-order-with-correction.ts';
+// and the customer's emails. Each is safe to retry.
 import { insertBankTransferOrder, type InsertBankTransferOrderResult } from '../db/orders/insert-bank-transfer-order.ts';
 import { recordOrderAction, type OrderActionRecord } from '../db/orders/record-order-action.ts';
 import type { BankTransferOrderRecord } from '../domain/bank-transfers.ts';
-import { formatMicros } from '../domain/money.ts';
+import { failure } from '../domain/failures.ts';
 import type { OrderSnapshot } from '../domain/orders.ts';
 import { newTransferReference } from '../domain/transfer-references.ts';
 import type { ActivityDependencies } from './index.ts';
 import { composeBankTransferEmail, type BankTransferEmailKind } from './bank-transfers/compose-bank-transfer-email.ts';
-import type { CreditOrderActivityResult } from './orders.ts';
+import { newOrderRow } from './orders.ts';
 
 export interface BankTransferEmailInput {
   order: OrderSnapshot;
   customerEmail: string;
   utcOffsetMinutes: number;
 }
-
-export interface CreditCorrectedOrderInput {
-  snapshot: OrderSnapshot;
-  correction: Correction;
-}
-
-/** Failure types the workflow sees; permanent ones are not retried. */
-export const bankTransferActivityFailureTypes = {
-  emailRejected: 'bank_transfer_email_rejected',
-} as const;
 
 /** SMTP 5xx replies (no such mailbox, policy refusal) will not change on retry; 4xx and network errors may. */
 function isPermanentSmtpRefusal(error: unknown): boolean {
@@ -43,12 +30,7 @@ export function createBankTransferActivities({ sql, logger, mailTransport, invoi
       await mailTransport.sendMail(mail);
     } catch (error) {
       if (!isPermanentSmtpRefusal(error)) throw error;
-      throw ApplicationFailure.create({
-        message: `The mail server refused the bank transfer ${kind} email: ${(error as Error).message}`,
-        type: bankTransferActivityFailureTypes.emailRejected,
-        nonRetryable: true,
-        cause: error as Error,
-      });
+      throw failure('email_rejected', `The mail server refused the bank transfer ${kind} email: ${(error as Error).message}`, error as Error);
     }
     logger.info({ orderId: input.order.orderId, kind, messageId: mail.messageId }, 'bank transfer email sent');
   }
@@ -56,7 +38,7 @@ export function createBankTransferActivities({ sql, logger, mailTransport, invoi
   return {
     /** Inserts the bank transfer order with a fresh unique reference (or returns the one a retry finds). */
     async recordBankTransferOrder(record: BankTransferOrderRecord): Promise<InsertBankTransferOrderResult> {
-      const result = await insertBankTransferOrder(sql, record, newTransferReference);
+      const result = await insertBankTransferOrder(sql, { ...newOrderRow(record), payee: record.payee, remitter: record.remitter }, newTransferReference);
       if (!result.ok) logger.info({ orderId: record.orderId, refusal: result.refusal.code }, 'order refused');
       return result;
     },
@@ -65,22 +47,6 @@ export function createBankTransferActivities({ sql, logger, mailTransport, invoi
     async recordOrderAction(record: OrderActionRecord): Promise<void> {
       const recorded = await recordOrderAction(sql, record);
       logger.info({ orderId: record.orderId, action: record.action, actor: record.actor, recorded }, 'order action recorded');
-    },
-
-    /** Credits a bank transfer with the amount ops corrected it to; exactly once per order, like creditOrder. */
-    async creditOrderWithCorrection(input: CreditCorrectedOrderInput): Promise<CreditOrderActivityResult> {
-      try {
-        const result = await creditOrderWithCorrection(sql, input.snapshot, input.correction);
-        logger.info(
-          { orderId: input.snapshot.orderId, transferId: String(result.transferId), correctedCredit: input.correction.correctedCredit },
-          'order credited with a correction',
-        );
-        return { creditedAt: result.creditedAt, balanceAfter: formatMicros(result.balanceAfter) };
-      } catch (error) {
-        // A refused transfer will be refused again on retry: stop retrying and let a person look.
-        if (error instanceof LedgerError) throw ApplicationFailure.nonRetryable(error.message, `ledger_${error.code}`);
-        throw error;
-      }
     },
 
     /** Reminds the customer, on the last day, where to transfer and with which reference. */

@@ -4,7 +4,9 @@ import type { Sql } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createBankTransferActivities } from './bank-transfers.ts';
 import { createInvoiceActivities, type InvoiceSettings, type MailTransport } from './invoices.ts';
+import { createLegacyActivities } from './legacy.ts';
 import { createOrderActivities } from './orders.ts';
+import { createPaymentExceptionActivities } from './payment-exceptions.ts';
 import { createPaymentActivities } from './payments.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 
@@ -17,9 +19,13 @@ export interface ActivityDependencies {
 }
 
 export function createActivities(dependencies: ActivityDependencies) {
+  // callProvider is the provider activities' shared error mapping, not an activity.
+  const { callProvider: _callProvider, ...paymentActivities } = createPaymentActivities(dependencies);
   return {
     ...createOrderActivities(dependencies),
-    ...createPaymentActivities(dependencies),
+    ...paymentActivities,
+    ...createPaymentExceptionActivities(dependencies),
+    ...createLegacyActivities(dependencies),
     ...createInvoiceActivities(dependencies),
     ...createBankTransferActivities(dependencies),
   };

@@ -1,15 +1,14 @@
 // Activities that issue an order's invoice (number, row, PDF) and email it, each safe to retry:
 // a retry finds the invoice or the recorded send of the attempt before it.
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import { allocateInvoice, type InvoiceIssuer } from '../db/invoices/allocate-invoice.ts';
 import { getInvoiceByOrder } from '../db/invoices/get-invoice.ts';
 import type { InvoiceRow } from '../db/invoices/invoice-row.ts';
 import { recordInvoiceEmailFailed } from '../db/invoices/record-invoice-email-failed.ts';
 import { recordInvoiceEmailSent } from '../db/invoices/record-invoice-email-sent.ts';
 import { storeInvoicePdf } from '../db/invoices/store-invoice-pdf.ts';
+import { failure } from '../domain/failures.ts';
 import {
-  invoiceFailureTypes,
   type IssueInvoiceInput,
   type IssueInvoiceResult,
   type RecordInvoiceEmailFailedInput,
@@ -64,10 +63,7 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
     async issueInvoice(input: IssueInvoiceInput): Promise<IssueInvoiceResult> {
       const allocation = await allocateInvoice(sql, { orderId: input.orderId, issuer: invoices.issuer, issuedAt: new Date() });
       if (allocation.outcome === 'order_not_credited') {
-        throw ApplicationFailure.nonRetryable(
-          `Order ${input.orderId} has not been credited; there is nothing to invoice.`,
-          invoiceFailureTypes.orderNotCredited,
-        );
+        throw failure('invoice_order_not_credited', `Order ${input.orderId} has not been credited; there is nothing to invoice.`);
       }
       const { invoice, created } = allocation;
       const pdfSha256 = invoice.pdf_sha256 ?? (await storePdf(invoice));
@@ -84,7 +80,7 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
     async sendInvoiceEmail(input: SendInvoiceEmailInput): Promise<SendInvoiceEmailResult> {
       const found = await getInvoiceByOrder(sql, input.orderId, null);
       if (found.state !== 'issued') {
-        throw ApplicationFailure.nonRetryable(`Order ${input.orderId} has no issued invoice to send.`, invoiceFailureTypes.notIssued);
+        throw failure('invoice_not_issued', `Order ${input.orderId} has no issued invoice to send.`);
       }
       const invoice = found.invoice;
       if (invoice.email_status === 'sent' && invoice.email_message_id !== null) {
@@ -100,12 +96,7 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
         await mailTransport.sendMail(mail);
       } catch (error) {
         if (!isPermanentSmtpRefusal(error)) throw error;
-        throw ApplicationFailure.create({
-          message: `The mail server refused the invoice email: ${(error as Error).message}`,
-          type: invoiceFailureTypes.emailRejected,
-          nonRetryable: true,
-          cause: error as Error,
-        });
+        throw failure('email_rejected', `The mail server refused the invoice email: ${(error as Error).message}`, error as Error);
       }
       // Recorded right after the server accepted it; if this write is lost, the retry sends a copy
       // with the same Message-ID.

@@ -1,44 +1,78 @@
-// Activities that keep the order's durable copy and credit it in the ledger.
-import { ApplicationFailure } from '@temporalio/common';
-import { creditOrder } from '../db/orders/credit-order.ts';
-import { insertOrder, type InsertOrderResult } from '../db/orders/insert-order.ts';
-import { saveOrderState } from '../db/orders/save-order-state.ts';
+// Activities that create an order's row, write the workflow's state to it, and credit it in the ledger.
+// Money arrives as the payload's decimal strings and is converted once, here, for the database.
 import { LedgerError } from '../db/ledger/post-transfer.ts';
-import { formatMicros } from '../domain/money.ts';
-import type { OrderSnapshot, TopUpOrderInput } from '../domain/orders.ts';
+import { creditOrder } from '../db/orders/credit-order.ts';
+import { insertOrder, type InsertOrderResult, type NewOrder } from '../db/orders/insert-order.ts';
+import { saveOrderState } from '../db/orders/save-order-state.ts';
+import { failure } from '../domain/failures.ts';
+import { formatMicros, microsFromDecimal } from '../domain/money.ts';
+import { termsInMicros, type OrderRequest, type OrderSnapshot, type StripeCheckoutOrderInput } from '../domain/orders.ts';
+import type { CreditCommand } from '../workflows/order-machine.ts';
 import type { ActivityDependencies } from './index.ts';
 
-export interface CreditOrderActivityResult {
+export interface PostOrderCreditResult {
+  /** ISO timestamp of the credit's transfer. */
   creditedAt: string;
+  /** The balance right after the credit, a six-decimal string. */
   balanceAfter: string;
+}
+
+/** The row fields every new order starts with, from the workflow's input. */
+export function newOrderRow(input: OrderRequest & { expiresAt: string }): NewOrder {
+  return {
+    orderId: input.orderId,
+    accountId: input.accountId,
+    idempotencyKey: input.idempotencyKey,
+    requestHash: input.requestHash,
+    paymentMethod: input.terms.paymentMethod,
+    packageId: input.terms.packageId,
+    promoCode: input.terms.promoCode,
+    terms: termsInMicros(input.terms),
+    expiresAt: input.expiresAt,
+    createdAt: input.createdAt,
+  };
 }
 
 export function createOrderActivities({ sql, logger }: ActivityDependencies) {
   return {
     /** Inserts the order row and reserves its promo code; refused orders leave nothing behind. */
-    async recordNewOrder(input: TopUpOrderInput): Promise<InsertOrderResult> {
-      const result = await insertOrder(sql, input);
+    async recordNewOrder(input: StripeCheckoutOrderInput): Promise<InsertOrderResult> {
+      const result = await insertOrder(sql, { ...newOrderRow(input), successUrl: input.successUrl, cancelUrl: input.cancelUrl });
       if (!result.ok) logger.info({ orderId: input.orderId, refusal: result.refusal.code }, 'order refused');
       return result;
     },
 
-    /** Copies the workflow's view of the order to its row (and releases a promo on failure). */
-    async saveOrder(snapshot: OrderSnapshot): Promise<void> {
-      await saveOrderState(sql, snapshot);
-      logger.info({ orderId: snapshot.orderId, status: snapshot.status, needsReview: snapshot.needsReview }, 'order saved');
+    /** Writes the workflow's state of the order to its row (and releases a promo on failure). */
+    async saveOrder(state: OrderSnapshot): Promise<void> {
+      await saveOrderState(sql, state);
+      logger.info({ orderId: state.orderId, status: state.status, needsReview: state.needsReview }, 'order saved');
     },
 
-    /** Posts the order's credit to the ledger, exactly once per order, and marks it succeeded. */
-    async creditOrder(snapshot: OrderSnapshot): Promise<CreditOrderActivityResult> {
+    /** Posts the order's credit and saves it succeeded, in one transaction, exactly once per order. */
+    async postOrderCredit(command: CreditCommand): Promise<PostOrderCreditResult> {
+      const order = command.succeeded;
+      const terms = termsInMicros(order.terms);
+      const correction = command.correction;
       try {
-        const result = await creditOrder(sql, snapshot);
-        logger.info({ orderId: snapshot.orderId, transferId: String(result.transferId) }, 'order credited');
-        return { creditedAt: result.creditedAt, balanceAfter: formatMicros(result.balanceAfter) };
+        const result = await creditOrder(sql, {
+          succeeded: order,
+          payAmountMicros: correction === null ? terms.payAmountMicros : microsFromDecimal(correction.amountReceived),
+          creditMicros: correction === null ? terms.creditMicros : microsFromDecimal(correction.correctedCredit),
+          metadata:
+            correction === null
+              ? null
+              : {
+                  amount_received: correction.amountReceived,
+                  quoted_credit: order.terms.credit,
+                  corrected_credit: correction.correctedCredit,
+                  correction_reason: correction.reason,
+                },
+        });
+        logger.info({ orderId: order.orderId, transferId: String(result.transferId), corrected: correction !== null }, 'order credited');
+        return { creditedAt: result.creditedAt.toISOString(), balanceAfter: formatMicros(result.balanceAfterMicros) };
       } catch (error) {
         // A refused transfer will be refused again on retry: stop retrying and let a person look.
-        if (error instanceof LedgerError) {
-          throw ApplicationFailure.nonRetryable(error.message, `ledger_${error.code}`);
-        }
+        if (error instanceof LedgerError) throw failure('ledger_refused', `${error.code}: ${error.message}`, error);
         throw error;
       }
     },

@@ -1,45 +1,68 @@
-// Activities that talk to the payment provider.
-import { ApplicationFailure } from '@temporalio/common';
-import { microsFromDecimal, microsToMinorUnits } from '../domain/money.ts';
-import type { OrderSnapshot, TopUpOrderInput } from '../domain/orders.ts';
+// Activities that talk to the payment provider: open and expire an order's checkout, record its receipt
+// link, and refund a payment exception. Where a call changes what the order's row shows, the activity
+// writes the row itself, so the call and the write are one step of the workflow.
+import { saveOrderState } from '../db/orders/save-order-state.ts';
+import { resolvePaymentException } from '../db/payment-exceptions/resolve-payment-exception.ts';
+import { paymentExceptionFromRow } from '../db/payment-exceptions/payment-exception-row.ts';
+import { failure } from '../domain/failures.ts';
+import { formatMicrosForPeople, microsToMinorUnits } from '../domain/money.ts';
+import { termsInMicros, type OrderSnapshot, type StripeCheckoutOrderInput } from '../domain/orders.ts';
+import type { PaymentExceptionSnapshot, ResolvePaymentExceptionRequest } from '../domain/payment-exceptions.ts';
 import type { ActivityDependencies } from './index.ts';
-import { PermanentProviderError, type CheckoutSession, type ExpireCheckoutResult } from './payments/provider.ts';
+import {
+  PermanentProviderError,
+  type CheckoutSession,
+  type CreateCheckoutSessionInput,
+  type ExpireCheckoutResult,
+} from './payments/provider.ts';
 
-export function createPaymentActivities({ paymentProvider, logger }: ActivityDependencies) {
+export interface OpenCheckoutInput {
+  input: StripeCheckoutOrderInput;
+  /** The workflow's state of the order, saved with the session once it is open. */
+  order: OrderSnapshot;
+}
+
+export interface PaymentExceptionResolution {
+  exception: PaymentExceptionSnapshot;
+  decision: ResolvePaymentExceptionRequest;
+}
+
+/** What the provider is asked to charge for an order. */
+export function checkoutSessionInput(input: StripeCheckoutOrderInput): CreateCheckoutSessionInput {
+  const terms = input.terms;
+  const { payAmountMicros, creditMicros } = termsInMicros(terms);
+  return {
+    orderId: input.orderId,
+    accountId: input.accountId,
+    customerEmail: input.customerEmail,
+    currency: terms.currency,
+    payAmountMinorUnits: microsToMinorUnits(payAmountMicros, terms.currency),
+    productName: `Credit top-up: ${formatMicrosForPeople(creditMicros, terms.currency)} ${terms.currency}`,
+    successUrl: input.successUrl,
+    cancelUrl: input.cancelUrl,
+    expiresAt: new Date(input.expiresAt),
+  };
+}
+
+export function createPaymentActivities({ sql, paymentProvider, logger }: ActivityDependencies) {
   async function callProvider<Result>(orderId: string, call: () => Promise<Result>): Promise<Result> {
     try {
       return await call();
     } catch (error) {
       logger.warn({ orderId, provider: paymentProvider.name, err: error }, 'payment provider call failed');
-      if (error instanceof PermanentProviderError) throw ApplicationFailure.nonRetryable(error.message, 'provider_rejected');
+      if (error instanceof PermanentProviderError) throw failure('provider_rejected', error.message, error);
       throw error;
     }
   }
 
   return {
-    /** Opens the order's checkout session at the provider (one per order, by idempotency key). */
-    async createCheckoutSession(input: TopUpOrderInput): Promise<CheckoutSession> {
-      const terms = input.terms;
-      return callProvider(input.orderId, () =>
-        paymentProvider.createCheckoutSession({
-          orderId: input.orderId,
-          accountId: input.accountId,
-          customerEmail: input.customerEmail,
-          currency: terms.currency,
-          payAmountMinorUnits: microsToMinorUnits(microsFromDecimal(terms.payAmount), terms.currency),
-          productName: `Credit top-up: ${terms.credit.replace(/0{4}$/, '')} ${terms.currency}`,
-          successUrl: input.successUrl,
-          cancelUrl: input.cancelUrl,
-          expiresAt: new Date(input.expiresAt),
-        }),
-      );
-    },
+    callProvider,
 
-    /** The payment's receipt page at the provider, shown on the order. */
-    async fetchReceiptUrl(order: OrderSnapshot): Promise<string | null> {
-      const { checkoutSessionId, providerPaymentId } = order;
-      if (checkoutSessionId === null || providerPaymentId === null) return null;
-      return callProvider(order.orderId, () => paymentProvider.receiptUrl(checkoutSessionId, providerPaymentId));
+    /** Opens the order's checkout session (one per order, by idempotency key) and saves it on the order. */
+    async openCheckout({ input, order }: OpenCheckoutInput): Promise<CheckoutSession> {
+      const session = await callProvider(input.orderId, () => paymentProvider.createCheckoutSession(checkoutSessionInput(input)));
+      await saveOrderState(sql, { ...order, checkoutSessionId: session.sessionId, checkoutUrl: session.url });
+      return session;
     },
 
     /** Expires the checkout session so it can no longer be paid; reports a payment that came first. */
@@ -47,6 +70,31 @@ export function createPaymentActivities({ paymentProvider, logger }: ActivityDep
       if (order.checkoutSessionId === null) return { outcome: 'expired' };
       const sessionId = order.checkoutSessionId;
       return callProvider(order.orderId, () => paymentProvider.expireCheckoutSession(sessionId));
+    },
+
+    /** Finds the payment's receipt page at the provider and saves it on the credited order. */
+    async recordReceipt(order: OrderSnapshot): Promise<string | null> {
+      const { checkoutSessionId, providerPaymentId } = order;
+      if (checkoutSessionId === null || providerPaymentId === null) return null;
+      const receiptUrl = await callProvider(order.orderId, () => paymentProvider.receiptUrl(checkoutSessionId, providerPaymentId));
+      if (receiptUrl !== null) await saveOrderState(sql, { ...order, receiptUrl });
+      return receiptUrl;
+    },
+
+    /** Refunds an exception's payment at the provider (once, by idempotency key), then records it. */
+    async refundPaymentException({ exception, decision }: PaymentExceptionResolution): Promise<PaymentExceptionSnapshot> {
+      const paymentId = exception.providerPaymentId;
+      if (paymentId === null) throw failure('payment_exception_not_refundable', `payment exception ${exception.id} names no payment`);
+      const refund = await callProvider(exception.orderId, () =>
+        paymentProvider.refundPayment({
+          providerPaymentId: paymentId,
+          idempotencyKey: `refund-${exception.id}`,
+          metadata: { order_id: exception.orderId, payment_exception: exception.id },
+        }),
+      );
+      const row = await resolvePaymentException(sql, { exceptionId: exception.id, decision, refundId: refund.refundId });
+      logger.info({ orderId: exception.orderId, paymentExceptionId: exception.id, refundId: refund.refundId }, 'payment exception refunded');
+      return paymentExceptionFromRow(row);
     },
   };
 }

@@ -5,6 +5,7 @@ import { requireAccount, requireAdmin } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
+import { adminPaymentExceptionRoutes } from './routes/admin-payment-exceptions.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -41,6 +42,7 @@ export function createApp(dependencies: ApiDependencies): Express {
   app.use(adminAccountRoutes(dependencies));
   app.use(adminPromoCodeRoutes(dependencies));
   app.use(adminTopUpRoutes(dependencies));
+  app.use(adminPaymentExceptionRoutes(dependencies));
 
   app.use('/v1', requireAccount(dependencies.sql));
   app.use(ledgerRoutes(dependencies));

@@ -46,11 +46,7 @@ export interface BankTransferOrderRecord extends BankTransferOrderInput {
   expiresAt: string;
 }
 
-export const orderActions = ['start_review', 'confirm_transfer', 'reject_transfer', 'cancel', 'resolve_review'] as const;
-export type OrderAction = (typeof orderActions)[number];
-
-/** Who a customer's own cancellation is recorded as. */
-export const customerActor = 'customer';
+export { customerActor, orderActions, type OrderAction } from './order-actions.ts';
 
 export interface StartReviewRequest {
   action: 'start_review';

@@ -41,6 +41,9 @@ export const errorCodes = {
   order_not_in_review: { status: 409, meaning: 'A bank transfer is confirmed or rejected only while its order is in review (processing); a held payment is resolved only while its order is held (needs_review) and its workflow runs.' },
   order_already_reviewed: { status: 409, meaning: 'The bank transfer was already confirmed or rejected, or the held payment resolved, with other details.' },
   amount_mismatch: { status: 422, meaning: 'The amount received differs from the order\'s pay amount; confirm with corrected_credit and a reason.' },
+  payment_exception_already_resolved: { status: 409, meaning: 'The payment exception was already resolved with another decision.' },
+  payment_exception_not_refundable: { status: 409, meaning: 'The payment exception names no provider payment, so it cannot be refunded from here; refund it at the provider and dismiss it.' },
+  payment_provider_error: { status: 502, meaning: 'The payment provider refused to open the checkout; the order failed and nothing was charged.' },
   service_unavailable: { status: 503, meaning: 'A dependency (Postgres or Temporal) is down, or the ledger\'s queue is full; retry shortly with the same Idempotency-Key.' },
   internal_error: { status: 500, meaning: 'An unexpected failure; it is logged. Retry with the same Idempotency-Key.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

@@ -42,16 +42,6 @@ export function invoiceMessageId(invoiceNumber: string, mailFrom: string): strin
   return `<invoice.${invoiceNumber}@${domain.toLowerCase()}>`;
 }
 
-/** Failure types of the invoice activities; all are permanent (not retried). */
-export const invoiceFailureTypes = {
-  /** The order has not been credited: nothing to invoice (a bug in the caller). */
-  orderNotCredited: 'invoice_order_not_credited',
-  /** The email activity ran before the invoice was issued (a bug in the caller). */
-  notIssued: 'invoice_not_issued',
-  /** The SMTP server refused the mail with a 5xx reply, such as an unknown mailbox. */
-  emailRejected: 'invoice_email_rejected',
-} as const;
-
 /** What the issuing activity needs beyond the order: the account's email is read from the database. */
 export interface IssueInvoiceInput {
   orderId: string;

@@ -13,8 +13,16 @@ export const maximumAmountMicros = 1_000_000_000n * microsPerUnit;
 export const currencies = ['USD', 'CNY'] as const;
 export type Currency = (typeof currencies)[number];
 
-/** Stripe charges in the currency's minor unit: cents for USD, fen for CNY. */
-export const minorUnitsPerUnit: Record<Currency, bigint> = { USD: 100n, CNY: 100n };
+/**
+ * ISO 4217 exponents: how many decimals the currency's minor unit has (2 for cents and fen). A currency
+ * without minor units (JPY, KRW) would be one entry with 0; nothing else in the system knows the number.
+ */
+export const currencyExponents: Record<Currency, number> = { USD: 2, CNY: 2 };
+
+/** Minor units per whole unit, from the exponent: 100 cents to the dollar. Providers charge in them. */
+export const minorUnitsPerUnit: Record<Currency, bigint> = Object.fromEntries(
+  currencies.map((currency) => [currency, 10n ** BigInt(currencyExponents[currency])]),
+) as Record<Currency, bigint>;
 
 export function isCurrency(value: unknown): value is Currency {
   return typeof value === 'string' && (currencies as readonly string[]).includes(value);
@@ -56,6 +64,11 @@ export function formatMicros(micros: bigint): string {
   return `${negative ? '-' : ''}${whole}.${fraction}`;
 }
 
+/** Whether an amount is a whole number of the currency's minor units (what a provider can charge). */
+export function isWholeMinorUnits(micros: bigint, currency: Currency): boolean {
+  return micros % (microsPerUnit / minorUnitsPerUnit[currency]) === 0n;
+}
+
 /** Reads back a string written by formatMicros (trusted, inside the system: workflow payloads, config). */
 export function microsFromDecimal(value: string): bigint {
   const match = /^(-?)(\d+)\.(\d{6})$/.exec(value);
@@ -87,7 +100,7 @@ export function formatMicrosForPeople(micros: bigint, currency: Currency): strin
   const [signedWhole, fraction] = formatMicros(micros).split('.') as [string, string];
   const negative = signedWhole.startsWith('-');
   const whole = negative ? signedWhole.slice(1) : signedWhole;
-  const minorDigits = minorUnitsPerUnit[currency].toString().length - 1;
+  const minorDigits = currencyExponents[currency];
   const shownFraction = fraction.slice(0, minorDigits) + fraction.slice(minorDigits).replace(/0+$/, '');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${negative ? '-' : ''}${grouped}.${shownFraction}`;

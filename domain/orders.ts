@@ -16,7 +16,8 @@
 // - bank transfer: an order paid by the customer's own transfer to the company's account, confirmed by
 //   ops (see domain/bank-transfers.ts). transfer reference: the code the customer writes in its note.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Currency } from './money.ts';
+import type { FailureType } from './failures.ts';
+import { microsFromDecimal, type Currency } from './money.ts';
 
 export const orderStatuses = ['pending', 'processing', 'succeeded', 'failed', 'expired', 'cancelled'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
@@ -24,6 +25,17 @@ export type OrderStatus = (typeof orderStatuses)[number];
 export const terminalOrderStatuses: readonly OrderStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
 
 export type OrderPaymentMethod = 'stripe' | 'bank_transfer';
+
+/**
+ * The workflow type each payment method's orders run. Names are part of running histories: a change to a
+ * workflow's control flow goes behind patched(), and a rewrite gets a new name (see the README's
+ * "Versioning"). topUpOrderWorkflow and bankTransferOrderWorkflow are the frozen types of the release
+ * before these (workflows/legacy/).
+ */
+export const orderWorkflowTypes = {
+  stripe: 'stripeCheckoutOrder',
+  bank_transfer: 'bankTransferOrder',
+} as const satisfies Record<OrderPaymentMethod, string>;
 
 /** Money fields are six-decimal strings ("20.000000"): bigint does not survive a Temporal payload. */
 export interface OrderTerms {
@@ -36,6 +48,28 @@ export interface OrderTerms {
   bonus: string;
   credit: string;
   promoCode: string | null;
+}
+
+/** The terms in micro-units, for the ledger and the database: converted once, where an activity starts. */
+export interface OrderTermsMicros {
+  currency: Currency;
+  amountMicros: bigint;
+  discountMicros: bigint;
+  payAmountMicros: bigint;
+  bonusMicros: bigint;
+  creditMicros: bigint;
+}
+
+/** Converts the payload form of the terms (six-decimal strings) to micro-units. */
+export function termsInMicros(terms: OrderTerms): OrderTermsMicros {
+  return {
+    currency: terms.currency,
+    amountMicros: microsFromDecimal(terms.amount),
+    discountMicros: microsFromDecimal(terms.discount),
+    payAmountMicros: microsFromDecimal(terms.payAmount),
+    bonusMicros: microsFromDecimal(terms.bonus),
+    creditMicros: microsFromDecimal(terms.credit),
+  };
 }
 
 /** Everything known about an order; the API shows it, the database keeps a copy, the workflow owns it. */
@@ -88,16 +122,37 @@ export interface OrderRequest {
   createdAt: string;
 }
 
-export interface TopUpOrderInput extends OrderRequest {
+/** The input of a Stripe Checkout order (stripeCheckoutOrder; also the frozen topUpOrderWorkflow's). */
+export interface StripeCheckoutOrderInput extends OrderRequest {
   successUrl: string;
   cancelUrl: string;
   /** ISO timestamp: when the order and its checkout session expire if unpaid. */
   expiresAt: string;
 }
 
+export type TopUpOrderInput = StripeCheckoutOrderInput;
+
+/** Why a new order was refused while it was being recorded (its promo code ran out meanwhile). */
+export interface OrderRefusal {
+  code: FailureType;
+  message: string;
+}
+
 export type TopUpOrderResult =
   | { outcome: 'rejected'; code: string; message: string }
   | { outcome: 'closed'; status: OrderStatus };
+
+/** What the provider reports of a checkout that was completed (paid, or waiting for a delayed method). */
+export interface CompletedCheckout {
+  paymentStatus: 'paid' | 'unpaid' | 'no_payment_required';
+  /** Minor units as the provider reports them; a string because it is an integer of any size. */
+  amountTotalMinorUnits: string | null;
+  /** Lower case, as Stripe writes it. */
+  currency: string | null;
+  providerPaymentId: string | null;
+}
+
+export type ExpireCheckoutResult = { outcome: 'expired' } | { outcome: 'completed'; checkout: CompletedCheckout };
 
 /** One payment event from the provider, reduced to what the workflow needs. */
 export interface PaymentEvent {
@@ -119,6 +174,14 @@ export interface PaymentEvent {
   createdSeconds: number;
 }
 
+/** Whether an event reports money taken: a paid checkout, or a delayed payment that succeeded. */
+export function isPaymentEvent(event: Pick<PaymentEvent, 'type' | 'paymentStatus'>): boolean {
+  return (
+    (event.type === 'checkout.session.completed' && event.paymentStatus === 'paid') ||
+    event.type === 'checkout.session.async_payment_succeeded'
+  );
+}
+
 export const openCheckoutUpdate = defineUpdate<OrderSnapshot, [{ requestHash: string }]>('openCheckout');
 export const cancelOrderUpdate = defineUpdate<OrderSnapshot, []>('cancelOrder');
 export const resumeOrderUpdate = defineUpdate<OrderSnapshot, []>('resumeOrder');
@@ -133,17 +196,17 @@ export interface ResolveReviewRequest {
 export const resolveReviewUpdate = defineUpdate<OrderSnapshot, [ResolveReviewRequest]>('resolveReview');
 export const orderStateQuery = defineQuery<OrderSnapshot | null>('orderState');
 
-/** Named failures the workflow reports through updates; the API maps each to an HTTP error. */
+/** The names the frozen workflows (workflows/legacy/) use for failures of domain/failures.ts. */
 export const orderFailureTypes = {
   idempotencyKeyReused: 'idempotency_key_reused',
   notCancellable: 'order_not_cancellable',
   notResumable: 'order_not_resumable',
-  rejected: 'order_rejected',
   notInReview: 'order_not_in_review',
   alreadyReviewed: 'order_already_reviewed',
-} as const;
+} as const satisfies Record<string, FailureType>;
 
 /** One workflow per order; its id is the order id with a prefix, so ops can find one from the other. */
 export function orderWorkflowId(orderId: string): string {
   return `topup-${orderId}`;
 }
+

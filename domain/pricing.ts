@@ -3,8 +3,8 @@
 // and what is credited. Pure functions: the same inputs always give the same quote.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { currencies, formatMicros, parsePositiveAmount, type Currency } from './money.ts';
-import { basisPointsOf, isWholeMinorUnits } from './pricing-math.ts';
+import { currencies, currencyExponents, formatMicros, isWholeMinorUnits, parsePositiveAmount, type Currency } from './money.ts';
+import { basisPointsOf } from './pricing-math.ts';
 import { applyPromoCode, type PromoCode, type PromoRefusal } from './promo-codes.ts';
 
 export const paymentMethods = ['stripe', 'bank_transfer'] as const;
@@ -37,53 +37,59 @@ export interface CurrencyPricing {
 
 export type Pricing = Record<Currency, CurrencyPricing>;
 
-const moneyString = z.string().transform((value, context) => {
-  const parsed = parsePositiveAmount(value);
-  if (value === '0' || /^0(\.0+)?$/.test(value)) return 0n;
-  if (!parsed.ok || !isWholeMinorUnits(parsed.micros)) {
-    context.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an amount with at most 2 decimals` });
-    return z.NEVER;
-  }
-  return parsed.micros;
-});
-
-const currencyPricingSchema = z
-  .strictObject({
-    packages: z
-      .array(
-        z.strictObject({
-          id: z.string().regex(/^[a-z0-9_]{1,40}$/),
-          amount: moneyString,
-          bonus: moneyString,
-          label: z.string().min(1).max(40),
-          description: z.string().max(200),
-        }),
-      )
-      .max(20),
-    bonus_tiers: z
-      .array(z.strictObject({ min_amount: moneyString, bonus_basis_points: z.number().int().min(0).max(10_000) }))
-      .max(20),
-    payment_methods: z.partialRecord(z.enum(paymentMethods), z.strictObject({ min: moneyString, max: moneyString })),
-  })
-  .superRefine((value, context) => {
-    const ids = value.packages.map((item) => item.id);
-    if (new Set(ids).size !== ids.length) context.addIssue({ code: 'custom', message: 'package ids must be unique' });
-    for (let index = 1; index < value.bonus_tiers.length; index += 1) {
-      if (value.bonus_tiers[index]!.min_amount <= value.bonus_tiers[index - 1]!.min_amount) {
-        context.addIssue({ code: 'custom', message: 'bonus tiers must be in increasing min_amount order' });
-      }
+/** An amount of the currency in the pricing file: chargeable, so whole minor units. */
+const moneyString = (currency: Currency) =>
+  z.string().transform((value, context) => {
+    const parsed = parsePositiveAmount(value);
+    if (value === '0' || /^0(\.0+)?$/.test(value)) return 0n;
+    if (!parsed.ok || !isWholeMinorUnits(parsed.micros, currency)) {
+      const decimals = currencyExponents[currency];
+      context.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an amount with at most ${decimals} decimals` });
+      return z.NEVER;
     }
-    for (const [method, limits] of Object.entries(value.payment_methods)) {
-      if (limits !== undefined && limits.min > limits.max) {
-        context.addIssue({ code: 'custom', message: `${method}: min must not exceed max` });
-      }
-    }
+    return parsed.micros;
   });
 
+const currencyPricingSchema = (currency: Currency) => {
+  const amount = moneyString(currency);
+  return z
+    .strictObject({
+      packages: z
+        .array(
+          z.strictObject({
+            id: z.string().regex(/^[a-z0-9_]{1,40}$/),
+            amount,
+            bonus: amount,
+            label: z.string().min(1).max(40),
+            description: z.string().max(200),
+          }),
+        )
+        .max(20),
+      bonus_tiers: z
+        .array(z.strictObject({ min_amount: amount, bonus_basis_points: z.number().int().min(0).max(10_000) }))
+        .max(20),
+      payment_methods: z.partialRecord(z.enum(paymentMethods), z.strictObject({ min: amount, max: amount })),
+    })
+    .superRefine((value, context) => {
+      const ids = value.packages.map((item) => item.id);
+      if (new Set(ids).size !== ids.length) context.addIssue({ code: 'custom', message: 'package ids must be unique' });
+      for (let index = 1; index < value.bonus_tiers.length; index += 1) {
+        if (value.bonus_tiers[index]!.min_amount <= value.bonus_tiers[index - 1]!.min_amount) {
+          context.addIssue({ code: 'custom', message: 'bonus tiers must be in increasing min_amount order' });
+        }
+      }
+      for (const [method, limits] of Object.entries(value.payment_methods)) {
+        if (limits !== undefined && limits.min > limits.max) {
+          context.addIssue({ code: 'custom', message: `${method}: min must not exceed max` });
+        }
+      }
+    });
+};
+
 const pricingSchema = z.strictObject(
-  Object.fromEntries(currencies.map((currency) => [currency, currencyPricingSchema])) as Record<
+  Object.fromEntries(currencies.map((currency) => [currency, currencyPricingSchema(currency)])) as Record<
     Currency,
-    typeof currencyPricingSchema
+    ReturnType<typeof currencyPricingSchema>
   >,
 );
 
@@ -193,7 +199,9 @@ export function computeQuote(pricing: Pricing, request: QuoteRequest, now: Date)
     baseBonusMicros = chosen.bonusMicros;
   } else {
     amountMicros = request.amountMicros!;
-    if (!isWholeMinorUnits(amountMicros)) return refuse('amount_too_precise', 'A top-up amount has at most 2 decimals.');
+    if (!isWholeMinorUnits(amountMicros, request.currency)) {
+      return refuse('amount_too_precise', `A top-up amount has at most ${currencyExponents[request.currency]} decimals.`);
+    }
     baseBonusMicros = tierBonusMicros(currencyPricing.bonusTiers, amountMicros);
   }
   if (amountMicros < limits.minimumMicros) {

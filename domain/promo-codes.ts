@@ -62,7 +62,7 @@ export function applyPromoCode(
   switch (promo.kind) {
     case 'discount_percent':
       // Rounded down to whole cents, so the payment stays chargeable.
-      return discountOf(promo, order.amountMicros, floorToMinorUnit(basisPointsOf(order.amountMicros, Number(promo.value))));
+      return discountOf(promo, order.amountMicros, floorToMinorUnit(basisPointsOf(order.amountMicros, Number(promo.value)), order.currency));
     case 'discount_fixed':
       return discountOf(promo, order.amountMicros, promo.value);
     case 'bonus_percent':

@@ -30,7 +30,7 @@ import { orderStateQuery, orderWorkflowId, type OrderSnapshot } from '../domain/
 import { refillSearchAttributeKeys } from '../domain/search-attributes.ts';
 import { newTransferReference, normalizeTransferReference, transferReferencePattern } from '../domain/transfer-references.ts';
 import { createLogger } from '../observability/logger.ts';
-import { bankTransferOrderWorkflow } from '../workflows/bank-transfer-order.ts';
+import { bankTransferOrder } from '../workflows/bank-transfer-order.ts';
 import { createMailTransport } from '../worker/mail-transport.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { testInvoiceSettings } from './support/invoices.ts';
@@ -227,7 +227,7 @@ describe('the order workflow in time', () => {
       utcOffsetMinutes: bankTransferUtcOffsetMinutes,
       createdAt: new Date(await environment.currentTimeMs()).toISOString(),
     };
-    const handle = await environment.client.workflow.start(bankTransferOrderWorkflow, {
+    const handle = await environment.client.workflow.start(bankTransferOrder, {
       workflowId: orderWorkflowId(input.orderId),
       taskQueue,
       args: [input],

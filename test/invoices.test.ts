@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { allocateInvoice } from '../db/invoices/allocate-invoice.ts';
-import { creditOrder } from '../db/orders/credit-order.ts';
+import { creditOrderDirectly } from './support/orders.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { snapshotFromRow } from '../db/orders/order-row.ts';
 import { addressedTo, startMailInbox, type MailInbox, type ReceivedMail } from '../dev/mail-inbox.ts';
@@ -236,7 +236,7 @@ describe('crashes and retries', () => {
       // What a crash in the middle of the invoice step leaves behind: the credit committed, the
       // invoice numbered and recorded, its PDF not yet stored, and a workflow that knows none of it.
       const row = await getOrderRow(pipeline.database.sql, order.id, null);
-      await creditOrder(pipeline.database.sql, {
+      await creditOrderDirectly(pipeline.database.sql, {
         ...snapshotFromRow(row!),
         paidAt: new Date().toISOString(),
         providerPaymentId: `pi_test_${order.id.slice(4)}`,
@@ -357,8 +357,8 @@ describe('outages', () => {
     const order = await createPendingOrder(apiKey);
     const row = await getOrderRow(pipeline.database.sql, order.id, null);
     const paid = { ...snapshotFromRow(row!), paidAt: new Date().toISOString(), providerPaymentId: `pi_test_${order.id.slice(4)}` };
-    const credit = await creditOrder(pipeline.database.sql, paid);
-    return { snapshot: { ...paid, status: 'succeeded', creditedAt: credit.creditedAt }, balanceAfter: formatMicros(credit.balanceAfter) };
+    const credit = await creditOrderDirectly(pipeline.database.sql, paid);
+    return { snapshot: { ...paid, status: 'succeeded', creditedAt: credit.creditedAt.toISOString() }, balanceAfter: formatMicros(credit.balanceAfterMicros) };
   }
 
   function runInvoiceStep(snapshot: OrderSnapshot, balanceAfter: string) {

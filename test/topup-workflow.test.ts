@@ -20,7 +20,10 @@ import { completeSandboxSession } from '../db/sandbox/sandbox-sessions.ts';
 import { orderIdFor, randomToken } from '../domain/ids.ts';
 import { orderStateQuery, orderWorkflowId, type TopUpOrderInput } from '../domain/orders.ts';
 import { createLogger } from '../observability/logger.ts';
-import { topUpOrderWorkflow } from '../workflows/topup-order.ts';
+import { stripeCheckoutOrder } from '../workflows/stripe-checkout-order.ts';
+import { getPaymentException } from '../db/payment-exceptions/get-payment-exception.ts';
+import { paymentExceptionIdFor, resolvePaymentExceptionUpdate, workflowIdOfPaymentException } from '../domain/payment-exceptions.ts';
+import { eventually } from './support/eventually.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { testInvoiceDependencies } from './support/invoices.ts';
 import { workflowBundle } from './support/pipeline.ts';
@@ -97,18 +100,15 @@ async function newOrderInput(): Promise<TopUpOrderInput> {
 }
 
 async function startOrder(input: TopUpOrderInput) {
-  const handle = await client.workflow.start(topUpOrderWorkflow, {
+  const handle = await client.workflow.start(stripeCheckoutOrder, {
     workflowId: orderWorkflowId(input.orderId),
     taskQueue,
     args: [input],
   });
-  // Wait (in real time) until the checkout session exists.
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const state = await handle.query(orderStateQuery);
-    if (state?.checkoutSessionId) return { handle, sessionId: state.checkoutSessionId };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the checkout session was not created');
+  const sessionId = await eventually(async () => (await handle.query(orderStateQuery))?.checkoutSessionId ?? undefined, {
+    description: 'the checkout session',
+  });
+  return { handle, sessionId };
 }
 
 test('an unpaid order expires when its deadline passes, and its checkout is expired too', async () => {
@@ -134,7 +134,7 @@ test('a payment the provider reports only at expiry wins: the order is credited'
   assert.equal(balance?.balanceMicros, 20_000_000n);
 });
 
-test('a payment event arriving after the order expired is recorded and flagged for review, never lost', async () => {
+test('a payment event arriving after the order expired becomes a payment exception, never lost, and ops credit it once', async () => {
   const input = await newOrderInput();
   const { handle, sessionId } = await startOrder(input);
   await handle.result();
@@ -147,14 +147,31 @@ test('a payment event arriving after the order expired is recorded and flagged f
     currency: 'usd',
     paymentIntentId: 'pi_late',
   });
-  const outcome = await handleStripeEvent(
-    { sql: database.sql, temporalClient: client, logger },
-    event as unknown as Stripe.Event,
-  );
-  assert.equal(outcome, 'flagged_for_review');
+  const dependencies = { sql: database.sql, temporalClient: client, logger, taskQueue };
+  assert.equal(await handleStripeEvent(dependencies, event as unknown as Stripe.Event), 'payment_exception');
+  // A redelivery finds the same exception.
+  assert.equal(await handleStripeEvent(dependencies, event as unknown as Stripe.Event), 'payment_exception');
+  const exceptionId = paymentExceptionIdFor(event.id);
+  const exception = await eventually(async () => (await getPaymentException(database.sql, exceptionId)) ?? undefined, {
+    description: 'the payment exception row',
+  });
+  assert.equal(exception.status, 'open');
+  assert.equal(exception.order_status, 'expired');
+  assert.equal(exception.provider_payment_id, 'pi_late');
+  assert.match(exception.reason, /arrived after the order was expired/);
+  // The closed order is history: not edited.
   const row = await getOrderRow(database.sql, input.orderId, null);
   assert.equal(row?.status, 'expired');
-  assert.equal(row?.needs_review, true);
-  assert.match(String(row?.review_reason), /arrived after the order was expired/);
+  assert.equal(row?.needs_review, false);
   assert.equal((await getBalance(database.sql, input.accountId))?.balanceMicros, 0n);
+
+  const exceptionHandle = client.workflow.getHandle(workflowIdOfPaymentException(exceptionId));
+  const decision = { decision: 'credit' as const, reason: 'customer paid late', actor: 'ops-alice' };
+  const resolved = await exceptionHandle.executeUpdate(resolvePaymentExceptionUpdate, { args: [decision] });
+  assert.equal(resolved.status, 'resolved');
+  await exceptionHandle.result();
+  assert.equal((await getBalance(database.sql, input.accountId))?.balanceMicros, 20_000_000n);
+  const [credits] = await database.sql<{ count: number }[]>`
+    select count(*)::int as count from transfers where order_id = ${input.orderId} and flow_type = 'recharge'`;
+  assert.equal(credits?.count, 1);
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
-import { creditOrder } from '../db/orders/credit-order.ts';
+import { creditOrderDirectly } from './support/orders.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { snapshotFromRow } from '../db/orders/order-row.ts';
 import { freePort } from '../dev/ports.ts';
@@ -529,7 +529,7 @@ describe('crashes and outages', () => {
     const row = await getOrderRow(pipeline.database.sql, order.id, null);
     // What a crash right after the credit's commit leaves behind: the credit is in the ledger, the
     // workflow does not know, and its retried activity runs again.
-    await creditOrder(pipeline.database.sql, snapshotFromRow(row!));
+    await creditOrderDirectly(pipeline.database.sql, snapshotFromRow(row!));
     await sendWebhook(pipeline.api, await paidEvent(order));
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
     assert.equal(await rechargeCount(order.id), 1);

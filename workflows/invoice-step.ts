@@ -1,5 +1,6 @@
-// The invoice of a credited order: issue it (number, row, PDF), then email it. Shared by the order
-// workflows. Deterministic orchestration only: the activities are imported as types.
+// The invoice of a credited order: issue it (number, row, PDF), then email it. Shared by every order
+// workflow, the frozen ones of workflows/legacy/ included, so a change to its control flow goes behind
+// patched(). Deterministic orchestration only: the activities are imported as types.
 //
 // The step never blocks or undoes the credit, which is committed before it starts. Issuing only
 // waits for Postgres, so it is retried for about a day; an email that still fails after its retries

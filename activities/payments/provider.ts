@@ -1,5 +1,6 @@
 // The payment provider behind a checkout: Stripe, or the built-in sandbox that stands in for it.
 import type { Currency } from '../../domain/money.ts';
+import type { ExpireCheckoutResult } from '../../domain/orders.ts';
 
 export interface CreateCheckoutSessionInput {
   orderId: string;
@@ -20,15 +21,19 @@ export interface CheckoutSession {
   url: string;
 }
 
-/** A checkout that had already been paid (or at least completed) when asked to expire. */
-export interface CompletedCheckout {
-  paymentStatus: 'paid' | 'unpaid' | 'no_payment_required';
-  amountTotalMinorUnits: string | null;
-  currency: string | null;
-  providerPaymentId: string | null;
+export type { CompletedCheckout, ExpireCheckoutResult } from '../../domain/orders.ts';
+
+export interface RefundPaymentInput {
+  providerPaymentId: string;
+  /** The same key on every retry: the provider refunds once. */
+  idempotencyKey: string;
+  metadata: Record<string, string>;
 }
 
-export type ExpireCheckoutResult = { outcome: 'expired' } | { outcome: 'completed'; checkout: CompletedCheckout };
+export interface RefundPaymentResult {
+  refundId: string;
+  status: string;
+}
 
 export interface PaymentProvider {
   readonly name: 'stripe' | 'sandbox';
@@ -38,6 +43,8 @@ export interface PaymentProvider {
   expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult>;
   /** The provider's receipt page for a payment, or null when it has none (yet). */
   receiptUrl(checkoutSessionId: string, providerPaymentId: string): Promise<string | null>;
+  /** Refunds a whole payment; idempotent on the key. */
+  refundPayment(input: RefundPaymentInput): Promise<RefundPaymentResult>;
 }
 
 /** A failure the provider will repeat however often it is asked (bad parameters, bad key). */

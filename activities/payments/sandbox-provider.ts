@@ -3,7 +3,7 @@
 import type { Sql } from '../../db/client.ts';
 import { createSandboxSession, expireSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
 import { randomToken } from '../../domain/ids.ts';
-import type { CheckoutSession, CreateCheckoutSessionInput, ExpireCheckoutResult, PaymentProvider } from './provider.ts';
+import type { CheckoutSession, CreateCheckoutSessionInput, ExpireCheckoutResult, PaymentProvider, RefundPaymentInput, RefundPaymentResult } from './provider.ts';
 
 export function sandboxCheckoutUrl(publicBaseUrl: string, sessionId: string): string {
   return `${publicBaseUrl}/sandbox/checkout/${sessionId}`;
@@ -29,6 +29,11 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
     async receiptUrl(checkoutSessionId: string): Promise<string | null> {
       // The sandbox's checkout page shows a completed session's payment: it is the receipt.
       return sandboxCheckoutUrl(publicBaseUrl, checkoutSessionId);
+    },
+
+    async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentResult> {
+      // No money moved, so none moves back: the refund is named by its key, so a retry names the same one.
+      return { refundId: `re_sandbox_${input.idempotencyKey.replace(/[^A-Za-z0-9]/g, '_')}`, status: 'succeeded' };
     },
 
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {

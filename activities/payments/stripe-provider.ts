@@ -7,6 +7,8 @@ import {
   type CreateCheckoutSessionInput,
   type ExpireCheckoutResult,
   type PaymentProvider,
+  type RefundPaymentInput,
+  type RefundPaymentResult,
 } from './provider.ts';
 
 /** Stripe calls that take longer fail and are retried by the activity's own policy. */
@@ -82,6 +84,19 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
       const intent = await stripe.paymentIntents.retrieve(providerPaymentId, { expand: ['latest_charge'] });
       const charge = intent.latest_charge;
       return typeof charge === 'object' && charge !== null ? (charge.receipt_url ?? null) : null;
+    },
+
+    async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentResult> {
+      try {
+        const refund = await stripe.refunds.create(
+          { payment_intent: input.providerPaymentId, metadata: input.metadata },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return { refundId: refund.id, status: refund.status ?? 'pending' };
+      } catch (error) {
+        if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
+        throw error;
+      }
     },
 
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {

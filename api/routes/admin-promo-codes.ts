@@ -5,8 +5,7 @@ import { createPromoCode } from '../../db/promo-codes/create-promo-code.ts';
 import { findPromoCode } from '../../db/promo-codes/find-promo-code.ts';
 import type { PromoCodeRow } from '../../db/promo-codes/promo-code-row.ts';
 import { ApiError } from '../../domain/errors.ts';
-import { currencies, formatMicros } from '../../domain/money.ts';
-import { isWholeMinorUnits } from '../../domain/pricing-math.ts';
+import { currencies, currencyExponents, formatMicros, isWholeMinorUnits } from '../../domain/money.ts';
 import { normalizePromoCode, promoCodePattern, promoKinds } from '../../domain/promo-codes.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { amountSchema, parseBody } from '../validation.ts';
@@ -32,8 +31,9 @@ const createPromoCodeBody = z
     if (percentKind && body.percent !== undefined && (Number(body.percent) <= 0 || Number(body.percent) > 100)) {
       context.addIssue({ code: 'custom', path: ['percent'], message: 'must be above 0 and at most 100' });
     }
-    if (body.kind === 'discount_fixed' && body.amount !== undefined && !isWholeMinorUnits(body.amount)) {
-      context.addIssue({ code: 'custom', path: ['amount'], message: 'must have at most 2 decimals for a discount' });
+    if (body.kind === 'discount_fixed' && body.amount !== undefined && !isWholeMinorUnits(body.amount, body.currency)) {
+      const decimals = currencyExponents[body.currency];
+      context.addIssue({ code: 'custom', path: ['amount'], message: `must have at most ${decimals} decimals for a discount` });
     }
   });
 

@@ -8,7 +8,6 @@
 //                                                                      credit it, or fail the order
 // Each action is a Temporal update to the order's workflow, recorded once, and idempotent: repeating it
 // returns the same order and changes nothing.
-import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import { getOrderRow } from '../../db/orders/get-order.ts';
@@ -17,47 +16,39 @@ import { listOrdersForOps } from '../../db/orders/list-orders-for-ops.ts';
 import { snapshotFromRow, type OrderRow } from '../../db/orders/order-row.ts';
 import type { OpsRequest } from '../../domain/bank-transfers.ts';
 import { ApiError } from '../../domain/errors.ts';
-import { formatMicros } from '../../domain/money.ts';
+import { currencyExponents, formatMicros, isWholeMinorUnits, type Currency } from '../../domain/money.ts';
 import { orderStatuses, type OrderStatus } from '../../domain/orders.ts';
-import { isWholeMinorUnits } from '../../domain/pricing-math.ts';
 import { paymentMethods } from '../../domain/pricing.ts';
 import { normalizeTransferReference } from '../../domain/transfer-references.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { operator, reasonText } from '../operator.ts';
 import { presentOrder } from '../presenters.ts';
 import { applyOpsAction } from '../topups/bank-transfer-workflow-calls.ts';
 import { resolveHeldPayment } from '../topups/order-workflow-calls.ts';
 import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit } from '../validation.ts';
 
-/** Who an ops action is recorded as without an X-Operator header. */
-export const defaultOperator = 'admin';
-const maximumOperatorLength = 100;
-const maximumReasonLength = 500;
 const maximumBankReferenceLength = 100;
 const orderIdPattern = /^ord_[0-9a-z]{24}$/;
 const opsCursorKind = 'ops-order';
 
-const reasonText = z
-  .string()
-  .trim()
-  .min(1)
-  .max(maximumReasonLength)
-  .refine((value) => !value.includes('\u0000'), { message: 'must not contain the NUL character' });
 
-/** Amounts on a bank statement are whole fen (or cents). */
-const statementAmount = amountSchema.refine(isWholeMinorUnits, {
-  message: 'must have at most 2 decimals',
-  params: { errorCode: 'amount_too_precise' },
-});
+/** Amounts on a bank statement are whole minor units of the order's currency (fen, cents). */
+const statementAmount = (currency: Currency) =>
+  amountSchema.refine((micros) => isWholeMinorUnits(micros, currency), {
+    message: `must have at most ${currencyExponents[currency]} decimals`,
+    params: { errorCode: 'amount_too_precise' },
+  });
 
 const startReviewBody = z.strictObject({});
 
-const confirmTransferBody = z
+const confirmTransferBody = (currency: Currency) =>
+  z
   .strictObject({
-    amount_received: statementAmount,
+    amount_received: statementAmount(currency),
     bank_reference: z.string().trim().min(1).max(maximumBankReferenceLength).regex(/^[\x20-\x7e]+$/, {
       message: 'must be printable ASCII, as on the bank statement',
     }),
-    corrected_credit: statementAmount.optional(),
+    corrected_credit: statementAmount(currency).optional(),
     reason: reasonText.optional(),
   })
   .superRefine((body, context) => {
@@ -74,17 +65,6 @@ const confirmTransferBody = z
 const rejectTransferBody = z.strictObject({ reason: reasonText });
 
 const resolveReviewBody = z.strictObject({ decision: z.enum(['credit', 'fail']), reason: reasonText });
-
-/** The X-Operator header: who is acting, as recorded with the action. */
-function operator(request: Request): string {
-  const header = request.get('x-operator');
-  if (header === undefined) return defaultOperator;
-  const name = header.trim();
-  if (name.length === 0 || name.length > maximumOperatorLength || !/^[\x20-\x7e]+$/.test(name)) {
-    throw new ApiError('invalid_field', `X-Operator must be 1 to ${maximumOperatorLength} printable ASCII characters.`, 'X-Operator');
-  }
-  return name;
-}
 
 /** `status=pending` or `status=pending,processing`: the statuses to list, or null for all. */
 function parseStatuses(value: unknown): OrderStatus[] | null {
@@ -173,7 +153,7 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
 
   router.post('/admin/topups/:id/confirm-transfer', async (request, response) => {
     const row = await bankTransferOrder(request.params.id);
-    const body = parseBody(confirmTransferBody, request.body);
+    const body = parseBody(confirmTransferBody(row.currency), request.body);
     const opsRequest: OpsRequest = {
       action: 'confirm_transfer',
       actor: operator(request),

@@ -5,6 +5,7 @@ import express, { Router, type Response } from 'express';
 import Stripe from 'stripe';
 import { completeSandboxSession, getSandboxSession, type SandboxSessionRow } from '../../db/sandbox/sandbox-sessions.ts';
 import { ApiError } from '../../domain/errors.ts';
+import { formatMicrosForPeople, isCurrency, minorUnitsToMicros } from '../../domain/money.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { buildCheckoutEvent, type CheckoutEventType } from '../webhooks/stripe-event-format.ts';
 
@@ -31,8 +32,9 @@ function page(response: Response, status: number, title: string, body: string): 
 }
 
 function formatMinorUnits(session: SandboxSessionRow): string {
-  const minor = session.amount_total_minor_units;
-  return `${minor / 100n}.${String(minor % 100n).padStart(2, '0')} ${session.currency.toUpperCase()}`;
+  const currency = session.currency.toUpperCase();
+  if (!isCurrency(currency)) return `${session.amount_total_minor_units} ${currency} (minor units)`;
+  return `${formatMicrosForPeople(minorUnitsToMicros(session.amount_total_minor_units, currency), currency)} ${currency}`;
 }
 
 async function sessionOrNotFound(sql: ApiDependencies['sql'], id: string | string[] | undefined): Promise<SandboxSessionRow> {

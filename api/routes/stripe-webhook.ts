@@ -34,7 +34,7 @@ export function stripeWebhookRoutes(dependencies: ApiDependencies): Router {
       throw new ApiError('invalid_signature', 'The Stripe-Signature does not match the body.');
     }
     try {
-      const outcome = await handleStripeEvent(dependencies, event);
+      const outcome = await handleStripeEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue }, event);
       response.json({ received: true, outcome });
     } catch (error) {
       dependencies.logger.error({ err: error, stripeEventId: event.id }, 'stripe event not delivered; asking Stripe to retry');

@@ -1,7 +1,7 @@
 // Calls from the API into bank transfer order workflows: starting one, and ops' review actions, with
 // their failures turned into API errors. Once a workflow has finished, an ops action is judged against
 // the order's durable copy by the same rule the workflow applies, so a repeat still returns the order.
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Sql } from '../../db/client.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import { listOrderActions, type OrderActionRow } from '../../db/orders/list-order-actions.ts';
@@ -17,7 +17,7 @@ import {
 import { ApiError, type ErrorCode } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { orderWorkflowId, type OrderSnapshot } from '../../domain/orders.ts';
-import { apiErrorFromUpdateFailure, isClosedWorkflowError } from './order-workflow-calls.ts';
+import { apiErrorFromFailure, isClosedWorkflowError } from './order-workflow-calls.ts';
 
 /** Fields named by the ops errors that are about one field of the request. */
 const fieldOfFailure: Partial<Record<ErrorCode, string>> = { amount_mismatch: 'amount_received' };
@@ -43,10 +43,8 @@ export async function applyOpsAction(client: Client, sql: Sql, orderId: string, 
   try {
     return await sendOpsUpdate(client.workflow.getHandle(orderWorkflowId(orderId)), request);
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) {
-      const apiError = apiErrorFromUpdateFailure(error);
-      if (apiError !== null) throw withField(apiError);
-    }
+    const apiError = apiErrorFromFailure(error);
+    if (apiError !== null) throw withField(apiError);
     if (!isClosedWorkflowError(error)) throw error;
   }
   return judgeFinishedOrder(sql, orderId, request);

@@ -1,26 +1,27 @@
-// Calls from the API into order workflows, with their failures turned into API errors.
+// Calls from the API into order workflows, with their failures turned into API errors by the one table
+// of failure types (domain/failures.ts) and by error class, never by message text.
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
+  isGrpcServiceError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import type { Sql } from '../../db/client.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import { listOrderActions } from '../../db/orders/list-order-actions.ts';
 import { snapshotFromRow } from '../../db/orders/order-row.ts';
-import { ApiError, errorCodes, type ErrorCode } from '../../domain/errors.ts';
+import { ApiError, type ErrorCode } from '../../domain/errors.ts';
+import { failureTypes, isFailureType, namedFailureOf } from '../../domain/failures.ts';
 import {
   cancelOrderUpdate,
   openCheckoutUpdate,
   orderWorkflowId,
   resolveReviewUpdate,
   resumeOrderUpdate,
+  type OrderRequest,
   type OrderSnapshot,
   type ResolveReviewRequest,
-  type TopUpOrderInput,
   type TopUpOrderResult,
 } from '../../domain/orders.ts';
 import {
@@ -31,18 +32,40 @@ import {
   orderStatusKey,
   paymentMethodKey,
 } from '../../domain/search-attributes.ts';
-import { microsFromDecimal } from '../../domain/money.ts';
-import type { BankTransferOrderInput } from '../../domain/bank-transfers.ts';
-import { bankTransferOrderWorkflow } from '../../workflows/bank-transfer-order.ts';
-import { topUpOrderWorkflow } from '../../workflows/topup-order.ts';
+import { termsInMicros } from '../../domain/orders.ts';
 
-/** The failure types a workflow update may carry that are also API error codes. */
-export function apiErrorFromUpdateFailure(error: WorkflowUpdateFailedError): ApiError | null {
-  const cause = error.cause;
-  if (cause instanceof ApplicationFailure && cause.type !== undefined && cause.type !== null && cause.type in errorCodes) {
-    return new ApiError(cause.type as ErrorCode, cause.message);
+/** The API error a workflow's named failure maps to, or null when it has none (then it is unexpected). */
+export function apiErrorFromFailure(error: unknown): ApiError | null {
+  const named = namedFailureOf(error);
+  const code = named === null ? null : failureTypes[named.type].apiErrorCode;
+  return code === null ? null : new ApiError(code, named!.message);
+}
+
+/** The API error of an order its workflow refused (the promo code ran out while it was recorded). */
+export function apiErrorFromRefusal(code: string, message: string): ApiError {
+  const errorCode = isFailureType(code) ? failureTypes[code].apiErrorCode : null;
+  if (errorCode === null) return new ApiError('internal_error', message);
+  return new ApiError(errorCode, message, errorCode.startsWith('promo_code_') ? 'promo_code' : undefined);
+}
+
+/** gRPC status codes (google.rpc.Code) that mean the workflow is closed, or was never started. */
+const grpcNotFound = 5;
+const grpcAlreadyExists = 6;
+
+/** Whether a call failed because the workflow has finished (or never existed): typed checks only. */
+export function isClosedWorkflowError(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; depth += 1) {
+    if (current instanceof WorkflowNotFoundError || current instanceof WorkflowExecutionAlreadyStartedError) return true;
+    if (isGrpcServiceError(current) && (current.code === grpcNotFound || current.code === grpcAlreadyExists)) return true;
+    current = current.cause;
   }
-  return null;
+  return false;
+}
+
+/** Rethrows a workflow call's failure as its API error, or as itself when it is not a refusal. */
+function rethrowAsApiError(error: unknown): never {
+  const apiError = apiErrorFromFailure(error);
+  throw apiError ?? error;
 }
 
 export type StartOrderResult =
@@ -50,39 +73,35 @@ export type StartOrderResult =
   /** The workflow has already finished: the caller reads the order from the database instead. */
   | { kind: 'closed'; result: TopUpOrderResult | null };
 
-/** The order workflows, and the input each is started with. */
-export type OrderWorkflowStart =
-  | { workflow: typeof topUpOrderWorkflow; input: TopUpOrderInput }
-  | { workflow: typeof bankTransferOrderWorkflow; input: BankTransferOrderInput };
-
 /**
  * Starts the order's workflow (or joins it, when this is a retry of the same request) and waits until
  * the order is recorded and can be paid. Every order workflow answers the same openCheckout update, so a
  * request that races another payment method's under the same Idempotency-Key is refused by either one.
  * A refused order (promo code used up meanwhile) throws its ApiError.
  */
-export async function startOrderWorkflow(client: Client, taskQueue: string, start: OrderWorkflowStart): Promise<StartOrderResult> {
-  const { input } = start;
+export async function startOrderWorkflow(
+  client: Client,
+  taskQueue: string,
+  workflowType: string,
+  input: OrderRequest,
+): Promise<StartOrderResult> {
   const workflowId = orderWorkflowId(input.orderId);
-  const options = {
+  const startWorkflowOperation = new WithStartWorkflowOperation(workflowType, {
     workflowId,
     taskQueue,
+    args: [input],
     // A retry joins the running workflow; a finished order is never started again.
-    workflowIdConflictPolicy: 'USE_EXISTING' as const,
-    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
     typedSearchAttributes: [
       { key: orderStatusKey, value: 'pending' },
       { key: accountIdKey, value: input.accountId },
       { key: paymentMethodKey, value: input.terms.paymentMethod },
       { key: currencyKey, value: input.terms.currency },
-      { key: amountMicrosKey, value: Number(microsFromDecimal(input.terms.amount)) },
+      { key: amountMicrosKey, value: Number(termsInMicros(input.terms).amountMicros) },
       { key: needsReviewKey, value: false },
     ],
-  };
-  const startWorkflowOperation: WithStartWorkflowOperation<Workflow> =
-    start.workflow === topUpOrderWorkflow
-      ? new WithStartWorkflowOperation(topUpOrderWorkflow, { ...options, args: [start.input as TopUpOrderInput] })
-      : new WithStartWorkflowOperation(bankTransferOrderWorkflow, { ...options, args: [start.input as BankTransferOrderInput] });
+  });
   try {
     const order = await client.workflow.executeUpdateWithStart(openCheckoutUpdate, {
       args: [{ requestHash: input.requestHash }],
@@ -90,24 +109,12 @@ export async function startOrderWorkflow(client: Client, taskQueue: string, star
     });
     return { kind: 'open', order };
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) {
-      const apiError = apiErrorFromUpdateFailure(error);
-      if (apiError !== null) throw apiError;
-    }
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !isClosedWorkflowError(error)) throw error;
+    const named = namedFailureOf(error);
+    if (named !== null && failureTypes[named.type].apiErrorCode !== null) throw apiErrorFromRefusal(named.type, named.message);
+    if (!isClosedWorkflowError(error)) throw error;
   }
   const result: TopUpOrderResult = await client.workflow.getHandle(workflowId).result();
-  if (result.outcome === 'rejected' && result.code in errorCodes) {
-    throw new ApiError(result.code as ErrorCode, result.message, 'promo_code');
-  }
   return { kind: 'closed', result };
-}
-
-/** Whether an update failed because the workflow had already finished. */
-export function isClosedWorkflowError(error: unknown): boolean {
-  if (error instanceof WorkflowNotFoundError) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /already completed|workflow execution already finished/i.test(message);
 }
 
 /** Sends an update to an order; a finished workflow means the order is past the update's reach. */
@@ -120,12 +127,8 @@ async function updateOrder(
   try {
     return await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update);
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) {
-      const apiError = apiErrorFromUpdateFailure(error);
-      if (apiError !== null) throw apiError;
-    }
     if (isClosedWorkflowError(error)) throw new ApiError(closedCode, 'The order has already finished.');
-    throw error;
+    rethrowAsApiError(error);
   }
 }
 
@@ -139,23 +142,14 @@ export function resumeOrder(client: Client, orderId: string): Promise<OrderSnaps
 
 /**
  * Ops' decision on a Stripe payment held for review. Once the workflow has finished, the same decision
- * again (as recorded) returns the order; anything else is refused: a payment flagged after its order
- * closed is refunded at the provider or corrected with a ledger adjustment, outside this route.
+ * again (as recorded) returns the order; anything else is refused: a payment that arrives after its
+ * order closed is a payment exception (/admin/payment-exceptions), resolved there.
  */
-export async function resolveHeldPayment(
-  client: Client,
-  sql: Sql,
-  orderId: string,
-  request: ResolveReviewRequest,
-): Promise<OrderSnapshot> {
+export async function resolveHeldPayment(client: Client, sql: Sql, orderId: string, request: ResolveReviewRequest): Promise<OrderSnapshot> {
   try {
     return await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resolveReviewUpdate, { args: [request] });
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) {
-      const apiError = apiErrorFromUpdateFailure(error);
-      if (apiError !== null) throw apiError;
-    }
-    if (!isClosedWorkflowError(error)) throw error;
+    if (!isClosedWorkflowError(error)) rethrowAsApiError(error);
   }
   const recorded = (await listOrderActions(sql, orderId)).find((action) => action.action === 'resolve_review');
   const row = await getOrderRow(sql, orderId, null);
@@ -163,5 +157,5 @@ export async function resolveHeldPayment(
     return snapshotFromRow(row);
   }
   if (recorded !== undefined) throw new ApiError('order_already_reviewed', 'The payment was already resolved otherwise.');
-  throw new ApiError('order_not_in_review', 'The order\'s workflow has finished; refund the payment at the provider or post an adjustment.');
+  throw new ApiError('order_not_in_review', 'The order has finished and holds no payment; late payments are payment exceptions.');
 }

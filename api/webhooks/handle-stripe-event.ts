@@ -1,13 +1,17 @@
 // What happens to a verified Stripe event: recorded by id first, then delivered to its order's workflow.
-// Throws when it can be neither recorded nor delivered, so the route answers 5xx and Stripe retries.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+// A payment for an order whose workflow has closed becomes a payment exception, with a workflow of its
+// own that ops resolve; the closed order itself is never edited. Throws when the event can be neither
+// recorded nor delivered, so the route answers 5xx and Stripe retries.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { Sql } from '../../db/client.ts';
-import { flagOrderForReview } from '../../db/orders/flag-order-for-review.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
+import type { OrderRow } from '../../db/orders/order-row.ts';
 import { markStripeEvent, type StripeEventOutcome } from '../../db/stripe-events/mark-stripe-event.ts';
 import { recordStripeEvent } from '../../db/stripe-events/record-stripe-event.ts';
-import { orderWorkflowId, paymentEventSignal } from '../../domain/orders.ts';
+import { isPaymentEvent, orderWorkflowId, paymentEventSignal, type PaymentEvent } from '../../domain/orders.ts';
+import { paymentExceptionWorkflowId, type PaymentExceptionInput } from '../../domain/payment-exceptions.ts';
+import { accountIdKey, needsReviewKey, paymentMethodKey } from '../../domain/search-attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
 import {
   checkoutEventTypes,
@@ -22,6 +26,8 @@ export interface StripeEventDependencies {
   sql: Sql;
   temporalClient: Client;
   logger: Logger;
+  /** Where payment exception workflows run: the worker's task queue. */
+  taskQueue: string;
 }
 
 function isCheckoutEventType(type: string): type is CheckoutEventType {
@@ -40,12 +46,7 @@ export async function handleStripeEvent(dependencies: StripeEventDependencies, e
   const order = orderId === null ? null : await getOrderRow(sql, orderId, null);
   if (order === null) return finish('unknown_order');
 
-  const paymentEvent = paymentEventFromCheckoutEvent({
-    id: event.id,
-    type: event.type,
-    created: event.created,
-    data: { object: session },
-  });
+  const paymentEvent = paymentEventFromCheckoutEvent({ id: event.id, type: event.type, created: event.created, data: { object: session } });
   try {
     // Stripe waits a limited time for an answer; a Temporal that cannot take the signal by then gets a 503 instead.
     await temporalClient.withDeadline(Date.now() + signalDeadlineMilliseconds, () =>
@@ -55,20 +56,51 @@ export async function handleStripeEvent(dependencies: StripeEventDependencies, e
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
-  // The workflow has finished. A payment for an order that did not succeed must not be lost: a person looks.
-  const isPayment =
-    (event.type === 'checkout.session.completed' && paymentEvent.paymentStatus === 'paid') ||
-    event.type === 'checkout.session.async_payment_succeeded';
-  if (isPayment && order.status !== 'succeeded') {
-    await flagOrderForReview(sql, order.id, `payment event ${event.id} arrived after the order was ${order.status}`);
-    logger.error(context, 'payment for a closed order; flagged for review');
-    return finish('flagged_for_review');
-  }
-  return finish('order_closed');
+  if (!isLatePayment(order, paymentEvent)) return finish('order_closed');
+  await openPaymentException(dependencies, order, paymentEvent);
+  logger.error(context, 'payment for a closed order; recorded as a payment exception');
+  return finish('payment_exception');
 
   async function finish(outcome: StripeEventOutcome): Promise<StripeEventOutcome> {
     await markStripeEvent(sql, event.id, outcome);
     logger.info({ ...context, outcome }, 'stripe event handled');
     return outcome;
+  }
+}
+
+/** A payment the closed order did not credit: any payment of an unsuccessful order, or a second one. */
+function isLatePayment(order: OrderRow, event: PaymentEvent): boolean {
+  if (!isPaymentEvent(event)) return false;
+  if (order.checkout_session_id !== null && event.checkoutSessionId !== order.checkout_session_id) return false;
+  return order.status !== 'succeeded' || (event.providerPaymentId !== null && event.providerPaymentId !== order.provider_payment_id);
+}
+
+/** Starts the exception's workflow, named by the event: a redelivery finds it started. */
+async function openPaymentException(dependencies: StripeEventDependencies, order: OrderRow, event: PaymentEvent): Promise<void> {
+  const input: PaymentExceptionInput = {
+    eventId: event.eventId,
+    orderId: order.id,
+    accountId: order.account_id,
+    provider: 'stripe',
+    providerPaymentId: event.providerPaymentId,
+    amountMinorUnits: event.amountTotalMinorUnits,
+    currency: event.currency,
+    orderStatus: order.status,
+    reason: `payment event ${event.eventId} arrived after the order was ${order.status}`,
+  };
+  try {
+    await dependencies.temporalClient.workflow.start('paymentExceptionWorkflow', {
+      workflowId: paymentExceptionWorkflowId(event.eventId),
+      taskQueue: dependencies.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: accountIdKey, value: order.account_id },
+        { key: paymentMethodKey, value: order.payment_method },
+        { key: needsReviewKey, value: true },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
 }

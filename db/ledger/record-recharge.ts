@@ -16,6 +16,8 @@ export interface RecordRechargeInput {
   description: string;
   /** Shown with the flow, e.g. why a bank transfer was credited other than quoted; none by default. */
   metadata?: Record<string, string> | null;
+  /** The transfer's idempotency key; by default the order's one credit (rechargeIdempotencyKey). */
+  idempotencyKey?: string;
 }
 
 export interface RecordRechargeResult {
@@ -42,7 +44,7 @@ export function rechargeTransfer(input: RecordRechargeInput): PostTransferInput 
     legs.push({ code: platformAccountCode('promotional', input.currency, input.accountId), amountMicros: -promotionalMicros });
   }
   return {
-    idempotencyKey: rechargeIdempotencyKey(input.orderId),
+    idempotencyKey: input.idempotencyKey ?? rechargeIdempotencyKey(input.orderId),
     flowType: 'recharge',
     currency: input.currency,
     accountId: input.accountId,

@@ -1,38 +1,45 @@
-// Credits a paid order: the ledger transfer, the promo redemption and the order's status, atomically.
-// Exactly once: the transfer's idempotency key is the order id, so a retry returns the first credit.
+// Credits a paid order: the ledger transfer, the promo redemption and the order's succeeded state, in one
+// transaction, so credited and succeeded commit together. Exactly once: the transfer's idempotency key
+// is the order id, so a retry (or a second path to the same order) returns the first credit.
 import type { Sql } from '../client.ts';
-import { microsFromDecimal } from '../../domain/money.ts';
 import type { OrderSnapshot } from '../../domain/orders.ts';
 import { recordRecharge } from '../ledger/record-recharge.ts';
+import { saveOrderState } from './save-order-state.ts';
+
+export interface CreditOrderInput {
+  /** The order as it is once credited (status succeeded); credited_at is the transfer's time. */
+  succeeded: OrderSnapshot;
+  /** What payment clearing gives: the pay amount, or what a bank transfer actually brought. */
+  payAmountMicros: bigint;
+  /** What lands on the balance: the quoted credit, or the one ops corrected it to. */
+  creditMicros: bigint;
+  /** Shown with the flow, e.g. why a bank transfer was credited other than quoted. */
+  metadata: Record<string, string> | null;
+}
 
 export interface CreditOrderResult {
-  creditedAt: string;
-  balanceAfter: bigint;
+  creditedAt: Date;
+  balanceAfterMicros: bigint;
   transferId: bigint;
 }
 
-export async function creditOrder(sql: Sql, snapshot: OrderSnapshot): Promise<CreditOrderResult> {
+export async function creditOrder(sql: Sql, input: CreditOrderInput): Promise<CreditOrderResult> {
+  const order = input.succeeded;
+  if (order.status !== 'succeeded') throw new RangeError(`order ${order.orderId}: a credit saves a succeeded order, not ${order.status}`);
   return sql.begin(async (transaction) => {
     const recharge = await recordRecharge(transaction, {
-      orderId: snapshot.orderId,
-      accountId: snapshot.accountId,
-      currency: snapshot.terms.currency,
-      payAmountMicros: microsFromDecimal(snapshot.terms.payAmount),
-      creditMicros: microsFromDecimal(snapshot.terms.credit),
-      description: `Top-up ${snapshot.orderId}`,
+      orderId: order.orderId,
+      accountId: order.accountId,
+      currency: order.terms.currency,
+      payAmountMicros: input.payAmountMicros,
+      creditMicros: input.creditMicros,
+      description: `Top-up ${order.orderId}`,
+      metadata: input.metadata,
     });
     await transaction`
       update promo_reservations set status = 'redeemed', updated_at = now()
-      where order_id = ${snapshot.orderId} and status = 'reserved'`;
-    await transaction`
-      update orders set status = 'succeeded', credited_at = ${recharge.createdAt}, paid_at = ${snapshot.paidAt},
-        receipt_url = ${snapshot.receiptUrl}, provider_payment_id = ${snapshot.providerPaymentId},
-        needs_review = false, updated_at = now()
-      where id = ${snapshot.orderId}`;
-    return {
-      creditedAt: recharge.createdAt.toISOString(),
-      balanceAfter: recharge.balanceAfterMicros,
-      transferId: recharge.transferId,
-    };
+      where order_id = ${order.orderId} and status = 'reserved'`;
+    await saveOrderState(transaction, { ...order, creditedAt: recharge.createdAt.toISOString() });
+    return { creditedAt: recharge.createdAt, balanceAfterMicros: recharge.balanceAfterMicros, transferId: recharge.transferId };
   });
 }

@@ -1,10 +1,14 @@
 // Records a new bank transfer order with a unique transfer reference, and reserves its promo code, in one
 // transaction, once per order id. A refused promo code leaves nothing behind.
 import type { Sql, TransactionSql } from '../client.ts';
-import type { BankTransferOrderRecord } from '../../domain/bank-transfers.ts';
-import { microsFromDecimal } from '../../domain/money.ts';
+import type { PayeeAccount, Remitter } from '../../domain/bank-transfers.ts';
 import type { PromoRefusal } from '../../domain/promo-codes.ts';
-import { reservePromoCode } from './insert-order.ts';
+import { reservePromoCode, type NewOrder } from './insert-order.ts';
+
+export interface NewBankTransferOrder extends NewOrder {
+  payee: PayeeAccount;
+  remitter: Remitter;
+}
 
 /** A collision of 40 random bits is rare; five in a row means the generator is broken. */
 const maximumReferenceAttempts = 5;
@@ -19,7 +23,7 @@ export type InsertBankTransferOrderResult =
  */
 export async function insertBankTransferOrder(
   sql: Sql,
-  record: BankTransferOrderRecord,
+  record: NewBankTransferOrder,
   newReference: () => string,
 ): Promise<InsertBankTransferOrderResult> {
   return sql
@@ -27,8 +31,8 @@ export async function insertBankTransferOrder(
       for (let attempt = 1; attempt <= maximumReferenceAttempts; attempt += 1) {
         const reference = newReference();
         if (await insertRow(transaction, record, reference)) {
-          if (record.terms.promoCode !== null) {
-            const refusal = await reservePromoCode(transaction, record.terms.promoCode, record.accountId, record.orderId);
+          if (record.promoCode !== null) {
+            const refusal = await reservePromoCode(transaction, record.promoCode, record.accountId, record.orderId);
             // Throwing rolls the order back too: a refused order leaves no trace.
             if (refusal !== null) throw new PromoReservationRefused(refusal);
           }
@@ -46,7 +50,7 @@ export async function insertBankTransferOrder(
 }
 
 /** True when inserted; false when the order id or the reference is taken. */
-async function insertRow(transaction: TransactionSql, record: BankTransferOrderRecord, reference: string): Promise<boolean> {
+async function insertRow(transaction: TransactionSql, record: NewBankTransferOrder, reference: string): Promise<boolean> {
   const terms = record.terms;
   const inserted = await transaction`
     insert into orders (id, account_id, idempotency_key, request_hash, status, payment_method, currency,
@@ -55,10 +59,9 @@ async function insertRow(transaction: TransactionSql, record: BankTransferOrderR
                         payee_bank_name, payee_account_name, payee_account_number,
                         remitter_name, remitter_bank_name, remitter_remarks)
     values (${record.orderId}, ${record.accountId}, ${record.idempotencyKey}, ${record.requestHash}, 'pending',
-            'bank_transfer', ${terms.currency}, ${terms.packageId},
-            ${microsFromDecimal(terms.amount).toString()}, ${microsFromDecimal(terms.discount).toString()},
-            ${microsFromDecimal(terms.payAmount).toString()}, ${microsFromDecimal(terms.bonus).toString()},
-            ${microsFromDecimal(terms.credit).toString()}, ${terms.promoCode}, ${record.expiresAt},
+            'bank_transfer', ${terms.currency}, ${record.packageId},
+            ${terms.amountMicros}, ${terms.discountMicros}, ${terms.payAmountMicros}, ${terms.bonusMicros},
+            ${terms.creditMicros}, ${record.promoCode}, ${record.expiresAt},
             ${record.createdAt}, ${reference}, ${record.payee.bankName}, ${record.payee.accountName},
             ${record.payee.accountNumber}, ${record.remitter.name}, ${record.remitter.bankName},
             ${record.remitter.remarks})

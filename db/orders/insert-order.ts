@@ -1,8 +1,27 @@
 // Records a new order and reserves its promo code, in one transaction, once per order id.
 import type { Sql, TransactionSql } from '../client.ts';
-import { microsFromDecimal } from '../../domain/money.ts';
-import type { TopUpOrderInput } from '../../domain/orders.ts';
+import type { OrderPaymentMethod, OrderTermsMicros } from '../../domain/orders.ts';
 import type { PromoRefusal } from '../../domain/promo-codes.ts';
+
+/** What every new order's row starts with, money in micro-units. */
+export interface NewOrder {
+  orderId: string;
+  accountId: string;
+  idempotencyKey: string;
+  requestHash: string;
+  paymentMethod: OrderPaymentMethod;
+  packageId: string | null;
+  promoCode: string | null;
+  terms: OrderTermsMicros;
+  /** ISO timestamps. */
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface NewCheckoutOrder extends NewOrder {
+  successUrl: string;
+  cancelUrl: string;
+}
 
 export type InsertOrderResult = { ok: true; created: boolean } | { ok: false; refusal: PromoRefusal };
 
@@ -10,7 +29,7 @@ export type InsertOrderResult = { ok: true; created: boolean } | { ok: false; re
  * Inserts the order; when it already exists (a retried activity) nothing changes. The promo code's
  * row is locked while its reservations are counted, so concurrent orders can never over-reserve it.
  */
-export async function insertOrder(sql: Sql, input: TopUpOrderInput): Promise<InsertOrderResult> {
+export async function insertOrder(sql: Sql, input: NewCheckoutOrder): Promise<InsertOrderResult> {
   return sql.begin(async (transaction) => {
     const terms = input.terms;
     const inserted = await transaction`
@@ -18,16 +37,15 @@ export async function insertOrder(sql: Sql, input: TopUpOrderInput): Promise<Ins
                           package_id, amount_micros, discount_micros, pay_amount_micros, bonus_micros,
                           credit_micros, promo_code, success_url, cancel_url, expires_at, created_at)
       values (${input.orderId}, ${input.accountId}, ${input.idempotencyKey}, ${input.requestHash}, 'pending',
-              ${terms.paymentMethod}, ${terms.currency}, ${terms.packageId},
-              ${microsFromDecimal(terms.amount).toString()}, ${microsFromDecimal(terms.discount).toString()},
-              ${microsFromDecimal(terms.payAmount).toString()}, ${microsFromDecimal(terms.bonus).toString()},
-              ${microsFromDecimal(terms.credit).toString()}, ${terms.promoCode}, ${input.successUrl},
+              ${input.paymentMethod}, ${terms.currency}, ${input.packageId},
+              ${terms.amountMicros}, ${terms.discountMicros}, ${terms.payAmountMicros}, ${terms.bonusMicros},
+              ${terms.creditMicros}, ${input.promoCode}, ${input.successUrl},
               ${input.cancelUrl}, ${input.expiresAt}, ${input.createdAt})
       on conflict (id) do nothing
       returning id`;
     if (inserted.length === 0) return { ok: true as const, created: false };
-    if (terms.promoCode !== null) {
-      const refusal = await reservePromoCode(transaction, terms.promoCode, input.accountId, input.orderId);
+    if (input.promoCode !== null) {
+      const refusal = await reservePromoCode(transaction, input.promoCode, input.accountId, input.orderId);
       // Throwing rolls the order back too: a refused order leaves no trace.
       if (refusal !== null) throw new PromoReservationRefused(refusal);
     }

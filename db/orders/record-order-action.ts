@@ -1,18 +1,9 @@
 // Records one step a person took on an order (ops review, confirmation, rejection; a customer's cancel).
 // Once per order and kind of action: a retried activity finds the row and records nothing more.
 import type { Sql } from '../client.ts';
-import type { OrderAction } from '../../domain/bank-transfers.ts';
+import type { OrderActionRecord } from '../../domain/order-actions.ts';
 
-export interface OrderActionRecord {
-  orderId: string;
-  action: OrderAction;
-  actor: string;
-  reason: string | null;
-  /** The action's details as strings (money as six-decimal strings). */
-  payload: Record<string, string | null>;
-  /** ISO timestamp: when the order's workflow accepted the action. */
-  occurredAt: string;
-}
+export type { OrderActionRecord };
 
 /** True when this call recorded it; false when it was already recorded. */
 export async function recordOrderAction(sql: Sql, record: OrderActionRecord): Promise<boolean> {

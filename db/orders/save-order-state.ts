@@ -1,29 +1,31 @@
-// Writes the workflow's current view of an order to its row; releases the promo code when the order
-// ends without success. Idempotent: writing the same snapshot twice changes nothing more.
-import type { Sql } from '../client.ts';
+// The one writer of an order's row after it is created: the order workflow's state, written whole by its
+// activities (and, for the credit, inside the transaction that posts it). Releases the promo code when
+// the order ends without success. Idempotent: writing the same state twice changes nothing more.
+import type { Queryable } from '../client.ts';
 import type { OrderSnapshot } from '../../domain/orders.ts';
 
 const releasingStatuses = ['failed', 'expired', 'cancelled'];
 
-export async function saveOrderState(sql: Sql, snapshot: OrderSnapshot): Promise<void> {
-  await sql.begin(async (transaction) => {
-    await transaction`
-      update orders set
-        status = ${snapshot.status},
-        checkout_session_id = ${snapshot.checkoutSessionId},
-        checkout_url = ${snapshot.checkoutUrl},
-        paid_at = ${snapshot.paidAt},
-        receipt_url = ${snapshot.receiptUrl},
-        provider_payment_id = ${snapshot.providerPaymentId},
-        needs_review = ${snapshot.needsReview},
-        review_reason = ${snapshot.reviewReason},
-        failure_reason = ${snapshot.failureReason},
-        updated_at = now()
-      where id = ${snapshot.orderId}`;
-    if (releasingStatuses.includes(snapshot.status)) {
-      await transaction`
-        update promo_reservations set status = 'released', updated_at = now()
-        where order_id = ${snapshot.orderId} and status = 'reserved'`;
-    }
-  });
+/** Writes the state in the caller's transaction, or in a transaction of its own. */
+export async function saveOrderState(sql: Queryable, state: OrderSnapshot): Promise<void> {
+  if (!('savepoint' in sql)) return void (await sql.begin((transaction) => saveOrderState(transaction, state)));
+  await sql`
+    update orders set
+      status = ${state.status},
+      checkout_session_id = ${state.checkoutSessionId},
+      checkout_url = ${state.checkoutUrl},
+      paid_at = ${state.paidAt},
+      credited_at = ${state.creditedAt},
+      receipt_url = ${state.receiptUrl},
+      provider_payment_id = ${state.providerPaymentId},
+      needs_review = ${state.needsReview},
+      review_reason = ${state.reviewReason},
+      failure_reason = ${state.failureReason},
+      updated_at = now()
+    where id = ${state.orderId}`;
+  if (releasingStatuses.includes(state.status)) {
+    await sql`
+      update promo_reservations set status = 'released', updated_at = now()
+      where order_id = ${state.orderId} and status = 'reserved'`;
+  }
 }

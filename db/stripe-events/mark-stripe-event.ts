@@ -1,7 +1,8 @@
 // Records what became of a webhook event: delivered to its workflow, or why not.
 import type { Sql } from '../client.ts';
 
-export type StripeEventOutcome = 'delivered' | 'unknown_order' | 'order_closed' | 'ignored_type' | 'flagged_for_review';
+/** flagged_for_review is what earlier releases recorded; payment_exception replaced it. */
+export type StripeEventOutcome = 'delivered' | 'unknown_order' | 'order_closed' | 'ignored_type' | 'flagged_for_review' | 'payment_exception';
 
 export async function markStripeEvent(sql: Sql, eventId: string, outcome: StripeEventOutcome): Promise<void> {
   await sql`update stripe_events set outcome = ${outcome}, delivered_at = now() where id = ${eventId}`;

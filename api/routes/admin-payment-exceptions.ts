@@ -1,0 +1,99 @@
+// Ops' payment exceptions (under /admin, with the admin token): payments that reached an order after its
+// workflow had closed, each waiting in its own workflow for a decision.
+//   GET  /admin/payment-exceptions?status=open|resolved&limit=&cursor=   oldest first
+//   GET  /admin/payment-exceptions/:id
+//   POST /admin/payment-exceptions/:id/resolve   {"decision": "credit" | "refund" | "dismiss", "reason"}
+// A decision is carried out once; the same decision again returns the exception, another is refused.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Client } from '@temporalio/client';
+import { getPaymentException } from '../../db/payment-exceptions/get-payment-exception.ts';
+import { listPaymentExceptions } from '../../db/payment-exceptions/list-payment-exceptions.ts';
+import type { PaymentExceptionRow } from '../../db/payment-exceptions/payment-exception-row.ts';
+import { ApiError } from '../../domain/errors.ts';
+import {
+  paymentExceptionDecisions,
+  paymentExceptionStatuses,
+  resolvePaymentExceptionUpdate,
+  workflowIdOfPaymentException,
+  type ResolvePaymentExceptionRequest,
+} from '../../domain/payment-exceptions.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { operator, reasonText } from '../operator.ts';
+import { apiErrorFromFailure, isClosedWorkflowError } from '../topups/order-workflow-calls.ts';
+import { decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit } from '../validation.ts';
+
+const exceptionIdPattern = /^pex_[A-Za-z0-9_]{1,200}$/;
+const cursorKind = 'payment-exception';
+const resolveBody = z.strictObject({ decision: z.enum(paymentExceptionDecisions), reason: reasonText });
+
+export function presentPaymentException(row: PaymentExceptionRow) {
+  return {
+    id: row.id,
+    status: row.status,
+    order_id: row.order_id,
+    account_id: row.account_id,
+    provider: row.provider,
+    provider_event_id: row.event_id,
+    provider_payment_id: row.provider_payment_id,
+    amount_minor_units: row.amount_minor_units?.toString() ?? null,
+    currency: row.currency,
+    order_status: row.order_status,
+    reason: row.reason,
+    decision: row.decision,
+    decision_reason: row.decision_reason,
+    decided_by: row.decided_by,
+    decided_at: row.decided_at?.toISOString() ?? null,
+    transfer_id: row.transfer_id?.toString() ?? null,
+    refund_id: row.refund_id,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+/** Sends the decision to the exception's workflow; once it has finished, the recorded decision answers. */
+async function resolve(client: Client, row: PaymentExceptionRow, request: ResolvePaymentExceptionRequest): Promise<void> {
+  try {
+    await client.workflow.getHandle(workflowIdOfPaymentException(row.id)).executeUpdate(resolvePaymentExceptionUpdate, { args: [request] });
+    return;
+  } catch (error) {
+    const apiError = apiErrorFromFailure(error);
+    if (apiError !== null) throw apiError;
+    if (!isClosedWorkflowError(error)) throw error;
+  }
+  if (row.decision === request.decision && row.decision_reason === request.reason) return;
+  throw new ApiError('payment_exception_already_resolved', `The payment exception was already resolved: ${row.decision ?? 'closed'}.`);
+}
+
+export function adminPaymentExceptionRoutes(dependencies: ApiDependencies): Router {
+  const { sql, temporalClient, logger } = dependencies;
+  const router = Router();
+
+  async function exceptionNamed(value: string | string[] | undefined): Promise<PaymentExceptionRow> {
+    const row = typeof value === 'string' && exceptionIdPattern.test(value) ? await getPaymentException(sql, value) : null;
+    if (row === null) throw new ApiError('not_found', 'No such payment exception.');
+    return row;
+  }
+
+  router.get('/admin/payment-exceptions', async (request, response) => {
+    const status = parseChoice('status', request.query.status, paymentExceptionStatuses);
+    const limit = parseLimit(request.query.limit);
+    const afterSequence = decodeRowIdCursor(cursorKind, request.query.cursor);
+    const rows = await listPaymentExceptions(sql, { status, afterSequence, limit: limit + 1 });
+    response.json(pageOf(rows, limit, presentPaymentException, { kind: cursorKind, position: (row) => row.sequence }));
+  });
+
+  router.get('/admin/payment-exceptions/:id', async (request, response) => {
+    response.json(presentPaymentException(await exceptionNamed(request.params.id)));
+  });
+
+  router.post('/admin/payment-exceptions/:id/resolve', async (request, response) => {
+    const row = await exceptionNamed(request.params.id);
+    const body = parseBody(resolveBody, request.body);
+    const actor = operator(request);
+    await resolve(temporalClient, row, { decision: body.decision, reason: body.reason, actor });
+    logger.info({ paymentExceptionId: row.id, orderId: row.order_id, decision: body.decision, actor }, 'ops action');
+    response.json(presentPaymentException((await getPaymentException(sql, row.id))!));
+  });
+
+  return router;
+}

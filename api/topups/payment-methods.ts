@@ -1,0 +1,85 @@
+// The payment method registry: for each method, the workflow its orders run, the request fields only it
+// takes, how its workflow input is built, and when a repeated request can be answered from the order's
+// row. Adding a method is an entry here plus its own files; the creation path (create-order.ts) is one.
+import { z } from 'zod';
+import type { OrderRow } from '../../db/orders/order-row.ts';
+import { bankTransferUtcOffsetMinutes, type BankTransferOrderInput } from '../../domain/bank-transfers.ts';
+import { ApiError } from '../../domain/errors.ts';
+import { orderWorkflowTypes, type OrderRequest, type StripeCheckoutOrderInput } from '../../domain/orders.ts';
+import type { PaymentMethod } from '../../domain/pricing.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { bankTransferBody, normalisedBankTransfer } from './bank-transfer-fields.ts';
+
+const maximumUrlLength = 2_000;
+const returnUrl = z
+  .string()
+  .max(maximumUrlLength)
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: 'must be an http or https URL',
+  });
+
+/** Every method's own fields, as POST /v1/topups parses them; each method takes only its own. */
+export const methodFields = {
+  success_url: returnUrl.optional(),
+  cancel_url: returnUrl.optional(),
+  bank_transfer: bankTransferBody.optional(),
+};
+
+export type MethodFields = { [Name in keyof typeof methodFields]?: z.output<(typeof methodFields)[Name]> };
+
+export interface PaymentMethodEntry {
+  /** The workflow type its orders run (domain/orders.ts). */
+  workflowType: string;
+  /** The fields of methodFields this method takes; any other one is refused. */
+  fields: readonly (keyof typeof methodFields)[];
+  /** The method's fields as they enter the request hash. */
+  normalise(fields: MethodFields): Record<string, unknown>;
+  /** The workflow's input: the common request and the method's own fields. */
+  workflowInput(request: OrderRequest, fields: MethodFields, dependencies: ApiDependencies): StripeCheckoutOrderInput | BankTransferOrderInput;
+  /** Whether a repeat of the creating request can be answered from the row alone. */
+  replayFromRow(row: OrderRow): boolean;
+}
+
+const stripe: PaymentMethodEntry = {
+  workflowType: orderWorkflowTypes.stripe,
+  fields: ['success_url', 'cancel_url'],
+  normalise: (fields) => ({ success_url: fields.success_url ?? null, cancel_url: fields.cancel_url ?? null }),
+  workflowInput(request, fields, { config }) {
+    const returnBase = `${config.api.publicBaseUrl}/checkout/return?order_id=${request.orderId}`;
+    const createdAtMilliseconds = Date.parse(request.createdAt);
+    return {
+      ...request,
+      successUrl: fields.success_url ?? `${returnBase}&result=success`,
+      cancelUrl: fields.cancel_url ?? `${returnBase}&result=cancel`,
+      expiresAt: new Date(createdAtMilliseconds + config.orders.expiryMinutes * 60_000).toISOString(),
+    };
+  },
+  // Until its checkout is open, the order must be asked of its workflow.
+  replayFromRow: (row) => row.checkout_url !== null,
+};
+
+const bankTransfer: PaymentMethodEntry = {
+  workflowType: orderWorkflowTypes.bank_transfer,
+  fields: ['bank_transfer'],
+  // Only bank transfer requests carry the key, so the hashes of other requests stay as they were.
+  normalise: (fields) => normalisedBankTransfer(fields.bank_transfer),
+  workflowInput(request, fields, { config }) {
+    const details = fields.bank_transfer;
+    if (details === undefined) throw new ApiError('missing_field', 'bank_transfer is required for a bank transfer top-up.', 'bank_transfer');
+    return {
+      ...request,
+      payee: config.bankTransfers.payee,
+      remitter: {
+        name: details.remitter_name,
+        bankName: details.bank_name,
+        remarks: details.remarks === undefined || details.remarks === '' ? null : details.remarks,
+      },
+      deadlineBusinessDays: config.bankTransfers.deadlineBusinessDays,
+      utcOffsetMinutes: bankTransferUtcOffsetMinutes,
+    };
+  },
+  // The payment instructions are in the row from the start.
+  replayFromRow: () => true,
+};
+
+export const paymentMethodRegistry: Record<PaymentMethod, PaymentMethodEntry> = { stripe, bank_transfer: bankTransfer };

@@ -1,0 +1,187 @@
+// The thin Temporal shell every order workflow shares: it holds a machine's state, applies events to it
+// through the machine's pure transition function, runs the commands that come out, keeps the search
+// attributes in step, and registers the update and query handlers that both kinds of order answer
+// (openCheckout, cancelOrder, resumeOrder, orderState). Deterministic orchestration only.
+import { ActivityFailure, allHandlersFinished, condition, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { failure } from '../domain/failures.ts';
+import {
+  cancelOrderUpdate,
+  openCheckoutUpdate,
+  orderStateQuery,
+  resumeOrderUpdate,
+  type OrderSnapshot,
+} from '../domain/orders.ts';
+import { needsReviewKey, orderStatusKey } from '../domain/search-attributes.ts';
+import type { OrderMachineState, TimerFired, Transition } from './order-machine.ts';
+
+export interface OrderMachine<State extends OrderMachineState, Event, Command> {
+  decide(state: State, event: Event | TimerFired): Transition<State, Command>;
+  /** Whether events from outside (signals, updates) may be applied now; otherwise they wait in the inbox. */
+  acceptsExternalEvents(state: State): boolean;
+  wakeAtMilliseconds(state: State): number | null;
+  /** Whether a command writes the order's row: handlers answer only once no such write is outstanding. */
+  writesRow(command: Command): boolean;
+  /** Runs one command; what it reports back (if anything) is the next event. */
+  run(command: Command, state: State): Promise<Event | null>;
+}
+
+/** One order's running machine. */
+export class OrderRun<State extends OrderMachineState, Event, Command> {
+  /** Events from signals and updates, applied in arrival order when the machine accepts them. */
+  private readonly inbox: Event[] = [];
+  /** Row writes asked for and not yet done. */
+  private outstandingWrites = 0;
+
+  constructor(
+    private current: State,
+    private readonly machine: OrderMachine<State, Event, Command>,
+  ) {}
+
+  get state(): State {
+    return this.current;
+  }
+
+  /** The state as it will be once the inbox is applied: what validators judge a new request against. */
+  preview(): State {
+    return this.inbox.reduce((state, event) => this.machine.decide(state, event).state, this.current);
+  }
+
+  /** True when every row write the state asked for is done: the order's row shows what the state shows. */
+  isSaved(): boolean {
+    return this.outstandingWrites === 0;
+  }
+
+  /** Queues an event from a signal or an update. */
+  deliver(event: Event): void {
+    this.inbox.push(event);
+  }
+
+  /** Carries out a transition's commands; each command's report is applied in turn. */
+  async carryOut(transition: Transition<State, Command>): Promise<void> {
+    const pending: Transition<State, Command>[] = [transition];
+    for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+      this.setState(next.state);
+      const writes = next.commands.filter((command) => this.machine.writesRow(command)).length;
+      this.outstandingWrites += writes;
+      for (const command of next.commands) {
+        const report = await this.machine.run(command, this.current);
+        if (this.machine.writesRow(command)) this.outstandingWrites -= 1;
+        if (report !== null) pending.push(this.machine.decide(this.current, report));
+      }
+    }
+  }
+
+  /** Runs the machine until it has finished and every event that reached it has been applied. */
+  async runToEnd(): Promise<void> {
+    while (!this.current.finished || this.inbox.length > 0) {
+      if (!this.current.finished) await this.waitForEvent();
+      if (this.inbox.length === 0) continue;
+      // Every command reports back, so between commands the machine is always waiting or finished.
+      if (!this.machine.acceptsExternalEvents(this.current)) throw new Error('an order machine stopped between commands');
+      await this.carryOut(this.machine.decide(this.current, this.inbox.shift()!));
+    }
+    await condition(allHandlersFinished);
+  }
+
+  private async waitForEvent(): Promise<void> {
+    if (this.inbox.length > 0) return;
+    const wakeAt = this.machine.wakeAtMilliseconds(this.current);
+    if (wakeAt === null) return void (await condition(() => this.inbox.length > 0));
+    const remaining = wakeAt - Date.now();
+    const arrived = remaining > 0 && (await condition(() => this.inbox.length > 0, remaining));
+    if (!arrived) await this.carryOut(this.machine.decide(this.current, { type: 'timer_fired', nowMilliseconds: Date.now() }));
+  }
+
+  /** Search attributes are an index of the state: updated whenever what they index changes. */
+  private setState(state: State): void {
+    const before = this.current.order;
+    this.current = state;
+    if (before.status !== state.order.status || before.needsReview !== state.order.needsReview) {
+      upsertSearchAttributes([
+        { key: orderStatusKey, value: state.order.status },
+        { key: needsReviewKey, value: state.order.needsReview },
+      ]);
+    }
+  }
+}
+
+/** How one kind of order answers the handlers every order has. */
+export interface SharedHandlerRules<State extends OrderMachineState, Event> {
+  requestHash: string;
+  /** True once the order can be shown to its creator (its checkout is open, or its instructions known). */
+  isReady(state: State): boolean;
+  /** The failure to answer openCheckout with once the order will never be ready, or null. */
+  openFailure(state: State): Error | null;
+  canCancel(state: State): boolean;
+  canResume(state: State, nowMilliseconds: number): boolean;
+  cancelEvent(nowMilliseconds: number): Event;
+}
+
+/** Registers the state query and the openCheckout, cancelOrder and resumeOrder updates. */
+export function setSharedOrderHandlers<State extends OrderMachineState, Event, Command>(
+  run: OrderRun<State, Event, Command>,
+  rules: SharedHandlerRules<State, Event>,
+): void {
+  const snapshot = (): OrderSnapshot => run.state.order;
+  setHandler(orderStateQuery, () => (run.state.recorded ? snapshot() : null));
+
+  setHandler(
+    openCheckoutUpdate,
+    async () => {
+      await condition(() => run.state.refusal !== null || rules.openFailure(run.state) !== null || (rules.isReady(run.state) && run.isSaved()));
+      const refusal = run.state.refusal;
+      if (refusal !== null) throw failure(refusal.code, refusal.message);
+      const openFailure = rules.openFailure(run.state);
+      if (openFailure !== null) throw openFailure;
+      return snapshot();
+    },
+    {
+      validator: ({ requestHash }) => {
+        if (requestHash !== rules.requestHash) {
+          throw failure('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    cancelOrderUpdate,
+    async () => {
+      run.deliver(rules.cancelEvent(Date.now()));
+      await condition(() => run.state.refusal !== null || (run.state.order.status !== 'pending' && run.isSaved()));
+      const status = run.state.order.status;
+      if (status !== 'cancelled') throw failure('order_not_cancellable', `The order is ${status}, not cancelled.`);
+      return snapshot();
+    },
+    {
+      validator: () => {
+        const preview = run.preview();
+        if (!rules.canCancel(preview)) throw failure('order_not_cancellable', `The order is ${preview.order.status}.`);
+      },
+    },
+  );
+
+  setHandler(
+    resumeOrderUpdate,
+    async () => {
+      await condition(() => run.state.refusal !== null || !rules.canResume(run.state, Date.now()) || rules.isReady(run.state));
+      if (!rules.canResume(run.preview(), Date.now())) throw failure('order_not_resumable', `The order is ${run.state.order.status}.`);
+      return snapshot();
+    },
+    {
+      validator: () => {
+        if (!rules.canResume(run.preview(), Date.now())) throw failure('order_not_resumable', 'The order can no longer be paid.');
+      },
+    },
+  );
+}
+
+/** Runs an activity; its final failure becomes an event for the machine instead of failing the order. */
+export async function reportFailure<Event>(attempt: () => Promise<Event>, onFailure: (reason: string) => Event): Promise<Event> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    return onFailure(error.cause?.message ?? error.message);
+  }
+}
