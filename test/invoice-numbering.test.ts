@@ -10,9 +10,9 @@ import { allocateInvoice, type InvoiceIssuer } from '../db/invoices/allocate-inv
 import type { IssuedInvoiceRow } from '../db/invoices/invoice-row.ts';
 import { creditOrder } from '../db/orders/credit-order.ts';
 import { insertOrder } from '../db/orders/insert-order.ts';
-import { orderIdFor, randomToken } from '../domain/ids.ts';
 import { formatInvoiceNumber, invoiceFailureTypes } from '../domain/invoices.ts';
 import type { OrderSnapshot, TopUpOrderInput } from '../domain/orders.ts';
+import { orderIdFor, randomToken } from '../ids/ids.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { testInvoiceDependencies, testInvoiceSettings } from './support/invoices.ts';

@@ -6,7 +6,7 @@ import { getOrderRow } from '../../db/orders/get-order.ts';
 import { listOrders } from '../../db/orders/list-orders.ts';
 import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { ApiError } from '../../domain/errors.ts';
-import { orderIdFor } from '../../domain/ids.ts';
+import { orderIdFor } from '../../ids/ids.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { orderStatuses, type OrderSnapshot, type TopUpOrderInput } from '../../domain/orders.ts';
 import { paymentMethods } from '../../domain/pricing.ts';

@@ -7,7 +7,7 @@ import { getOrderRow } from '../../db/orders/get-order.ts';
 import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { bankTransferUtcOffsetMinutes, type BankTransferOrderInput } from '../../domain/bank-transfers.ts';
 import { ApiError } from '../../domain/errors.ts';
-import { orderIdFor } from '../../domain/ids.ts';
+import { orderIdFor } from '../../ids/ids.ts';
 import type { OrderSnapshot } from '../../domain/orders.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { orderTermsFromQuote, resolveQuote, type QuoteChoice } from './quote.ts';

@@ -9,7 +9,7 @@ import { createRefillWorker, workflowsPath } from '../../worker/create-worker.ts
 import { invoiceSettings } from '../../worker/invoice-settings.ts';
 import { createMailTransport } from '../../worker/mail-transport.ts';
 import { ensureSearchAttributes } from '../../worker/search-attributes.ts';
-import { randomToken } from '../../domain/ids.ts';
+import { randomToken } from '../../ids/ids.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { buildCheckoutEvent, type CheckoutEventType } from '../../api/webhooks/stripe-event-format.ts';
 import { createTestAccount, startTestApi, type TestApi, type TestResponse } from './api.ts';
