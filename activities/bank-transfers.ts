@@ -5,7 +5,7 @@ import { recordOrderAction, type OrderActionRecord } from '../db/orders/record-o
 import type { BankTransferOrderRecord } from '../domain/bank-transfers.ts';
 import { failure } from '../domain/failures.ts';
 import type { OrderSnapshot } from '../domain/orders.ts';
-import { newTransferReference } from '../domain/transfer-references.ts';
+import { newTransferReference } from '../ids/transfer-references.ts';
 import type { ActivityDependencies } from './index.ts';
 import { composeBankTransferEmail, type BankTransferEmailKind } from './bank-transfers/compose-bank-transfer-email.ts';
 import { newOrderRow } from './orders.ts';

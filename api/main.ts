@@ -2,9 +2,9 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { readConfigurationOrExit, startProcessFoundation } from '../config/startup.ts';
+import { loadPricing } from '../config/pricing.ts';
 import { closeSql } from '../db/client.ts';
 import { LedgerBatcher, maximumBatchesInFlight } from '../db/ledger/ledger-batcher.ts';
-import { loadPricing } from '../domain/pricing.ts';
 import { createApp } from './app.ts';
 
 const shutdownTimeoutMilliseconds = 10_000;

@@ -31,8 +31,8 @@ import { rechargeTransfer, recordRecharge, type RecordRechargeInput } from '../d
 import { migrate } from '../db/migrate.ts';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
 import { freePort } from '../dev/ports.ts';
-import { randomToken } from '../domain/ids.ts';
 import { microsPerUnit } from '../domain/money.ts';
+import { randomToken } from '../ids/ids.ts';
 
 /** Concurrent workers, each waiting for one transfer at a time (pgledger's figures use 20). */
 const workerCount = 20;

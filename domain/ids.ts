@@ -1,42 +1,11 @@
-// Random, prefixed identifiers for objects the system creates: 'acct_…', 'ord_…', 'rk_live_…'.
-import { createHash, randomBytes } from 'node:crypto';
+// The shapes of the identifiers the system creates: 'acct_…', 'ord_…', 'rfk_…'. Only the alphabet and
+// the lengths live here; drawing random ids and deriving order ids touch node:crypto, so they are in ids/.
 
-const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
-const idLength = 24;
+/** The characters of every generated id: digits and lower-case letters, safe in URLs and easy to read aloud. */
+export const idAlphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** 24 characters from [0-9a-z] (about 124 bits) drawn without modulo bias. */
-export function randomToken(length = idLength): string {
-  let token = '';
-  while (token.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // 252 is the largest multiple of 36 below 256: dropping bytes above it keeps every character equally likely.
-      if (byte < 252 && token.length < length) token += alphabet[byte % 36];
-    }
-  }
-  return token;
-}
+/** 24 characters: about 124 bits when random, 120 bits when derived from a digest (5 bits a character). */
+export const idLength = 24;
 
-export function newAccountId(): string {
-  return `acct_${randomToken()}`;
-}
-
-export function newApiKey(): string {
-  return `rfk_${randomToken(40)}`;
-}
-
-/**
- * An order's id follows from its account and the client's Idempotency-Key, so a retried request finds
- * the same order (and the same workflow) without any lookup table.
- */
-export function orderIdFor(accountId: string, idempotencyKey: string): string {
-  const digest = createHash('sha256').update(`${accountId}\n${idempotencyKey}`).digest();
-  let id = '';
-  for (let index = 0; id.length < idLength; index += 1) {
-    // 5 bits a character from a 256-bit digest: unbiased over a 32-character subset of the alphabet.
-    const bitOffset = index * 5;
-    const byte = bitOffset >> 3;
-    const value = ((digest[byte]! << 8) | (digest[byte + 1] ?? 0)) >> (11 - (bitOffset & 7));
-    id += alphabet[value & 31];
-  }
-  return `ord_${id}`;
-}
+/** 40 characters for an API key: a secret gets more entropy than an object id. */
+export const apiKeyLength = 40;

@@ -1,7 +1,7 @@
 // Pricing: the packages, bonus tiers and payment-method limits per currency (config/pricing.json),
 // and the quote, which turns a chosen amount or package (and maybe a promo code) into what is paid
-// and what is credited. Pure functions: the same inputs always give the same quote.
-import { readFileSync } from 'node:fs';
+// and what is credited. Pure functions: the same inputs always give the same quote. Reading the file
+// is config/pricing.ts's job; this module validates what it read.
 import { z } from 'zod';
 import { currencies, currencyExponents, formatMicros, isWholeMinorUnits, parsePositiveAmount, type Currency } from './money.ts';
 import { basisPointsOf } from './pricing-math.ts';
@@ -129,13 +129,6 @@ export function parsePricing(document: unknown): Pricing {
     };
   }
   return pricing;
-}
-
-export const defaultPricingFile = new URL('../config/pricing.json', import.meta.url);
-
-/** Reads and validates the pricing file. */
-export function loadPricing(file: URL | string = defaultPricingFile): Pricing {
-  return parsePricing(JSON.parse(readFileSync(file, 'utf8')));
 }
 
 /** The bonus a custom amount earns from the highest tier it reaches. */

@@ -2,23 +2,13 @@
 // the money on the bank statement to its order. RF-7KQ4-M2XP: eight characters of Crockford's base32
 // (digits and upper-case letters without I, L, O and U, which are read or typed as 1, 1, 0 and V).
 // Eight characters are 40 random bits; the database's unique constraint catches the rare collision.
-import { randomBytes } from 'node:crypto';
+// Drawing a new reference needs random bytes, so it is in ids/transfer-references.ts; the format and
+// reading one back are pure and stay here.
 
 export const transferReferenceAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const transferReferencePattern = /^RF-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
-const referenceCharacters = 8;
-
-/** A new random reference. 32 symbols are exactly 5 bits each, so every one is equally likely. */
-export function newTransferReference(): string {
-  const bytes = randomBytes(5);
-  let bits = 0n;
-  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
-  let characters = '';
-  for (let index = referenceCharacters - 1; index >= 0; index -= 1) {
-    characters += transferReferenceAlphabet[Number((bits >> BigInt(index * 5)) & 31n)];
-  }
-  return `RF-${characters.slice(0, 4)}-${characters.slice(4)}`;
-}
+/** The characters of a reference after its "RF-" prefix, without the hyphen. */
+export const transferReferenceCharacters = 8;
 
 /**
  * Reads a reference as a person or a bank statement wrote it ("rf 7kq4 m2xp", "7KQ4M2XP", "RF-7KQ4-M2OP"):
@@ -31,7 +21,7 @@ export function normalizeTransferReference(text: string): string | null {
     .replace(/^RF(?=[0-9A-Z]{8}$)/, '')
     .replace(/O/g, '0')
     .replace(/[IL]/g, '1');
-  if (compact.length !== referenceCharacters) return null;
+  if (compact.length !== transferReferenceCharacters) return null;
   const reference = `RF-${compact.slice(0, 4)}-${compact.slice(4)}`;
   return transferReferencePattern.test(reference) ? reference : null;
 }

@@ -1,11 +1,12 @@
 // Structured JSON logs for both processes. Secrets never reach a log line: the redaction paths below
 // cover the places they could appear (headers, keys), and callers log ids, never payloads.
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(name: string, level: string): Logger {
-  return pino({
+/** The logger of the process called `name`; its lines go to stdout unless a test gives another destination. */
+export function createLogger(name: string, level: string, destination?: DestinationStream): Logger {
+  const options = {
     name,
     level,
     base: { service: name },
@@ -14,5 +15,6 @@ export function createLogger(name: string, level: string): Logger {
       censor: '[redacted]',
     },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }

@@ -8,8 +8,8 @@ import { closeSql, createSql } from '../db/client.ts';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
 import { recordRecharge } from '../db/ledger/record-recharge.ts';
 import { freePort } from '../dev/ports.ts';
-import { randomToken } from '../domain/ids.ts';
 import { type Currency, microsFromDecimal } from '../domain/money.ts';
+import { randomToken } from '../ids/ids.ts';
 import { createTestAccount, startTestApi, testAdminToken, type RequestOptions, type TestApi, type TestResponse } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 

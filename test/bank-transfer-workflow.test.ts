@@ -25,10 +25,11 @@ import {
   type ConfirmTransferRequest,
 } from '../domain/bank-transfers.ts';
 import { bankTransferSchedule, isWeekendDay } from '../domain/business-days.ts';
-import { orderIdFor, randomToken } from '../domain/ids.ts';
+import { orderIdFor, randomToken } from '../ids/ids.ts';
 import { orderStateQuery, orderWorkflowId, type OrderSnapshot } from '../domain/orders.ts';
 import { refillSearchAttributeKeys } from '../domain/search-attributes.ts';
-import { newTransferReference, normalizeTransferReference, transferReferencePattern } from '../domain/transfer-references.ts';
+import { normalizeTransferReference, transferReferencePattern } from '../domain/transfer-references.ts';
+import { newTransferReference } from '../ids/transfer-references.ts';
 import { createLogger } from '../observability/logger.ts';
 import { bankTransferOrder } from '../workflows/bank-transfer-order.ts';
 import { createMailTransport } from '../worker/mail-transport.ts';

@@ -16,7 +16,7 @@ import { postTransfers } from '../db/ledger/post-transfers.ts';
 import { consumptionIdempotencyKey } from '../db/ledger/record-consumption.ts';
 import { recordRecharge } from '../db/ledger/record-recharge.ts';
 import { freePort } from '../dev/ports.ts';
-import { randomToken } from '../domain/ids.ts';
+import { randomToken } from '../ids/ids.ts';
 import { startTestApi } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 

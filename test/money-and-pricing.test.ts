@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { orderIdFor } from '../domain/ids.ts';
+import { loadPricing } from '../config/pricing.ts';
 import { formatMicros, microsFromDecimal, microsToMinorUnits, parsePositiveAmount } from '../domain/money.ts';
-import { computeQuote, loadPricing, parsePricing, PricingConfigError, type QuoteRequest } from '../domain/pricing.ts';
+import { computeQuote, parsePricing, PricingConfigError, type QuoteRequest } from '../domain/pricing.ts';
 import type { PromoCode } from '../domain/promo-codes.ts';
+import { orderIdFor } from '../ids/ids.ts';
 
 describe('money', () => {
   test('decimal strings convert to micro-units exactly and back', () => {

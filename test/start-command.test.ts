@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
 import { freePort } from '../dev/ports.ts';
 import { repositoryRoot } from '../dev/tools.ts';
-import { randomToken } from '../domain/ids.ts';
+import { randomToken } from '../ids/ids.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { testTemporalAddress } from './support/environment.ts';
 

@@ -17,7 +17,7 @@ import { createAccount } from '../db/accounts/create-account.ts';
 import { getBalance } from '../db/ledger/get-balance.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { completeSandboxSession } from '../db/sandbox/sandbox-sessions.ts';
-import { orderIdFor, randomToken } from '../domain/ids.ts';
+import { orderIdFor, randomToken } from '../ids/ids.ts';
 import { orderStateQuery, orderWorkflowId, type TopUpOrderInput } from '../domain/orders.ts';
 import { createLogger } from '../observability/logger.ts';
 import { stripeCheckoutOrder } from '../workflows/stripe-checkout-order.ts';

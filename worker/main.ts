@@ -8,8 +8,11 @@ import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
+import { installTemporalRuntime } from './temporal-runtime.ts';
 
 const { config, logger, sql } = await startProcessFoundation('refill-worker');
+// First, before any NativeConnection: the SDK's and the workflows' lines join this process's JSON stream.
+installTemporalRuntime(logger);
 
 const operatorConnection = await Connection.connect({ address: config.temporal.address });
 await ensureSearchAttributes(operatorConnection, config.temporal.namespace, logger);

@@ -2,7 +2,7 @@
 // (api/routes/sandbox.ts) that sends signed, Stripe-format events to the webhook. No money moves.
 import type { Sql } from '../../db/client.ts';
 import { createSandboxSession, expireSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
-import { randomToken } from '../../domain/ids.ts';
+import { randomToken } from '../../ids/ids.ts';
 import type { CheckoutSession, CreateCheckoutSessionInput, ExpireCheckoutResult, PaymentProvider, RefundPaymentInput, RefundPaymentResult } from './provider.ts';
 
 export function sandboxCheckoutUrl(publicBaseUrl: string, sessionId: string): string {

@@ -7,7 +7,7 @@ import type { AuthenticatedAccount } from '../../db/accounts/find-account-by-api
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { ApiError } from '../../domain/errors.ts';
-import { orderIdFor } from '../../domain/ids.ts';
+import { orderIdFor } from '../../ids/ids.ts';
 import type { OrderRequest, OrderSnapshot } from '../../domain/orders.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { methodFields, paymentMethodRegistry, type MethodFields } from './payment-methods.ts';

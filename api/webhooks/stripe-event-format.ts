@@ -1,7 +1,7 @@
 // Stripe-format checkout events: built by the sandbox provider's payment page (and by tests), and read
 // back into the workflow's PaymentEvent. One place knows the shape of a Stripe checkout session event.
 import type { PaymentEvent } from '../../domain/orders.ts';
-import { randomToken } from '../../domain/ids.ts';
+import { randomToken } from '../../ids/ids.ts';
 
 export const checkoutEventTypes = [
   'checkout.session.completed',

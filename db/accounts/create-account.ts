@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Sql } from '../client.ts';
 import type { Currency } from '../../domain/money.ts';
-import { newAccountId, newApiKey } from '../../domain/ids.ts';
+import { newAccountId, newApiKey } from '../../ids/ids.ts';
 import { customerBalanceCode } from '../ledger/ledger-account-codes.ts';
 
 export interface CreateAccountInput {

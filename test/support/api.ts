@@ -4,9 +4,9 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
+import { loadPricing } from '../../config/pricing.ts';
 import type { Sql } from '../../db/client.ts';
 import { LedgerBatcher } from '../../db/ledger/ledger-batcher.ts';
-import { loadPricing } from '../../domain/pricing.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { testTemporalAddress } from './environment.ts';
 

@@ -1,6 +1,6 @@
 // A fresh, migrated database per test file, on the throwaway server scripts/test.ts started.
 import postgres from 'postgres';
-import { randomToken } from '../../domain/ids.ts';
+import { randomToken } from '../../ids/ids.ts';
 import { closeSql, createSql, type Sql } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
 import { testDatabaseUrl } from './environment.ts';

@@ -9,7 +9,8 @@ import { createRefillWorker, workflowsPath } from '../../worker/create-worker.ts
 import { invoiceSettings } from '../../worker/invoice-settings.ts';
 import { createMailTransport } from '../../worker/mail-transport.ts';
 import { ensureSearchAttributes } from '../../worker/search-attributes.ts';
-import { randomToken } from '../../domain/ids.ts';
+import { installTemporalRuntime } from '../../worker/temporal-runtime.ts';
+import { randomToken } from '../../ids/ids.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { buildCheckoutEvent, type CheckoutEventType } from '../../api/webhooks/stripe-event-format.ts';
 import { createTestAccount, startTestApi, type TestApi, type TestResponse } from './api.ts';
@@ -51,7 +52,8 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
     environment: { ...environment, ...options.environment },
   });
   const logger = createLogger('refill-worker-test', process.env.REFILL_TEST_LOG_LEVEL ?? 'silent');
-  // As the worker process does at start.
+  // As the worker process does at start (installing the runtime does nothing for a test file's second pipeline).
+  installTemporalRuntime(logger);
   const operatorConnection = await Connection.connect({ address: testTemporalAddress() });
   await ensureSearchAttributes(operatorConnection, api.config.temporal.namespace, logger);
   await operatorConnection.close();
