@@ -1,5 +1,6 @@
 // `npm test`: type-checks, starts a throwaway PostgreSQL and Temporal dev server on free ports,
 // runs every test file against them with Node's test runner, stops them, and exits non-zero on any failure.
+// `--script FILE` runs one script against the same servers instead (npm run histories:record).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,7 +32,8 @@ async function testFiles(filter: string[]): Promise<string[]> {
 const servers: { stop(): Promise<void> }[] = [];
 
 async function main(): Promise<number> {
-  const files = await testFiles(process.argv.slice(2));
+  const script = process.argv[2] === '--script' ? process.argv[3] : undefined;
+  const files = script === undefined ? await testFiles(process.argv.slice(2)) : [script];
   if (files.length === 0) {
     console.error('no test files match');
     return 1;
@@ -70,11 +72,8 @@ async function main(): Promise<number> {
       TEMPORAL_TEST_SERVER_PATH: temporalTestServerPath(process.env),
       TEMPORAL_CLI_PATH: temporalCliPath(process.env),
     };
-    return await run(
-      process.execPath,
-      ['--import', 'tsx', '--test', `--test-concurrency=${testConcurrency}`, '--test-reporter=spec', ...files],
-      environment,
-    );
+    const testRunner = ['--test', `--test-concurrency=${testConcurrency}`, '--test-reporter=spec'];
+    return await run(process.execPath, ['--import', 'tsx', ...(script === undefined ? testRunner : []), ...files], environment);
   } finally {
     for (const server of servers.reverse()) await server.stop().catch(() => {});
     await rm(scratch, { recursive: true, force: true });

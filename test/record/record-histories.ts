@@ -1,0 +1,163 @@
+// `npm run histories:record`: runs each kind of workflow through its main paths on the real stack (the
+// API, a worker, Temporal, Postgres, stripe-mock) and writes their event histories to
+// test/fixtures/histories/<workflow type>/<scenario>.json, which test/replay.test.ts replays against the
+// current code. Run it after adding a workflow type or a path worth guarding; never to make a failing
+// replay pass (that failure means running workflows would break: put the change behind patched()).
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { getOrderRow } from '../../db/orders/get-order.ts';
+import { repositoryRoot, temporalCliPath } from '../../dev/tools.ts';
+import type { BankTransferOrderInput } from '../../domain/bank-transfers.ts';
+import { bankTransferUtcOffsetMinutes } from '../../domain/bank-transfers.ts';
+import { orderWorkflowId, type StripeCheckoutOrderInput } from '../../domain/orders.ts';
+import { paymentExceptionIdFor, workflowIdOfPaymentException } from '../../domain/payment-exceptions.ts';
+import { orderIdFor, randomToken } from '../../ids/ids.ts';
+import { startOrderWorkflow } from '../../api/topups/order-workflow-calls.ts';
+import { testAdminToken, createTestAccount } from '../support/api.ts';
+import { testTemporalAddress } from '../support/environment.ts';
+import { eventually } from '../support/eventually.ts';
+import { checkoutEventFor, sendWebhook, startTestPipeline, type OrderJson, type TestPipeline } from '../support/pipeline.ts';
+
+const historiesDirectory = path.join(repositoryRoot, 'test/fixtures/histories');
+
+const pipeline = await startTestPipeline();
+const { api } = pipeline;
+const client = api.temporalClient;
+const admin = { token: testAdminToken };
+
+async function write(workflowType: string, scenario: string, workflowId: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  await handle.result();
+  // The CLI writes the history as proto3 JSON, the form Temporal's replayer and UI read.
+  const { stdout } = await promisify(execFile)(
+    temporalCliPath(process.env),
+    ['workflow', 'show', '--workflow-id', workflowId, '--address', testTemporalAddress(), '--output', 'json'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const directory = path.join(historiesDirectory, workflowType);
+  await mkdir(directory, { recursive: true });
+  await writeFile(path.join(directory, `${scenario}.json`), stdout.endsWith('\n') ? stdout : `${stdout}\n`);
+  console.log(`recorded ${workflowType}/${scenario} (${(JSON.parse(stdout) as { events: unknown[] }).events.length} events)`);
+}
+
+async function createOrder(apiKey: string, body: Record<string, unknown>): Promise<OrderJson> {
+  const response = await api.request('POST', '/v1/topups', { token: apiKey, headers: { 'idempotency-key': randomToken(12) }, body });
+  if (response.status !== 201) throw new Error(`order creation failed: ${response.status} ${response.text}`);
+  return response.body as OrderJson;
+}
+
+async function paidEvent(order: OrderJson, overrides: Parameters<typeof checkoutEventFor>[2] = {}) {
+  const row = await getOrderRow(pipeline.database.sql, order.id, null);
+  return checkoutEventFor(order, 'checkout.session.completed', { sessionId: row!.checkout_session_id!, ...overrides });
+}
+
+async function status(apiKey: string, orderId: string, wanted: string, until: (order: OrderJson) => boolean = () => true) {
+  return eventually(
+    async () => {
+      const response = await api.request('GET', `/v1/topups/${orderId}`, { token: apiKey });
+      return response.body.status === wanted && until(response.body as OrderJson) ? (response.body as OrderJson) : undefined;
+    },
+    { description: `order ${orderId} ${wanted}` },
+  );
+}
+
+async function stripeScenarios(): Promise<void> {
+  const customer = await createTestAccount(api, 'USD');
+  const paid = await createOrder(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
+  await sendWebhook(api, await paidEvent(paid));
+  await write('stripeCheckoutOrder', 'paid-and-invoiced', orderWorkflowId(paid.id));
+
+  const cancelled = await createOrder(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
+  await api.request('POST', `/v1/topups/${cancelled.id}/cancel`, { token: customer.apiKey });
+  await write('stripeCheckoutOrder', 'cancelled', orderWorkflowId(cancelled.id));
+
+  const held = await createOrder(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
+  await sendWebhook(api, await paidEvent(held, { amountTotal: 1999 }));
+  await status(customer.apiKey, held.id, 'processing', (order) => order.needs_review === true);
+  await api.request('POST', `/admin/topups/${held.id}/resolve-review`, { ...admin, body: { decision: 'credit', reason: 'accepted' } });
+  await write('stripeCheckoutOrder', 'held-then-credited', orderWorkflowId(held.id));
+
+  // Paid after the customer cancelled: a payment exception, credited by ops.
+  const late = await createOrder(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
+  const lateEvent = await paidEvent(late);
+  await api.request('POST', `/v1/topups/${late.id}/cancel`, { token: customer.apiKey });
+  await client.workflow.getHandle(orderWorkflowId(late.id)).result();
+  await sendWebhook(api, lateEvent);
+  const exceptionId = paymentExceptionIdFor(lateEvent.id);
+  await eventually(async () => ((await api.request('GET', `/admin/payment-exceptions/${exceptionId}`, admin)).status === 200 ? true : undefined), {
+    description: 'the payment exception',
+  });
+  await api.request('POST', `/admin/payment-exceptions/${exceptionId}/resolve`, { ...admin, body: { decision: 'credit', reason: 'paid late' } });
+  await write('paymentExceptionWorkflow', 'credited', workflowIdOfPaymentException(exceptionId));
+}
+
+async function bankTransferScenarios(): Promise<void> {
+  const customer = await createTestAccount(api, 'CNY');
+  const remitter = { remitter_name: 'Li Lei', bank_name: 'ICBC', agreement_accepted: true };
+  for (const outcome of ['confirmed', 'rejected'] as const) {
+    const order = await createOrder(customer.apiKey, { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter });
+    await api.request('POST', `/admin/topups/${order.id}/start-review`, admin);
+    if (outcome === 'confirmed') {
+      await api.request('POST', `/admin/topups/${order.id}/confirm-transfer`, { ...admin, body: { amount_received: order.pay_amount, bank_reference: 'B-1' } });
+    } else {
+      await api.request('POST', `/admin/topups/${order.id}/reject-transfer`, { ...admin, body: { reason: 'no such transfer' } });
+    }
+    await write('bankTransferOrder', outcome, orderWorkflowId(order.id));
+  }
+}
+
+/** The frozen workflow types of the release before: started by type name, as that release's API did. */
+async function legacyScenarios(): Promise<void> {
+  const customer = await createTestAccount(api, 'USD');
+  const key = randomToken(12);
+  const now = new Date();
+  const stripeInput: StripeCheckoutOrderInput = {
+    orderId: orderIdFor(customer.accountId, key),
+    accountId: customer.accountId,
+    customerEmail: 'customer@example.com',
+    requestHash: 'recorded',
+    idempotencyKey: key,
+    terms: { currency: 'USD', paymentMethod: 'stripe', packageId: null, amount: '20.000000', discount: '0.000000', payAmount: '20.000000', bonus: '0.000000', credit: '20.000000', promoCode: null },
+    successUrl: 'http://localhost/ok',
+    cancelUrl: 'http://localhost/cancel',
+    expiresAt: new Date(now.getTime() + 30 * 60_000).toISOString(),
+    createdAt: now.toISOString(),
+  };
+  const started = await startOrderWorkflow(client, pipeline.taskQueue, 'topUpOrderWorkflow', stripeInput);
+  if (started.kind !== 'open') throw new Error('the legacy order did not open');
+  const order = (await api.request('GET', `/v1/topups/${stripeInput.orderId}`, { token: customer.apiKey })).body as OrderJson;
+  await sendWebhook(api, await paidEvent(order));
+  await write('topUpOrderWorkflow', 'paid-and-invoiced', orderWorkflowId(order.id));
+
+  const cny = await createTestAccount(api, 'CNY');
+  const bankKey = randomToken(12);
+  const bankInput: BankTransferOrderInput = {
+    ...stripeInput,
+    orderId: orderIdFor(cny.accountId, bankKey),
+    accountId: cny.accountId,
+    idempotencyKey: bankKey,
+    terms: { ...stripeInput.terms, currency: 'CNY', paymentMethod: 'bank_transfer', amount: '100.000000', payAmount: '100.000000', credit: '100.000000' },
+    payee: api.config.bankTransfers.payee,
+    remitter: { name: 'Li Lei', bankName: 'ICBC', remarks: null },
+    deadlineBusinessDays: 3,
+    utcOffsetMinutes: bankTransferUtcOffsetMinutes,
+  };
+  await startOrderWorkflow(client, pipeline.taskQueue, 'bankTransferOrderWorkflow', bankInput);
+  await api.request('POST', `/admin/topups/${bankInput.orderId}/start-review`, admin);
+  await api.request('POST', `/admin/topups/${bankInput.orderId}/confirm-transfer`, { ...admin, body: { amount_received: '100.00', bank_reference: 'B-2' } });
+  await write('bankTransferOrderWorkflow', 'confirmed', orderWorkflowId(bankInput.orderId));
+}
+
+async function main(pipelineToClose: TestPipeline): Promise<void> {
+  try {
+    await stripeScenarios();
+    await bankTransferScenarios();
+    await legacyScenarios();
+  } finally {
+    await pipelineToClose.close();
+  }
+}
+
+await main(pipeline);
