@@ -47,12 +47,9 @@ export async function bankTransferOrder(input: BankTransferOrderInput): Promise<
     run: (command, state) => runCommand(input, command, state, emails),
   });
   setBankTransferHandlers(run, input);
-  await run.carryOut(start);
-  await run.runToEnd();
+  const result = await run.runOrder(start);
   await Promise.all(emails);
-  const { refusal, order } = run.state;
-  if (refusal !== null) return { outcome: 'rejected', code: refusal.code, message: refusal.message };
-  return { outcome: 'closed', status: order.status };
+  return result;
 }
 
 function setBankTransferHandlers(run: BankRun, input: BankTransferOrderInput): void {

@@ -10,6 +10,7 @@ import {
   orderStateQuery,
   resumeOrderUpdate,
   type OrderSnapshot,
+  type TopUpOrderResult,
 } from '../domain/orders.ts';
 import { needsReviewKey, orderStatusKey } from '../domain/search-attributes.ts';
 import type { OrderMachineState, TimerFired, Transition } from './order-machine.ts';
@@ -71,8 +72,17 @@ export class OrderRun<State extends OrderMachineState, Event, Command> {
     }
   }
 
+  /** Carries out the first transition, runs the machine to its end, and reports how the order ended. */
+  async runOrder(start: Transition<State, Command>): Promise<TopUpOrderResult> {
+    await this.carryOut(start);
+    await this.runToEnd();
+    const { refusal, order } = this.current;
+    if (refusal !== null) return { outcome: 'rejected', code: refusal.code, message: refusal.message };
+    return { outcome: 'closed', status: order.status };
+  }
+
   /** Runs the machine until it has finished and every event that reached it has been applied. */
-  async runToEnd(): Promise<void> {
+  private async runToEnd(): Promise<void> {
     while (!this.current.finished || this.inbox.length > 0) {
       if (!this.current.finished) await this.waitForEvent();
       if (this.inbox.length === 0) continue;

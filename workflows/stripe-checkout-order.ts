@@ -43,11 +43,7 @@ export async function stripeCheckoutOrder(input: StripeCheckoutOrderInput): Prom
   };
   const run: StripeRun = new OrderRun(start.state, machine);
   setStripeHandlers(run, input);
-  await run.carryOut(start);
-  await run.runToEnd();
-  const { refusal, order } = run.state;
-  if (refusal !== null) return { outcome: 'rejected', code: refusal.code, message: refusal.message };
-  return { outcome: 'closed', status: order.status };
+  return run.runOrder(start);
 }
 
 function setStripeHandlers(run: StripeRun, input: StripeCheckoutOrderInput): void {

@@ -6,6 +6,7 @@ import { findPromoCode } from '../../db/promo-codes/find-promo-code.ts';
 import type { PromoCodeRow } from '../../db/promo-codes/promo-code-row.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { currencies, currencyExponents, formatMicros, isWholeMinorUnits } from '../../domain/money.ts';
+import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { normalizePromoCode, promoCodePattern, promoKinds } from '../../domain/promo-codes.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { amountSchema, parseBody } from '../validation.ts';
@@ -48,7 +49,7 @@ function presentPromoCode(row: PromoCodeRow, usage?: { reserved: number; redeeme
   return {
     code: row.code,
     kind: row.kind,
-    percent: percentKind ? (Number(row.value) / 100).toFixed(2) : null,
+    percent: percentKind ? percentFromBasisPoints(row.value) : null,
     amount: percentKind ? null : formatMicros(row.value),
     currency: row.currency,
     min_amount: formatMicros(row.minimum_amount_micros),

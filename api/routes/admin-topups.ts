@@ -76,6 +76,16 @@ function parseStatuses(value: unknown): OrderStatus[] | null {
   return parts as OrderStatus[];
 }
 
+/** `reference=rf 7kq4 m2xp`: a transfer reference as ops typed it, or null when not asked for. */
+function parseTransferReference(value: unknown): string | null {
+  if (value === undefined) return null;
+  const reference = typeof value === 'string' ? normalizeTransferReference(value) : null;
+  if (reference === null) {
+    throw new ApiError('invalid_query_parameter', 'reference must be a transfer reference such as RF-7KQ4-M2XP.', 'reference');
+  }
+  return reference;
+}
+
 function ageSeconds(createdAt: Date, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - createdAt.getTime()) / 1000));
 }
@@ -122,13 +132,7 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
     const statuses = parseStatuses(request.query.status);
     const limit = parseLimit(request.query.limit);
     const afterSequence = decodeRowIdCursor(opsCursorKind, request.query.cursor);
-    let transferReference: string | null = null;
-    if (request.query.reference !== undefined) {
-      transferReference = typeof request.query.reference === 'string' ? normalizeTransferReference(request.query.reference) : null;
-      if (transferReference === null) {
-        throw new ApiError('invalid_query_parameter', 'reference must be a transfer reference such as RF-7KQ4-M2XP.', 'reference');
-      }
-    }
+    const transferReference = parseTransferReference(request.query.reference);
     const rows = await listOrdersForOps(sql, { paymentMethod, statuses, transferReference, afterSequence, limit: limit + 1 });
     const now = new Date();
     response.json(

@@ -6,7 +6,8 @@ import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { orderStatuses, type OrderSnapshot } from '../../domain/orders.ts';
-import { paymentMethods } from '../../domain/pricing.ts';
+import { paymentMethods, type CurrencyPricing } from '../../domain/pricing.ts';
+import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentOrder, presentQuote } from '../presenters.ts';
@@ -29,6 +30,28 @@ export function orderIdParameter(value: string | string[] | undefined): string {
   return value;
 }
 
+/** What a customer can buy and how they can pay, for their currency. */
+function presentTopUpOptions(currencyPricing: CurrencyPricing) {
+  return {
+    packages: currencyPricing.packages.map((item) => ({
+      id: item.id,
+      amount: formatMicros(item.amountMicros),
+      bonus: formatMicros(item.bonusMicros),
+      credit: formatMicros(item.amountMicros + item.bonusMicros),
+      label: item.label,
+      description: item.description,
+    })),
+    bonus_tiers: currencyPricing.bonusTiers.map((tier) => ({
+      min_amount: formatMicros(tier.minimumAmountMicros),
+      bonus_percent: percentFromBasisPoints(tier.bonusBasisPoints),
+    })),
+    payment_methods: paymentMethods.flatMap((method) => {
+      const limits = currencyPricing.paymentMethods[method];
+      return limits === undefined ? [] : [{ id: method, min: formatMicros(limits.minimumMicros), max: formatMicros(limits.maximumMicros) }];
+    }),
+  };
+}
+
 export function topUpRoutes(dependencies: ApiDependencies): Router {
   const { sql, pricing, config, temporalClient } = dependencies;
   const router = Router();
@@ -41,30 +64,7 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
 
   router.get('/v1/topup-options', (_request, response) => {
     const account = currentAccount(response);
-    const currencyPricing = pricing[account.currency];
-    response.json({
-      currency: account.currency,
-      packages: currencyPricing.packages.map((item) => ({
-        id: item.id,
-        amount: formatMicros(item.amountMicros),
-        bonus: formatMicros(item.bonusMicros),
-        credit: formatMicros(item.amountMicros + item.bonusMicros),
-        label: item.label,
-        description: item.description,
-      })),
-      bonus_tiers: currencyPricing.bonusTiers.map((tier) => ({
-        min_amount: formatMicros(tier.minimumAmountMicros),
-        bonus_percent: (tier.bonusBasisPoints / 100).toFixed(2),
-      })),
-      payment_methods: paymentMethods
-        .filter((method) => currencyPricing.paymentMethods[method] !== undefined)
-        .map((method) => ({
-          id: method,
-          min: formatMicros(currencyPricing.paymentMethods[method]!.minimumMicros),
-          max: formatMicros(currencyPricing.paymentMethods[method]!.maximumMicros),
-        })),
-      order_expiry_minutes: config.orders.expiryMinutes,
-    });
+    response.json({ currency: account.currency, ...presentTopUpOptions(pricing[account.currency]), order_expiry_minutes: config.orders.expiryMinutes });
   });
 
   router.post('/v1/topup-quotes', async (request, response) => {
