@@ -3,6 +3,7 @@
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createBankTransferActivities } from './bank-transfers.ts';
+import { withDatabaseErrorsClassified } from './database-errors.ts';
 import { createInvoiceActivities, type InvoiceSettings, type MailTransport } from './invoices.ts';
 import { createLegacyActivities } from './legacy.ts';
 import { createOrderActivities } from './orders.ts';
@@ -21,14 +22,16 @@ export interface ActivityDependencies {
 export function createActivities(dependencies: ActivityDependencies) {
   // callProvider is the provider activities' shared error mapping, not an activity.
   const { callProvider: _callProvider, ...paymentActivities } = createPaymentActivities(dependencies);
-  return {
+  // Every activity, whether it touches the database or not: an error PostgreSQL will raise again on
+  // retry stops its retries at once (activities/database-errors.ts).
+  return withDatabaseErrorsClassified({
     ...createOrderActivities(dependencies),
     ...paymentActivities,
     ...createPaymentExceptionActivities(dependencies),
     ...createLegacyActivities(dependencies),
     ...createInvoiceActivities(dependencies),
     ...createBankTransferActivities(dependencies),
-  };
+  });
 }
 
 export type OrderActivities = ReturnType<typeof createActivities>;

@@ -45,7 +45,28 @@ export const failureTypes = {
     meaning: 'The payment provider refused the call (bad parameters or credentials) and will refuse it again.',
   },
   ledger_refused: { apiErrorCode: null, retryable: false, meaning: 'The ledger refused the transfer (a broken invariant or a bug).' },
+  // PostgreSQL refused a statement for a reason a retry cannot change (activities/database-errors.ts).
+  invalid_data: {
+    apiErrorCode: 'invalid_field',
+    retryable: false,
+    meaning: 'PostgreSQL refused a value (SQLSTATE class 22: a NUL byte, an untranslatable character, a string too long).',
+  },
+  retries_exhausted: {
+    apiErrorCode: null,
+    retryable: false,
+    meaning: 'An activity failed through all of its bounded retries (a dependency down for longer than its budget); a person is told.',
+  },
+  database_refused: {
+    apiErrorCode: null,
+    retryable: false,
+    meaning: 'PostgreSQL refused the statement (a constraint, a missing table or column, a privilege: a bug or a schema out of step).',
+  },
   email_rejected: { apiErrorCode: null, retryable: false, meaning: 'The mail server refused the message with a 5xx reply.' },
+  email_outcome_unknown: {
+    apiErrorCode: null,
+    retryable: false,
+    meaning: 'An earlier attempt was handing the email to the mail server when it stopped; it is not sent again, and a person checks the mail log.',
+  },
   invoice_order_not_credited: { apiErrorCode: null, retryable: false, meaning: 'An invoice was asked for an order that was not credited.' },
   invoice_not_issued: { apiErrorCode: null, retryable: false, meaning: 'An invoice email was asked for before the invoice was issued.' },
 } as const satisfies Record<string, FailureTypeDefinition>;

@@ -29,7 +29,7 @@ import {
 } from './bank-transfer-state.ts';
 import { issueInvoiceAndEmail } from './invoice-step.ts';
 import { isTerminal, rowWritingCommands } from './order-machine.ts';
-import { OrderRun, reportFailure, setSharedOrderHandlers } from './order-run.ts';
+import { OrderRun, recordOrReport, reportFailure, setSharedOrderHandlers, writeOrReport } from './order-run.ts';
 
 type BankRun = OrderRun<BankTransferState, BankTransferEvent, BankTransferCommand>;
 
@@ -106,16 +106,21 @@ async function runCommand(
 ): Promise<BankTransferEvent | null> {
   const order = state.order;
   switch (command.kind) {
-    case 'record': {
-      const recorded = await database.recordBankTransferOrder({ ...input, expiresAt: order.expiresAt });
-      return recorded.ok ? { type: 'recorded', refusal: null, reference: recorded.reference } : { type: 'recorded', refusal: recorded.refusal, reference: null };
-    }
+    case 'record':
+      return recordOrReport<BankTransferEvent>(
+        async () => {
+          const recorded = await database.recordBankTransferOrder({ ...input, expiresAt: order.expiresAt });
+          return recorded.ok ? { type: 'recorded', refusal: null, reference: recorded.reference } : { type: 'recorded', refusal: recorded.refusal, reference: null };
+        },
+        (refusal) => ({ type: 'recorded', refusal, reference: null }),
+      );
     case 'save':
-      await database.saveOrder(order);
-      return null;
+      return writeOrReport<BankTransferEvent>(() => database.saveOrder(order), (reason) => ({ type: 'write_failed', reason }));
     case 'record_action':
-      await database.recordOrderAction({ orderId: order.orderId, ...command.action });
-      return null;
+      return writeOrReport<BankTransferEvent>(
+        () => database.recordOrderAction({ orderId: order.orderId, ...command.action }),
+        (reason) => ({ type: 'write_failed', reason }),
+      );
     case 'credit':
       return reportFailure<BankTransferEvent>(
         async () => ({ type: 'credited', command, ...(await database.postOrderCredit(command)) }),

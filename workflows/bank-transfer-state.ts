@@ -20,6 +20,7 @@ import type { BankTransferSchedule } from '../domain/business-days.ts';
 import type { OrderRefusal } from '../domain/orders.ts';
 import {
   credited,
+  flagWriteFailure,
   holdForReview,
   newOrderSnapshot,
   succeededOrder,
@@ -55,6 +56,8 @@ export type BankTransferEvent =
   | { type: 'credited'; command: CreditCommand; creditedAt: string; balanceAfter: string }
   | { type: 'credit_failed'; reason: string }
   | { type: 'paperwork_done'; invoiceNumber: string | null }
+  /** A save or an ops action record failed through its retries, or for good. */
+  | { type: 'write_failed'; reason: string }
   | TimerFired;
 
 export type BankTransferCommand =
@@ -137,6 +140,8 @@ export function decideBankTransfer(state: BankTransferState, event: BankTransfer
       return { state: { ...holdForReview(state, `the credit failed: ${event.reason}`), phase: 'in_review', reviewOverdue: true }, commands: [{ kind: 'save' }] };
     case 'paperwork_done':
       return unchanged({ ...withOrder(state, { invoiceNumber: event.invoiceNumber }), phase: 'closed', finished: true });
+    case 'write_failed':
+      return unchanged(flagWriteFailure(state, event.reason));
   }
 }
 

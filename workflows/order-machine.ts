@@ -99,6 +99,12 @@ export function holdForReview<State extends OrderMachineState>(state: State, rea
   return withOrder(state, { status: 'processing', needsReview: true, reviewReason: reason });
 }
 
+/** A row write (the order's state, an ops action) failed for good: a person must look; the order goes on. */
+export function flagWriteFailure<State extends OrderMachineState>(state: State, reason: string): State {
+  const earlier = state.order.reviewReason === null ? '' : `${state.order.reviewReason}; `;
+  return withOrder(state, { needsReview: true, reviewReason: `${earlier}the order's row could not be written: ${reason}` });
+}
+
 /** Reports that change nothing leave the state as it was and ask for nothing. */
 export function unchanged<State, Command>(state: State): Transition<State, Command> {
   return { state, commands: [] };

@@ -2,13 +2,14 @@
 // through the machine's pure transition function, runs the commands that come out, keeps the search
 // attributes in step, and registers the update and query handlers that both kinds of order answer
 // (openCheckout, cancelOrder, resumeOrder, orderState). Deterministic orchestration only.
-import { ActivityFailure, allHandlersFinished, condition, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { failure } from '../domain/failures.ts';
+import { ActivityFailure, allHandlersFinished, condition, isCancellation, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { failure, failureTypeOf, type FailureType } from '../domain/failures.ts';
 import {
   cancelOrderUpdate,
   openCheckoutUpdate,
   orderStateQuery,
   resumeOrderUpdate,
+  type OrderRefusal,
   type OrderSnapshot,
   type TopUpOrderResult,
 } from '../domain/orders.ts';
@@ -194,4 +195,39 @@ export async function reportFailure<Event>(attempt: () => Promise<Event>, onFail
     if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
     return onFailure(error.cause?.message ?? error.message);
   }
+}
+
+/**
+ * The patch behind which a write activity's final failure (permanent, or its retries used up) becomes
+ * an event for the machine: a refused order, or one flagged for a person. Runs started before it let
+ * such a failure fail the workflow, as they did when they were recorded.
+ */
+export const writeFailuresReportedPatch = 'write-failures-reported';
+
+/** The final failure of a row write, for the machine; or the failure rethrown (cancellation, an older run). */
+async function reportWriteFailure<Event>(attempt: () => Promise<Event>, onFailure: (reason: string, type: FailureType | null) => Event): Promise<Event> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || isCancellation(error) || !patched(writeFailuresReportedPatch)) throw error;
+    return onFailure(error.cause?.message ?? error.message, failureTypeOf(error));
+  }
+}
+
+/** Records a new order; a failure that retrying cannot mend refuses the order, with its reason. */
+export function recordOrReport<Event>(record: () => Promise<Event>, refused: (refusal: OrderRefusal) => Event): Promise<Event> {
+  return reportWriteFailure(record, (reason, type) =>
+    refused({
+      code: type === 'invalid_data' || type === 'database_refused' ? type : 'retries_exhausted',
+      message: `The order could not be recorded: ${reason}`,
+    }),
+  );
+}
+
+/** Runs a write that reports nothing; its final failure becomes a write_failed event (the order is flagged). */
+export async function writeOrReport<Event>(write: () => Promise<void>, failed: (reason: string) => Event): Promise<Event | null> {
+  return reportWriteFailure<Event | null>(async () => {
+    await write();
+    return null;
+  }, failed);
 }

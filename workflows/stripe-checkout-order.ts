@@ -15,7 +15,7 @@ import { accountIdKey, needsReviewKey, paymentMethodKey } from '../domain/search
 import { database, provider, receipt } from './activity-options.ts';
 import { issueInvoiceAndEmail } from './invoice-step.ts';
 import { isTerminal, rowWritingCommands } from './order-machine.ts';
-import { OrderRun, reportFailure, setSharedOrderHandlers, type OrderMachine } from './order-run.ts';
+import { OrderRun, recordOrReport, reportFailure, setSharedOrderHandlers, writeOrReport, type OrderMachine } from './order-run.ts';
 import { paymentExceptionWorkflow } from './payment-exception.ts';
 import {
   acceptsExternalEvents,
@@ -87,23 +87,28 @@ async function runCommand(
 ): Promise<StripeCheckoutEvent | null> {
   const order = state.order;
   switch (command.kind) {
-    case 'record': {
-      const recorded = await database.recordNewOrder(input);
-      return { type: 'recorded', refusal: recorded.ok ? null : recorded.refusal };
-    }
+    case 'record':
+      return recordOrReport<StripeCheckoutEvent>(
+        async () => {
+          const recorded = await database.recordNewOrder(input);
+          return { type: 'recorded', refusal: recorded.ok ? null : recorded.refusal };
+        },
+        (refusal) => ({ type: 'recorded', refusal }),
+      );
     case 'open_checkout':
       return reportFailure<StripeCheckoutEvent>(
         async () => ({ type: 'checkout_opened', ...(await provider.openCheckout({ input, order })) }),
         (reason) => ({ type: 'checkout_failed', reason }),
       );
     case 'save':
-      await database.saveOrder(order);
-      return null;
+      return writeOrReport<StripeCheckoutEvent>(() => database.saveOrder(order), (reason) => ({ type: 'write_failed', reason }));
     case 'expire_checkout':
       return { type: 'checkout_closed', result: await provider.expireCheckoutSession(order), nowMilliseconds: Date.now() };
     case 'record_action':
-      await database.recordOrderAction({ orderId: order.orderId, ...command.action });
-      return null;
+      return writeOrReport<StripeCheckoutEvent>(
+        () => database.recordOrderAction({ orderId: order.orderId, ...command.action }),
+        (reason) => ({ type: 'write_failed', reason }),
+      );
     case 'credit':
       return reportFailure<StripeCheckoutEvent>(
         async () => ({ type: 'credited', command, ...(await database.postOrderCredit(command)) }),

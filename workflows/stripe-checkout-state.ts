@@ -18,6 +18,7 @@ import {
 } from '../domain/orders.ts';
 import {
   credited,
+  flagWriteFailure,
   holdForReview,
   isTerminal,
   newOrderSnapshot,
@@ -69,6 +70,8 @@ export type StripeCheckoutEvent =
   | { type: 'credited'; command: CreditCommand; creditedAt: string; balanceAfter: string }
   | { type: 'credit_failed'; reason: string }
   | { type: 'paperwork_done'; receiptUrl: string | null; invoiceNumber: string | null }
+  /** A save or an ops action record failed through its retries, or for good. */
+  | { type: 'write_failed'; reason: string }
   | TimerFired;
 
 export type StripeCheckoutCommand =
@@ -142,6 +145,10 @@ export function decideStripeCheckout(state: StripeCheckoutState, event: StripeCh
       return { state: { ...holdForReview(state, `the credit failed: ${event.reason}`), phase: 'held_for_review' }, commands: [{ kind: 'save' }] };
     case 'paperwork_done':
       return unchanged({ ...withOrder(state, { receiptUrl: event.receiptUrl, invoiceNumber: event.invoiceNumber }), phase: 'closed', finished: true });
+    case 'write_failed':
+      // No save is asked for: it is the write that fails. The workflow's state and search attributes
+      // (RefillNeedsReview=true) tell ops what the row could not.
+      return unchanged(flagWriteFailure(state, event.reason));
   }
 }
 
