@@ -6,6 +6,7 @@ import type { BankTransferOrderRecord } from '../domain/bank-transfers.ts';
 import { failure } from '../domain/failures.ts';
 import type { OrderSnapshot } from '../domain/orders.ts';
 import { newTransferReference } from '../ids/transfer-references.ts';
+import { whileHeartbeating } from './activity-context.ts';
 import type { ActivityDependencies } from './index.ts';
 import { composeBankTransferEmail, type BankTransferEmailKind } from './bank-transfers/compose-bank-transfer-email.ts';
 import { newOrderRow } from './orders.ts';
@@ -27,7 +28,7 @@ export function createBankTransferActivities({ sql, logger, mailTransport, invoi
   async function sendEmail(kind: BankTransferEmailKind, input: BankTransferEmailInput): Promise<void> {
     const mail = composeBankTransferEmail({ kind, ...input, mailFrom: invoices.mailFrom });
     try {
-      await mailTransport.sendMail(mail);
+      await whileHeartbeating(() => mailTransport.sendMail(mail));
     } catch (error) {
       if (!isPermanentSmtpRefusal(error)) throw error;
       throw failure('email_rejected', `The mail server refused the bank transfer ${kind} email: ${(error as Error).message}`, error as Error);

@@ -15,8 +15,9 @@ export function createSql(options: DatabaseOptions): Sql {
   return postgres(options.url, {
     max: options.poolSize,
     types: { bigint: postgres.BigInt },
-    // A server that does not answer within this time is reported as down instead of hanging a request.
-    connect_timeout: 10,
+    // A server that does not answer within this time is reported as down instead of hanging a request;
+    // below the database activities' 10 s start-to-close timeout, so an attempt fails with this error.
+    connect_timeout: 5,
     idle_timeout: 60,
     connection: { application_name: options.applicationName },
     onnotice: () => {},

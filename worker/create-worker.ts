@@ -1,4 +1,6 @@
 // Builds the Temporal worker: the order workflows plus the activities wired to their dependencies.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
@@ -18,8 +20,32 @@ export interface CreateRefillWorkerOptions {
   logger: Logger;
   mailTransport: MailTransport;
   invoices: InvoiceSettings;
-  /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflowsPath. */
+  /**
+   * A prebuilt workflow bundle: built in memory once (tests), or a file from npm run build:workflows
+   * ({ codePath }: WORKFLOW_BUNDLE_PATH). Otherwise the worker bundles workflowsPath at start, which
+   * costs seconds of webpack on every start.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/**
+ * How long tasks wait on the sticky queue of a worker that stopped polling before they go to any
+ * worker. The SDK's 10 s default is what a crashed worker would cost each of its open orders.
+ */
+const stickyQueueScheduleToStartTimeout = '3 seconds';
+
+/**
+ * The prebuilt bundle's absolute path, or undefined to bundle at start. A path that names no file ends
+ * the process with one line: a production worker must not quietly fall back to bundling other code.
+ */
+export function prebuiltWorkflowBundle(workflowBundlePath: string | undefined): string | undefined {
+  if (workflowBundlePath === undefined) return undefined;
+  const absolute = path.resolve(workflowBundlePath);
+  if (!existsSync(absolute)) {
+    console.error(`Invalid configuration: WORKFLOW_BUNDLE_PATH names no file (${absolute}); build it with npm run build:workflows`);
+    process.exit(2);
+  }
+  return absolute;
 }
 
 export async function createRefillWorker(options: CreateRefillWorkerOptions): Promise<Worker> {
@@ -37,5 +63,6 @@ export async function createRefillWorker(options: CreateRefillWorkerOptions): Pr
     }),
     // Bounded concurrency: each activity holds at most one database connection.
     maxConcurrentActivityTaskExecutions: 20,
+    stickyQueueScheduleToStartTimeout,
   });
 }

@@ -1,28 +1,88 @@
 // The activity stubs of the order workflows, each with timeouts and a bounded retry policy matched to its
 // work. Permanent failures (domain/failures.ts) are never retried; everything else is retried with
 // backoff until the attempts run out, and then the workflow records the reason for a person.
+//
+// The timeouts are what a worker crash costs an order: an attempt on a worker that died is retried only
+// once its start-to-close (or heartbeat) timeout has passed, so each is a few times what the work takes,
+// not a minute. Each client below an activity has its own timeout under the activity's (PostgreSQL's
+// connect timeout in db/client.ts, Stripe's request timeout, SMTP's socket timeout), so a slow
+// dependency fails the attempt with its own error before Temporal gives up on it.
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.ts';
 import { permanentFailureTypes } from '../domain/failures.ts';
 
 type Duration = NonNullable<ActivityOptions['startToCloseTimeout']>;
 
-/** Stubs whose calls each take at most startToClose, retried from initial doubling to maximum interval. */
-function activities(startToCloseTimeout: Duration, initialInterval: Duration, maximumInterval: Duration, maximumAttempts: number) {
-  return proxyActivities<OrderActivities>({
-    startToCloseTimeout,
-    retry: { initialInterval, backoffCoefficient: 2, maximumInterval, maximumAttempts, nonRetryableErrorTypes: [...permanentFailureTypes] },
-  });
+interface Policy {
+  startToCloseTimeout: Duration;
+  /** For activities that heartbeat while they wait (activities/heartbeat.ts): how soon a dead worker is noticed. */
+  heartbeatTimeout?: Duration;
+  initialInterval: Duration;
+  maximumInterval: Duration;
+  maximumAttempts: number;
 }
 
-/** Short database transactions: 1 s doubling to 1 minute, 100 attempts, about an hour and a half of outage. */
-export const database = activities('30 seconds', '1 second', '1 minute', 100);
+/** The options of a policy: retried from initialInterval doubling to maximumInterval, permanent failures never. */
+export function activityOptions(policy: Policy): ActivityOptions {
+  const { startToCloseTimeout, heartbeatTimeout, initialInterval, maximumInterval, maximumAttempts } = policy;
+  return {
+    startToCloseTimeout,
+    ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout }),
+    retry: { initialInterval, backoffCoefficient: 2, maximumInterval, maximumAttempts, nonRetryableErrorTypes: [...permanentFailureTypes] },
+  };
+}
 
-/** Provider calls: the Stripe client retries network failures itself; these retries cover outages. */
-export const provider = activities('1 minute', '2 seconds', '1 minute', 30);
+function activities(policy: Policy) {
+  return proxyActivities<OrderActivities>(activityOptions(policy));
+}
+
+/**
+ * Short database transactions (milliseconds; seconds when rows are locked): 10 s each, retried from
+ * 1 s doubling to 1 minute, 100 attempts, about an hour and a half of outage.
+ */
+export const database = activities({ startToCloseTimeout: '10 seconds', initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 100 });
+
+/**
+ * Provider calls: 30 s each, above the Stripe client's own 8 s per request and its 2 network retries
+ * (activities/payments/stripe-provider.ts); these retries cover outages, about half an hour.
+ */
+export const provider = activities({ startToCloseTimeout: '30 seconds', initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 30 });
 
 /** The receipt link is a convenience: a few quick tries, and the order goes on without it. */
-export const receipt = activities('30 seconds', '2 seconds', '30 seconds', 5);
+export const receipt = activities({ startToCloseTimeout: '30 seconds', initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 });
 
-/** Customer emails about a bank transfer: 10 s doubling to 10 minutes, 10 attempts, about an hour of SMTP outage. */
-export const mail = activities('1 minute', '10 seconds', '10 minutes', 10);
+/**
+ * Customer emails about a bank transfer: heartbeating while the SMTP server takes the message, so a
+ * dead worker is noticed in 10 s; 10 s doubling to 10 minutes, 10 attempts, about an hour of SMTP outage.
+ */
+export const mail = activities({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  initialInterval: '10 seconds',
+  maximumInterval: '10 minutes',
+  maximumAttempts: 10,
+});
+
+/**
+ * Issuing an invoice (number, row, PDF rendered while heartbeating): 30 s each, 1 s doubling to
+ * 5 minutes, 300 attempts, about a day of database outage before a person is told.
+ */
+export const invoiceIssuePolicy = activityOptions({
+  startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
+  initialInterval: '1 second',
+  maximumInterval: '5 minutes',
+  maximumAttempts: 300,
+});
+
+/**
+ * The invoice email, heartbeating while the SMTP server takes it (a large PDF over a slow link can take
+ * a minute): 10 s doubling to 10 minutes, 12 attempts, about an hour of SMTP outage.
+ */
+export const invoiceEmailPolicy = activityOptions({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  initialInterval: '10 seconds',
+  maximumInterval: '10 minutes',
+  maximumAttempts: 12,
+});

@@ -17,6 +17,7 @@ import {
 import type { OrderActivities } from '../activities/index.ts';
 import type { OrderSnapshot } from '../domain/orders.ts';
 import { invoiceEmailFailedKey } from '../domain/search-attributes.ts';
+import { invoiceEmailPolicy, invoiceIssuePolicy } from './activity-options.ts';
 
 export interface InvoiceStepOptions {
   /** The issuing activity and the failure record: database work only. */
@@ -25,19 +26,8 @@ export interface InvoiceStepOptions {
   email: ActivityOptions;
 }
 
-export const defaultInvoiceStepOptions: InvoiceStepOptions = {
-  // 1 s doubling to 5 minutes, 300 attempts: about a day of database outage before giving up.
-  issue: {
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 300 },
-  },
-  // 10 s doubling to 10 minutes, 12 attempts: about an hour of SMTP outage before a person is asked.
-  email: {
-    startToCloseTimeout: '2 minutes',
-    // A mail server's 5xx refusal is thrown as non-retryable by the activity itself.
-    retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
-  },
-};
+/** Issuing retries for about a day; the email for about an hour (workflows/activity-options.ts). */
+export const defaultInvoiceStepOptions: InvoiceStepOptions = { issue: invoiceIssuePolicy, email: invoiceEmailPolicy };
 
 export type InvoiceStepResult =
   | { outcome: 'emailed'; invoiceNumber: string; messageId: string }

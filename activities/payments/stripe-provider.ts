@@ -11,8 +11,12 @@ import {
   type RefundPaymentResult,
 } from './provider.ts';
 
-/** Stripe calls that take longer fail and are retried by the activity's own policy. */
-const stripeRequestTimeoutMilliseconds = 20_000;
+/**
+ * Stripe calls that take longer fail and are retried by the activity's own policy. With the client's
+ * own retries, a call gives up within about 3 × 8 s plus backoff, under the provider activities' 30 s
+ * start-to-close timeout (workflows/activity-options.ts), so it fails with Stripe's error, not Temporal's.
+ */
+const stripeRequestTimeoutMilliseconds = 8_000;
 /** The client retries network failures itself, with the same idempotency key. */
 const stripeNetworkRetries = 2;
 
