@@ -1,11 +1,13 @@
 // Activities that issue an order's invoice (number, row, PDF) and email it, each safe to retry:
-// a retry finds the invoice or the recorded send of the attempt before it.
+// a retry finds the invoice, or the recorded send (or intent to send) of the attempt before it.
 import { createHash } from 'node:crypto';
 import { allocateInvoice, type InvoiceIssuer } from '../db/invoices/allocate-invoice.ts';
 import { getInvoiceByOrder } from '../db/invoices/get-invoice.ts';
 import type { InvoiceRow } from '../db/invoices/invoice-row.ts';
 import { recordInvoiceEmailFailed } from '../db/invoices/record-invoice-email-failed.ts';
 import { recordInvoiceEmailSent } from '../db/invoices/record-invoice-email-sent.ts';
+import { claimInvoiceEmail } from '../db/invoices/claim-invoice-email.ts';
+import { releaseInvoiceEmail } from '../db/invoices/release-invoice-email.ts';
 import { storeInvoicePdf } from '../db/invoices/store-invoice-pdf.ts';
 import { failure } from '../domain/failures.ts';
 import {
@@ -15,6 +17,7 @@ import {
   type SendInvoiceEmailInput,
   type SendInvoiceEmailResult,
 } from '../domain/invoices.ts';
+import { currentActivityAttempt, whileHeartbeating } from './activity-context.ts';
 import type { ActivityDependencies } from './index.ts';
 import { composeInvoiceEmail, type OutgoingMail } from './invoices/compose-invoice-email.ts';
 import { renderInvoicePdf } from './invoices/render-invoice-pdf.ts';
@@ -43,10 +46,73 @@ function isPermanentSmtpRefusal(error: unknown): boolean {
   return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
 }
 
+/**
+ * Errors that prove the SMTP server did not take the message: it answered with a refusal (a reply
+ * code), or no connection was made. A timeout or a connection lost mid-transfer proves nothing: the
+ * server may have accepted the message just before.
+ */
+function provablyNotHandedOver(error: unknown): boolean {
+  const { responseCode, code, command } = (error ?? {}) as { responseCode?: unknown; code?: unknown; command?: unknown };
+  if (typeof responseCode === 'number' && responseCode >= 400) return true;
+  return code === 'ECONNECTION' || code === 'EDNS' || command === 'CONN';
+}
+
+/**
+ * The at-most-once rule. An earlier attempt recorded 'sending' and never its outcome: its worker died,
+ * or PostgreSQL dropped between the server's acceptance and the record, or it timed out mid-transfer.
+ * The server may have the message; sending again could mail the customer twice. So the email is left
+ * to a person (the invoice step records it failed with this reason and sets RefillInvoiceEmailFailed),
+ * who finds the deterministic Message-ID in the mail server's log and resends only if it is not there.
+ */
+function unaccountedSend(invoiceNumber: string, messageId: string, attempt: number): Error {
+  return failure(
+    'email_outcome_unknown',
+    `Attempt ${attempt} was handing invoice ${invoiceNumber} to the mail server and did not record the outcome; ` +
+      `it is not sent again. Look for Message-ID ${messageId} in the mail server's log and resend it only if it is missing.`,
+  );
+}
+
+/** Recording a send the server accepted is retried within the attempt, so a short database drop loses nothing. */
+const recordSentDelaysMilliseconds = [200, 500, 1_000, 2_000];
+/** The sends this process had accepted and could not record, for its own next attempt; bounded. */
+const maximumRememberedSends = 1_000;
+
 export function createInvoiceActivities({ sql, logger, mailTransport, invoices }: ActivityDependencies) {
+  const acceptedUnrecorded = new Set<string>();
+
+  /** Sends the message, heartbeating; a send that provably did not reach the server is released for the retry. */
+  async function handOver(invoiceNumber: string, attempt: number, mail: OutgoingMail): Promise<void> {
+    try {
+      await whileHeartbeating(() => mailTransport.sendMail(mail));
+    } catch (error) {
+      if (provablyNotHandedOver(error)) await releaseInvoiceEmail(sql, invoiceNumber, attempt, (error as Error).message ?? String(error));
+      if (!isPermanentSmtpRefusal(error)) throw error;
+      throw failure('email_rejected', `The mail server refused the invoice email: ${(error as Error).message}`, error as Error);
+    }
+  }
+
+  /** Records the accepted send, retrying a few times; remembers it when PostgreSQL stays away. */
+  async function recordSent(orderId: string, invoiceNumber: string, messageId: string): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await whileHeartbeating(() => recordInvoiceEmailSent(sql, invoiceNumber, messageId));
+        return;
+      } catch (error) {
+        const delay = recordSentDelaysMilliseconds[attempt];
+        if (delay === undefined) {
+          if (acceptedUnrecorded.size >= maximumRememberedSends) acceptedUnrecorded.delete(acceptedUnrecorded.values().next().value!);
+          acceptedUnrecorded.add(invoiceNumber);
+          logger.error({ orderId, invoiceNumber, messageId, err: error }, 'invoice email accepted by the mail server but not recorded');
+          throw error;
+        }
+        await whileHeartbeating(() => new Promise((resolve) => setTimeout(resolve, delay)));
+      }
+    }
+  }
+
   /** Renders and stores the PDF of a numbered invoice whose PDF a crashed attempt did not store. */
   async function storePdf(invoice: InvoiceRow): Promise<Buffer> {
-    const pdf = await renderInvoicePdf(invoice);
+    const pdf = await whileHeartbeating(() => renderInvoicePdf(invoice));
     const digest = sha256(pdf);
     const stored = await storeInvoicePdf(sql, { invoiceNumber: invoice.number, pdf, pdfSha256: digest });
     if (stored.outcome === 'stored') return digest;
@@ -76,7 +142,11 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
       };
     },
 
-    /** Emails the issued invoice to the account, unless an earlier attempt already did. */
+    /**
+     * Emails the issued invoice to the account at most once. The intent ('sending', with the attempt)
+     * is recorded before the message goes to the SMTP server; a retry that finds it from an earlier
+     * attempt whose outcome was never recorded does not send again (see unaccountedSend).
+     */
     async sendInvoiceEmail(input: SendInvoiceEmailInput): Promise<SendInvoiceEmailResult> {
       const found = await getInvoiceByOrder(sql, input.orderId, null);
       if (found.state !== 'issued') {
@@ -92,16 +162,19 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
         mailFrom: invoices.mailFrom,
         publicBaseUrl: invoices.publicBaseUrl,
       });
-      try {
-        await mailTransport.sendMail(mail);
-      } catch (error) {
-        if (!isPermanentSmtpRefusal(error)) throw error;
-        throw failure('email_rejected', `The mail server refused the invoice email: ${(error as Error).message}`, error as Error);
+      // This process's earlier attempt had the server's acceptance but could not record it.
+      if (acceptedUnrecorded.has(invoice.number)) {
+        await recordInvoiceEmailSent(sql, invoice.number, mail.messageId);
+        acceptedUnrecorded.delete(invoice.number);
+        return { messageId: mail.messageId, alreadySent: true };
       }
-      // Recorded right after the server accepted it; if this write is lost, the retry sends a copy
-      // with the same Message-ID.
-      await recordInvoiceEmailSent(sql, invoice.number, mail.messageId);
-      logger.info({ orderId: input.orderId, invoiceNumber: invoice.number, messageId: mail.messageId }, 'invoice email sent');
+      const attempt = currentActivityAttempt();
+      const claim = await claimInvoiceEmail(sql, invoice.number, attempt);
+      if (claim.outcome === 'sent') return { messageId: claim.messageId, alreadySent: true };
+      if (claim.outcome === 'unaccounted') throw unaccountedSend(invoice.number, mail.messageId, claim.attempt);
+      await handOver(invoice.number, attempt, mail);
+      await recordSent(input.orderId, invoice.number, mail.messageId);
+      logger.info({ orderId: input.orderId, invoiceNumber: invoice.number, messageId: mail.messageId, attempt }, 'invoice email sent');
       return { messageId: mail.messageId, alreadySent: false };
     },
 

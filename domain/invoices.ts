@@ -9,9 +9,9 @@
 //   e.g. RF-2026-000123. No number is skipped and none is used twice.
 // - issue: allocating the number, storing the invoice row and its PDF; safe to repeat.
 // - email status: pending until the mail is accepted by the SMTP server (sent), or failed after
-//   all retries, for a person to act on.
+//   all retries, for a person to act on; sending while an attempt hands it to the server.
 
-export const invoiceEmailStatuses = ['pending', 'sent', 'failed'] as const;
+export const invoiceEmailStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
 export type InvoiceEmailStatus = (typeof invoiceEmailStatuses)[number];
 
 /** Digits of the sequence part of a number; wider numbers still print, just unpadded. */

@@ -31,6 +31,8 @@ export interface InvoiceRow {
   email_sent_at: Date | null;
   email_failure: string | null;
   email_updated_at: Date | null;
+  /** The activity attempt that recorded 'sending' (migration 0009). */
+  email_send_attempt: number | null;
 }
 
 /** The columns of InvoiceRow, for `select ${sql(invoiceColumns)}`: every column but the PDF's bytes. */
@@ -38,7 +40,7 @@ export const invoiceColumns = [
   'id', 'number', 'issuer', 'year', 'sequence_number', 'order_id', 'account_id', 'issued_at', 'issuer_name',
   'issuer_address', 'issuer_tax_id', 'customer_email', 'currency', 'amount_micros', 'discount_micros',
   'pay_amount_micros', 'bonus_micros', 'credit_micros', 'payment_method', 'provider_payment_id', 'pdf_sha256',
-  'email_status', 'email_message_id', 'email_sent_at', 'email_failure', 'email_updated_at',
+  'email_status', 'email_message_id', 'email_sent_at', 'email_failure', 'email_updated_at', 'email_send_attempt',
 ] as const satisfies readonly (keyof InvoiceRow)[];
 
 /** An invoice whose PDF has been stored: what is served and sent. */
