@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { isTemporalUnavailable } from './temporal-unavailable.ts';
 
 interface BodyParserError {
   type?: string;
@@ -60,8 +61,11 @@ function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'CONNECT_TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'CONNECTION_ENDED' || code === 'CONNECTION_DESTROYED' || code === '57P01' || code === '57P03') return true;
   const name = (error as { name?: unknown } | null)?.name;
-  return name === 'ServiceError' || name === 'ConnectionError';
+  return name === 'ServiceError' || name === 'ConnectionError' || isTemporalUnavailable(error);
 }
+
+/** A 503 tells the client when to try again; a route that knows better sets its own Retry-After. */
+const serviceUnavailableRetryAfterSeconds = 2;
 
 export function errorHandler(logger: Logger) {
   return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
@@ -75,6 +79,7 @@ export function errorHandler(logger: Logger) {
       apiError = new ApiError('internal_error', 'An unexpected error occurred; it has been logged.');
     }
     if (response.headersSent) return;
+    if (apiError.status === 503 && !response.hasHeader('retry-after')) response.set('Retry-After', String(serviceUnavailableRetryAfterSeconds));
     response.status(apiError.status).json({
       error: { code: apiError.code, message: apiError.message, ...(apiError.field === undefined ? {} : { field: apiError.field }) },
     });

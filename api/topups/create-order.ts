@@ -79,7 +79,7 @@ export async function createTopUp(
     createdAt: new Date().toISOString(),
   };
   const input = entry.workflowInput(request, fields, dependencies);
-  const started = await startOrderWorkflow(temporalClient, config.temporal.taskQueue, entry.workflowType, input);
+  const started = await startOrderWorkflow(temporalClient, config.temporal.taskQueue, entry.workflowType, input, config.temporal.orderStartTimeoutSeconds * 1000);
   if (started.kind === 'open') return { order: started.order, replayed: existing !== null };
   // The workflow had already finished (a retry long after the first request): the row is the order.
   const row = await getOrderRow(sql, orderId, account.accountId);

@@ -33,6 +33,7 @@ import {
   paymentMethodKey,
 } from '../../domain/search-attributes.ts';
 import { termsInMicros } from '../../domain/orders.ts';
+import { isTemporalUnavailable } from '../temporal-unavailable.ts';
 
 /** The API error a workflow's named failure maps to, or null when it has none (then it is unexpected). */
 export function apiErrorFromFailure(error: unknown): ApiError | null {
@@ -62,6 +63,23 @@ export function isClosedWorkflowError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * How long a call into an order's workflow waits for a worker to answer. A worker that is running
+ * answers in milliseconds; none polling (all crashed, or a deployment in progress) must not hold the
+ * request open: the caller hears 503 and retries. ORDER_START_TIMEOUT_SECONDS sets it for new orders.
+ */
+export const defaultOrderCallTimeoutMilliseconds = 10_000;
+
+/** The 503 of a call no worker answered in time (or that Temporal could not take now). */
+function notTakenInTime(timeoutMilliseconds: number, cause: unknown): ApiError {
+  return new ApiError(
+    'service_unavailable',
+    `The order's workflow did not answer within ${Math.round(timeoutMilliseconds / 1000)} s; retry shortly with the same Idempotency-Key.`,
+    undefined,
+    { cause },
+  );
+}
+
 /** Rethrows a workflow call's failure as its API error, or as itself when it is not a refusal. */
 function rethrowAsApiError(error: unknown): never {
   const apiError = apiErrorFromFailure(error);
@@ -84,6 +102,7 @@ export async function startOrderWorkflow(
   taskQueue: string,
   workflowType: string,
   input: OrderRequest,
+  timeoutMilliseconds = defaultOrderCallTimeoutMilliseconds,
 ): Promise<StartOrderResult> {
   const workflowId = orderWorkflowId(input.orderId);
   const startWorkflowOperation = new WithStartWorkflowOperation(workflowType, {
@@ -103,14 +122,19 @@ export async function startOrderWorkflow(
     ],
   });
   try {
-    const order = await client.workflow.executeUpdateWithStart(openCheckoutUpdate, {
-      args: [{ requestHash: input.requestHash }],
-      startWorkflowOperation,
-    });
+    // Without a deadline the update waits for as long as no worker polls; with it, the client hears
+    // 503 and retries with the same Idempotency-Key, which joins the same workflow (or finds its row).
+    const order = await client.withDeadline(Date.now() + timeoutMilliseconds, () =>
+      client.workflow.executeUpdateWithStart(openCheckoutUpdate, {
+        args: [{ requestHash: input.requestHash }],
+        startWorkflowOperation,
+      }),
+    );
     return { kind: 'open', order };
   } catch (error) {
     const named = namedFailureOf(error);
     if (named !== null && failureTypes[named.type].apiErrorCode !== null) throw apiErrorFromRefusal(named.type, named.message);
+    if (isTemporalUnavailable(error)) throw notTakenInTime(timeoutMilliseconds, error);
     if (!isClosedWorkflowError(error)) throw error;
   }
   const result: TopUpOrderResult = await client.workflow.getHandle(workflowId).result();
@@ -125,9 +149,12 @@ async function updateOrder(
   closedCode: ErrorCode,
 ): Promise<OrderSnapshot> {
   try {
-    return await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update);
+    return await client.withDeadline(Date.now() + defaultOrderCallTimeoutMilliseconds, () =>
+      client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update),
+    );
   } catch (error) {
     if (isClosedWorkflowError(error)) throw new ApiError(closedCode, 'The order has already finished.');
+    if (isTemporalUnavailable(error)) throw notTakenInTime(defaultOrderCallTimeoutMilliseconds, error);
     rethrowAsApiError(error);
   }
 }
@@ -147,8 +174,11 @@ export function resumeOrder(client: Client, orderId: string): Promise<OrderSnaps
  */
 export async function resolveHeldPayment(client: Client, sql: Sql, orderId: string, request: ResolveReviewRequest): Promise<OrderSnapshot> {
   try {
-    return await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resolveReviewUpdate, { args: [request] });
+    return await client.withDeadline(Date.now() + defaultOrderCallTimeoutMilliseconds, () =>
+      client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resolveReviewUpdate, { args: [request] }),
+    );
   } catch (error) {
+    if (isTemporalUnavailable(error)) throw notTakenInTime(defaultOrderCallTimeoutMilliseconds, error);
     if (!isClosedWorkflowError(error)) rethrowAsApiError(error);
   }
   const recorded = (await listOrderActions(sql, orderId)).find((action) => action.action === 'resolve_review');
