@@ -1,5 +1,5 @@
 # The image both Refill processes run from; docker-compose.yml picks the process by its command.
-# TypeScript runs as is through tsx (a runtime dependency), so there is no build step.
+# TypeScript runs as is through tsx (a runtime dependency); the one build step is the workflow bundle.
 FROM node:20.20.2-bookworm-slim
 
 ENV NODE_ENV=production
@@ -14,6 +14,10 @@ RUN npm install --omit=dev --no-audit --no-fund \
 
 # The code stays owned by root and read-only to the process user.
 COPY . .
+# The workflow bundle is built once here, from this same code, so a worker starts polling without
+# bundling (webpack) at every start or restart; WORKFLOW_BUNDLE_PATH makes the worker load it.
+RUN npm run build:workflows
+ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 
 USER node
 EXPOSE 3000

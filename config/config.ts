@@ -11,6 +11,9 @@ export const configEnvironmentVariables = [
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TASK_QUEUE',
+  'STARTUP_TIMEOUT_SECONDS',
+  'ORDER_START_TIMEOUT_SECONDS',
+  'WORKFLOW_BUNDLE_PATH',
   'PORT',
   'ADMIN_TOKEN',
   'STRIPE_SECRET_KEY',
@@ -71,6 +74,12 @@ const environmentSchema = z
       .default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).max(255).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).max(255).default('refill-orders'),
+    // How long a starting process waits for PostgreSQL and Temporal before it gives up with one line.
+    STARTUP_TIMEOUT_SECONDS: integerBetween(1, 3_600).default(120),
+    // How long POST /v1/topups waits for a worker to record the order before it answers 503.
+    ORDER_START_TIMEOUT_SECONDS: integerBetween(1, 60).default(10),
+    // A workflow bundle built ahead of time (npm run build:workflows); unset, the worker bundles at start.
+    WORKFLOW_BUNDLE_PATH: z.string().min(1).max(4_096).optional(),
     PORT: integerBetween(0, 65535).default(3000),
     ADMIN_TOKEN: z.string().min(minimumAdminTokenLength, {
       message: `must be set to a secret of at least ${minimumAdminTokenLength} characters`,
@@ -132,7 +141,8 @@ export interface StripeConfig {
 
 export interface Config {
   database: { url: string; poolSize: number };
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: { address: string; namespace: string; taskQueue: string; orderStartTimeoutSeconds: number; workflowBundlePath: string | undefined };
+  startup: { timeoutSeconds: number };
   api: { port: number; adminToken: string; publicBaseUrl: string };
   stripe: StripeConfig;
   mail: { smtpUrl: string; from: string };
@@ -172,7 +182,10 @@ export function loadConfig(environment: Environment): Config {
       address: value.TEMPORAL_ADDRESS,
       namespace: value.TEMPORAL_NAMESPACE,
       taskQueue: value.TEMPORAL_TASK_QUEUE,
+      orderStartTimeoutSeconds: value.ORDER_START_TIMEOUT_SECONDS,
+      workflowBundlePath: value.WORKFLOW_BUNDLE_PATH,
     },
+    startup: { timeoutSeconds: value.STARTUP_TIMEOUT_SECONDS },
     api: {
       port: value.PORT,
       adminToken: value.ADMIN_TOKEN,

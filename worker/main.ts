@@ -1,26 +1,36 @@
-// The worker process: validates config, migrates the database, registers search attributes, runs workflows.
+// The worker process: validates config, waits for PostgreSQL and Temporal, migrates the database,
+// registers search attributes, runs workflows (from the prebuilt bundle when WORKFLOW_BUNDLE_PATH names one).
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { startProcessFoundation } from '../config/startup.ts';
+import { startProcessFoundation, waitForDependencyOrExit } from '../config/startup.ts';
 import { closeSql } from '../db/client.ts';
-import { createRefillWorker } from './create-worker.ts';
+import { createRefillWorker, prebuiltWorkflowBundle } from './create-worker.ts';
 import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
 
+/** Each try to reach Temporal at start gives up after this; waitForDependencyOrExit tries again. */
+const temporalConnectTimeout = '5 seconds';
+
 const { config, logger, sql } = await startProcessFoundation('refill-worker');
+const workflowBundlePath = prebuiltWorkflowBundle(config.temporal.workflowBundlePath);
 // First, before any NativeConnection: the SDK's and the workflows' lines join this process's JSON stream.
 installTemporalRuntime(logger);
 
-const operatorConnection = await Connection.connect({ address: config.temporal.address });
+const temporal = { description: `Temporal at ${config.temporal.address}`, timeoutSeconds: config.startup.timeoutSeconds, logger };
+const operatorConnection = await waitForDependencyOrExit(
+  () => Connection.connect({ address: config.temporal.address, connectTimeout: temporalConnectTimeout }),
+  temporal,
+);
 await ensureSearchAttributes(operatorConnection, config.temporal.namespace, logger);
 await operatorConnection.close();
 
-const connection = await NativeConnection.connect({ address: config.temporal.address });
+const connection = await waitForDependencyOrExit(() => NativeConnection.connect({ address: config.temporal.address }), temporal);
 const mailTransport = createMailTransport(config.mail);
 const worker = await createRefillWorker({
+  ...(workflowBundlePath === undefined ? {} : { workflowBundle: { codePath: workflowBundlePath } }),
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
@@ -31,7 +41,12 @@ const worker = await createRefillWorker({
   invoices: invoiceSettings(config),
 });
 logger.info(
-  { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, paymentProvider: config.stripe.mode },
+  {
+    taskQueue: config.temporal.taskQueue,
+    namespace: config.temporal.namespace,
+    paymentProvider: config.stripe.mode,
+    workflowBundle: workflowBundlePath ?? 'bundled at start',
+  },
   'worker running',
 );
 // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight tasks finish.
