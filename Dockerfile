@@ -8,7 +8,9 @@ WORKDIR /app
 # Dependencies first, so a change to the code alone reuses this layer. `npm install` rather than
 # `npm ci`: the lock file lists platform-only optional packages that the registry in use does not
 # serve, and `npm ci` refuses to skip them.
+# patches/ holds the fixes applied to dependencies after install (patch-package, the postinstall script).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm install --omit=dev --no-audit --no-fund \
   && npm cache clean --force
 

