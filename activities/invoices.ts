@@ -80,10 +80,10 @@ const maximumRememberedSends = 1_000;
 export function createInvoiceActivities({ sql, logger, mailTransport, invoices }: ActivityDependencies) {
   const acceptedUnrecorded = new Set<string>();
 
-  /** Sends the message, heartbeating; a send that provably did not reach the server is released for the retry. */
+  /** Sends the message; a send that provably did not reach the server is released for the retry. */
   async function handOver(invoiceNumber: string, attempt: number, mail: OutgoingMail): Promise<void> {
     try {
-      await whileHeartbeating(() => mailTransport.sendMail(mail));
+      await mailTransport.sendMail(mail);
     } catch (error) {
       if (provablyNotHandedOver(error)) await releaseInvoiceEmail(sql, invoiceNumber, attempt, (error as Error).message ?? String(error));
       if (!isPermanentSmtpRefusal(error)) throw error;
@@ -95,7 +95,7 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
   async function recordSent(orderId: string, invoiceNumber: string, messageId: string): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await whileHeartbeating(() => recordInvoiceEmailSent(sql, invoiceNumber, messageId));
+        await recordInvoiceEmailSent(sql, invoiceNumber, messageId);
         return;
       } catch (error) {
         const delay = recordSentDelaysMilliseconds[attempt];
@@ -105,14 +105,14 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
           logger.error({ orderId, invoiceNumber, messageId, err: error }, 'invoice email accepted by the mail server but not recorded');
           throw error;
         }
-        await whileHeartbeating(() => new Promise((resolve) => setTimeout(resolve, delay)));
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
 
   /** Renders and stores the PDF of a numbered invoice whose PDF a crashed attempt did not store. */
   async function storePdf(invoice: InvoiceRow): Promise<Buffer> {
-    const pdf = await whileHeartbeating(() => renderInvoicePdf(invoice));
+    const pdf = await renderInvoicePdf(invoice);
     const digest = sha256(pdf);
     const stored = await storeInvoicePdf(sql, { invoiceNumber: invoice.number, pdf, pdfSha256: digest });
     if (stored.outcome === 'stored') return digest;
@@ -124,22 +124,59 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
     return stored.pdfSha256;
   }
 
+  /** Numbers the credited order's invoice and stores its PDF; a retry returns the same invoice. */
+  async function issue(input: IssueInvoiceInput): Promise<IssueInvoiceResult> {
+    const allocation = await allocateInvoice(sql, { orderId: input.orderId, issuer: invoices.issuer, issuedAt: new Date() });
+    if (allocation.outcome === 'order_not_credited') {
+      throw failure('invoice_order_not_credited', `Order ${input.orderId} has not been credited; there is nothing to invoice.`);
+    }
+    const { invoice, created } = allocation;
+    const pdfSha256 = invoice.pdf_sha256 ?? (await storePdf(invoice));
+    logger.info({ orderId: input.orderId, invoiceNumber: invoice.number, created }, 'invoice issued');
+    return {
+      invoiceNumber: invoice.number,
+      issuedAt: invoice.issued_at.toISOString(),
+      pdfSha256: pdfSha256.toString('hex'),
+      created,
+    };
+  }
+
+  /** The send, once the invoice is issued: claim, hand over, record. */
+  async function send(input: SendInvoiceEmailInput): Promise<SendInvoiceEmailResult> {
+    const found = await getInvoiceByOrder(sql, input.orderId, null);
+    if (found.state !== 'issued') {
+      throw failure('invoice_not_issued', `Order ${input.orderId} has no issued invoice to send.`);
+    }
+    const invoice = found.invoice;
+    if (invoice.email_status === 'sent' && invoice.email_message_id !== null) {
+      return { messageId: invoice.email_message_id, alreadySent: true };
+    }
+    const mail = composeInvoiceEmail({
+      invoice,
+      balanceAfter: input.balanceAfter,
+      mailFrom: invoices.mailFrom,
+      publicBaseUrl: invoices.publicBaseUrl,
+    });
+    // This process's earlier attempt had the server's acceptance but could not record it.
+    if (acceptedUnrecorded.has(invoice.number)) {
+      await recordInvoiceEmailSent(sql, invoice.number, mail.messageId);
+      acceptedUnrecorded.delete(invoice.number);
+      return { messageId: mail.messageId, alreadySent: true };
+    }
+    const attempt = currentActivityAttempt();
+    const claim = await claimInvoiceEmail(sql, invoice.number, attempt);
+    if (claim.outcome === 'sent') return { messageId: claim.messageId, alreadySent: true };
+    if (claim.outcome === 'unaccounted') throw unaccountedSend(invoice.number, mail.messageId, claim.attempt);
+    await handOver(invoice.number, attempt, mail);
+    await recordSent(input.orderId, invoice.number, mail.messageId);
+    logger.info({ orderId: input.orderId, invoiceNumber: invoice.number, messageId: mail.messageId, attempt }, 'invoice email sent');
+    return { messageId: mail.messageId, alreadySent: false };
+  }
+
   return {
-    /** Numbers the credited order's invoice and stores its PDF; a retry returns the same invoice. */
+    /** Numbers the credited order's invoice and stores its PDF, heartbeating; a retry returns the same invoice. */
     async issueInvoice(input: IssueInvoiceInput): Promise<IssueInvoiceResult> {
-      const allocation = await allocateInvoice(sql, { orderId: input.orderId, issuer: invoices.issuer, issuedAt: new Date() });
-      if (allocation.outcome === 'order_not_credited') {
-        throw failure('invoice_order_not_credited', `Order ${input.orderId} has not been credited; there is nothing to invoice.`);
-      }
-      const { invoice, created } = allocation;
-      const pdfSha256 = invoice.pdf_sha256 ?? (await storePdf(invoice));
-      logger.info({ orderId: input.orderId, invoiceNumber: invoice.number, created }, 'invoice issued');
-      return {
-        invoiceNumber: invoice.number,
-        issuedAt: invoice.issued_at.toISOString(),
-        pdfSha256: pdfSha256.toString('hex'),
-        created,
-      };
+      return whileHeartbeating(() => issue(input));
     },
 
     /**
@@ -148,39 +185,13 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
      * attempt whose outcome was never recorded does not send again (see unaccountedSend).
      */
     async sendInvoiceEmail(input: SendInvoiceEmailInput): Promise<SendInvoiceEmailResult> {
-      const found = await getInvoiceByOrder(sql, input.orderId, null);
-      if (found.state !== 'issued') {
-        throw failure('invoice_not_issued', `Order ${input.orderId} has no issued invoice to send.`);
-      }
-      const invoice = found.invoice;
-      if (invoice.email_status === 'sent' && invoice.email_message_id !== null) {
-        return { messageId: invoice.email_message_id, alreadySent: true };
-      }
-      const mail = composeInvoiceEmail({
-        invoice,
-        balanceAfter: input.balanceAfter,
-        mailFrom: invoices.mailFrom,
-        publicBaseUrl: invoices.publicBaseUrl,
-      });
-      // This process's earlier attempt had the server's acceptance but could not record it.
-      if (acceptedUnrecorded.has(invoice.number)) {
-        await recordInvoiceEmailSent(sql, invoice.number, mail.messageId);
-        acceptedUnrecorded.delete(invoice.number);
-        return { messageId: mail.messageId, alreadySent: true };
-      }
-      const attempt = currentActivityAttempt();
-      const claim = await claimInvoiceEmail(sql, invoice.number, attempt);
-      if (claim.outcome === 'sent') return { messageId: claim.messageId, alreadySent: true };
-      if (claim.outcome === 'unaccounted') throw unaccountedSend(invoice.number, mail.messageId, claim.attempt);
-      await handOver(invoice.number, attempt, mail);
-      await recordSent(input.orderId, invoice.number, mail.messageId);
-      logger.info({ orderId: input.orderId, invoiceNumber: invoice.number, messageId: mail.messageId, attempt }, 'invoice email sent');
-      return { messageId: mail.messageId, alreadySent: false };
+      return whileHeartbeating(() => send(input));
     },
 
     /** Marks the invoice's email as failed after its retries, so a person can resend it. */
     async recordInvoiceEmailFailed(input: RecordInvoiceEmailFailedInput): Promise<void> {
-      const result = await recordInvoiceEmailFailed(sql, input.orderId, input.reason);
+      // Under the issuing policy, whose heartbeat timeout applies to it too.
+      const result = await whileHeartbeating(() => recordInvoiceEmailFailed(sql, input.orderId, input.reason));
       logger.error({ orderId: input.orderId, recorded: result.recorded, reason: input.reason }, 'invoice email failed');
     },
   };

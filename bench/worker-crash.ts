@@ -12,7 +12,8 @@
 //
 //   BENCH_ORDERS (default 100), BENCH_KILLS (default 5), BENCH_UPTIME_MS (default 1500): the time the
 //   worker runs in each round before it is killed; BENCH_BUNDLE=start: the worker bundles the
-//   workflows at every start instead of loading the bundle the run builds first (as production does).
+//   workflows at every start instead of loading the bundle the run builds first (as production does);
+//   BENCH_START_PAIRS (default 3): before the run, that many starts of each kind, alternating.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,6 +34,8 @@ import { randomToken } from '../ids/ids.ts';
 const orderCount = Number(process.env.BENCH_ORDERS ?? 100);
 const killCount = Number(process.env.BENCH_KILLS ?? 5);
 const uptimeMilliseconds = Number(process.env.BENCH_UPTIME_MS ?? 1_500);
+/** Starts of each kind compared before the run (with the prebuilt bundle only): BENCH_START_PAIRS. */
+const startPairs = Number(process.env.BENCH_START_PAIRS ?? 3);
 /** Orders are created this many at a time (each waits for its checkout to open). */
 const creationConcurrency = 10;
 /** Longer than any settle time the bench is meant to show; past it the run reports a failure. */
@@ -48,6 +51,9 @@ interface Child {
   /** Resolves with the milliseconds from spawn to the worker's RUNNING line. */
   running: Promise<number>;
 }
+
+/** From each worker's running line: the time from its start to every module loaded (tsx compiles them). */
+const moduleLoadTimes: number[] = [];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
@@ -103,6 +109,10 @@ async function main(): Promise<void> {
     stops.push(() => worker.process.stop());
     const startTimes = [await worker.running];
     await waitUntil('the API', async () => (await fetch(`${baseUrl}/readyz`)).status === 200, { timeoutMilliseconds: startLimitMilliseconds, abort: api.exited });
+    if (environment.WORKFLOW_BUNDLE_PATH !== undefined && startPairs > 0) {
+      await worker.process.stop();
+      worker = await compareStarts(environment);
+    }
 
     const apiKey = await createAccount(baseUrl);
     const orders = await createOrders(baseUrl, apiKey);
@@ -130,6 +140,7 @@ async function main(): Promise<void> {
     const settled = await waitForCredits(sql, orders.map((order) => order.id), lastWebhookAt);
     const settleMilliseconds = settled - lastWebhookAt;
     console.log(`worker restart-to-polling: median ${seconds(median(startTimes))} s over ${startTimes.length} starts (${startTimes.map(seconds).join(', ')})`);
+    if (moduleLoadTimes.length > 0) console.log(`of which loading the modules through tsx: median ${seconds(median(moduleLoadTimes))} s`);
     console.log(
       `orders=${orders.length} kills=${killCount} prebuilt_bundle=${environment.WORKFLOW_BUNDLE_PATH !== undefined} ` +
         `settle_after_last_webhook_s=${seconds(settleMilliseconds)} ` +
@@ -139,6 +150,30 @@ async function main(): Promise<void> {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Restart-to-polling with and without the prebuilt bundle, alternating so both see the same load on
+ * the machine; each worker is stopped as soon as it polls. Returns a running worker for the run.
+ */
+async function compareStarts(environment: NodeJS.ProcessEnv): Promise<Child> {
+  const { WORKFLOW_BUNDLE_PATH: bundlePath, ...bundling } = environment;
+  const prebuilt: number[] = [];
+  const atStart: number[] = [];
+  for (let pair = 0; pair < startPairs; pair += 1) {
+    for (const [times, env] of [[atStart, bundling], [prebuilt, environment]] as const) {
+      const child = startWorker(env);
+      times.push(await child.running);
+      await child.process.stop();
+    }
+  }
+  console.log(
+    `worker start to polling, ${startPairs} pairs alternating: bundling at start median ${seconds(median(atStart))} s (${atStart.map(seconds).join(', ')}), ` +
+      `prebuilt bundle median ${seconds(median(prebuilt))} s (${prebuilt.map(seconds).join(', ')}); bundle ${bundlePath}`,
+  );
+  const worker = startWorker(environment);
+  await worker.running;
+  return worker;
 }
 
 /** Spawns the worker process; `running` resolves once the SDK reports the worker RUNNING (polling). */
@@ -155,6 +190,8 @@ function startWorker(environment: NodeJS.ProcessEnv): Child {
     onLine: (line) => {
       if (process.env.BENCH_TRACE_START === '1') process.stderr.write(`[worker +${Math.round(performance.now() - startedAt)} ms] ${line.slice(0, 160)}\n`);
       if (line.includes('"state":"RUNNING"')) reportRunning(performance.now() - startedAt);
+      const loaded = /"modulesLoadedMilliseconds":(\d+)/.exec(line);
+      if (loaded !== null) moduleLoadTimes.push(Number(loaded[1]));
       if (line.includes('"level":50') || line.includes('Error')) process.stderr.write(`[worker] ${line}\n`);
     },
   });
@@ -228,11 +265,20 @@ async function payOrder(baseUrl: string, order: PendingOrder, sessionId: string)
   }
 }
 
-/** Polls the orders' rows until every one is succeeded; returns when that was first seen. */
+/** Polls the orders' rows until every one is succeeded; returns when that was first seen, and prints how the credits came. */
 async function waitForCredits(sql: ReturnType<typeof createSql>, orderIds: string[], since: number): Promise<number> {
+  const timeline: string[] = [];
+  let last = -1;
   for (;;) {
     const [row] = await sql<{ credited: number }[]>`select count(*)::int as credited from orders where id = any(${orderIds}) and status = 'succeeded'`;
-    if (row!.credited === orderIds.length) return performance.now();
+    if (row!.credited !== last) {
+      last = row!.credited;
+      timeline.push(`${seconds(performance.now() - since)} s: ${last}`);
+    }
+    if (row!.credited === orderIds.length) {
+      console.log(`credited after the last webhook: ${timeline.join(', ')}`);
+      return performance.now();
+    }
     if (performance.now() - since > settleLimitMilliseconds) throw new Error(`only ${row!.credited} of ${orderIds.length} orders credited after ${seconds(settleLimitMilliseconds)} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

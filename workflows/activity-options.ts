@@ -15,7 +15,7 @@ type Duration = NonNullable<ActivityOptions['startToCloseTimeout']>;
 
 interface Policy {
   startToCloseTimeout: Duration;
-  /** For activities that heartbeat while they wait (activities/heartbeat.ts): how soon a dead worker is noticed. */
+  /** For activities that heartbeat while they wait (activities/activity-context.ts): how soon a dead worker is noticed. */
   heartbeatTimeout?: Duration;
   initialInterval: Duration;
   maximumInterval: Duration;
