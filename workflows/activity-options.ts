@@ -32,30 +32,34 @@ export function activityOptions(policy: Policy): ActivityOptions {
   };
 }
 
-function activities(policy: Policy) {
-  return proxyActivities<OrderActivities>(activityOptions(policy));
+/** Every policy the order workflows use, by name: held to their bounds by test/activity-policies.test.ts. */
+export const activityPolicies = {} as Record<string, ActivityOptions>;
+
+function activities(name: string, policy: Policy) {
+  activityPolicies[name] = activityOptions(policy);
+  return proxyActivities<OrderActivities>(activityPolicies[name]);
 }
 
 /**
  * Short database transactions (milliseconds; seconds when rows are locked): 10 s each, retried from
  * 1 s doubling to 1 minute, 100 attempts, about an hour and a half of outage.
  */
-export const database = activities({ startToCloseTimeout: '10 seconds', initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 100 });
+export const database = activities('database', { startToCloseTimeout: '10 seconds', initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 100 });
 
 /**
  * Provider calls: 30 s each, above the Stripe client's own 8 s per request and its 2 network retries
  * (activities/payments/stripe-provider.ts); these retries cover outages, about half an hour.
  */
-export const provider = activities({ startToCloseTimeout: '30 seconds', initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 30 });
+export const provider = activities('provider', { startToCloseTimeout: '30 seconds', initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 30 });
 
 /** The receipt link is a convenience: a few quick tries, and the order goes on without it. */
-export const receipt = activities({ startToCloseTimeout: '30 seconds', initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 });
+export const receipt = activities('receipt', { startToCloseTimeout: '30 seconds', initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 });
 
 /**
  * Customer emails about a bank transfer: heartbeating while the SMTP server takes the message, so a
  * dead worker is noticed in 10 s; 10 s doubling to 10 minutes, 10 attempts, about an hour of SMTP outage.
  */
-export const mail = activities({
+export const mail = activities('mail', {
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '10 seconds',
   initialInterval: '10 seconds',
@@ -67,22 +71,22 @@ export const mail = activities({
  * Issuing an invoice (number, row, PDF rendered while heartbeating): 30 s each, 1 s doubling to
  * 5 minutes, 300 attempts, about a day of database outage before a person is told.
  */
-export const invoiceIssuePolicy = activityOptions({
+export const invoiceIssuePolicy = (activityPolicies.invoiceIssue = activityOptions({
   startToCloseTimeout: '30 seconds',
   heartbeatTimeout: '10 seconds',
   initialInterval: '1 second',
   maximumInterval: '5 minutes',
   maximumAttempts: 300,
-});
+}));
 
 /**
  * The invoice email, heartbeating while the SMTP server takes it (a large PDF over a slow link can take
  * a minute): 10 s doubling to 10 minutes, 12 attempts, about an hour of SMTP outage.
  */
-export const invoiceEmailPolicy = activityOptions({
+export const invoiceEmailPolicy = (activityPolicies.invoiceEmail = activityOptions({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds',
   initialInterval: '10 seconds',
   maximumInterval: '10 minutes',
   maximumAttempts: 12,
-});
+}));
