@@ -1,8 +1,8 @@
 // Nothing a client sends produces a 5xx: odd bodies, ids, headers and query strings on every route.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { testAdminToken } from './support/api.ts';
-import { createTestAccount, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { createTestAccount, testAdminToken } from './support/api.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 let pipeline: TestPipeline;
 

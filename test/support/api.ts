@@ -1,4 +1,5 @@
-// Runs the real Express app on a free port against a test database, with a small JSON client.
+// Runs the real Express app on a free port against a test database, with a small JSON client, and the
+// account helpers tests call through it.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
@@ -102,9 +103,28 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
   };
 }
 
+let uniqueCounter = 0;
+/** A name no other call in this test process returns (`label-pid-n`): for Idempotency-Keys, addresses, codes. */
+export function uniqueKey(label: string): string {
+  uniqueCounter += 1;
+  return `${label}-${process.pid}-${uniqueCounter}`;
+}
+
 /** Creates an account through the admin API and returns its id and key. */
 export async function createTestAccount(api: TestApi, currency = 'USD', email = 'customer@example.com') {
   const response = await api.request('POST', '/admin/accounts', { token: testAdminToken, body: { email, currency } });
   if (response.status !== 201) throw new Error(`account creation failed: ${response.status} ${response.text}`);
   return { accountId: response.body.account_id as string, apiKey: response.body.api_key as string };
+}
+
+/** An account with an address of its own (`label-pid-n@example.com`), so a test finds its mail in a shared inbox. */
+export async function createTestCustomer(api: TestApi, currency: string, label: string) {
+  const email = `${uniqueKey(label)}@example.com`;
+  return { email, ...(await createTestAccount(api, currency, email)) };
+}
+
+/** The account's balance as the API shows it (a six-decimal string). */
+export async function balanceOf(api: TestApi, apiKey: string): Promise<string> {
+  const response = await api.request('GET', '/v1/balance', { token: apiKey });
+  return response.body.balance;
 }
