@@ -1,5 +1,6 @@
 // Configuration of the two processes (API and worker), read once from the environment at start,
 // validated, and passed down. Nothing else in the code base reads process.env.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { PayeeAccount } from '../domain/bank-transfers.ts';
 import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
@@ -29,6 +30,7 @@ export const configEnvironmentVariables = [
   'BANK_TRANSFER_DEADLINE_BUSINESS_DAYS',
   'ORDER_EXPIRY_MINUTES',
   'LOG_LEVEL',
+  'REFILL_ENV',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -60,6 +62,76 @@ const integerBetween = (minimum: number, maximum: number) =>
     .refine((value) => value >= minimum && value <= maximum, {
       message: `must be a whole number between ${minimum} and ${maximum}`,
     });
+
+/** `production` refuses the sandbox provider and every development default that would be unsafe there. */
+export const refillEnvironments = ['development', 'test', 'production'] as const;
+export type RefillEnvironment = (typeof refillEnvironments)[number];
+
+const minimumProductionAdminTokenLength = 32;
+const minimumDistinctCharactersOfSecret = 8;
+const placeholderWords = ['change', 'example', 'default', 'password', 'placeholder', 'secret', 'sample'];
+
+/**
+ * Why a token is not fit to guard production's /admin routes, or null when it is: at least 32
+ * characters that look generated (many distinct characters, no long runs or sequences, no placeholder
+ * words), such as the output of `openssl rand -hex 24`. A heuristic: it catches the values people
+ * type, not a determined choice of a weak token.
+ */
+export function weakSecretReason(token: string): string | null {
+  if (token.length < minimumProductionAdminTokenLength) return `is shorter than ${minimumProductionAdminTokenLength} characters`;
+  if (new Set(token).size < minimumDistinctCharactersOfSecret) return 'has too few distinct characters to be random';
+  // Long enough that a generated token almost never trips them (below one in a million for hex).
+  if (/(.)\1{7}/.test(token)) return 'repeats a character eight times in a row';
+  if (hasRunOfConsecutiveCharacters(token, 8)) return 'contains a run of consecutive characters such as 12345678 or abcdefgh';
+  const lower = token.toLowerCase();
+  const word = placeholderWords.find((placeholder) => lower.includes(placeholder));
+  if (word !== undefined) return `contains the placeholder word "${word}"`;
+  return null;
+}
+
+function hasRunOfConsecutiveCharacters(text: string, runLength: number): boolean {
+  let ascending = 1;
+  let descending = 1;
+  for (let index = 1; index < text.length; index += 1) {
+    const step = text.charCodeAt(index) - text.charCodeAt(index - 1);
+    ascending = step === 1 ? ascending + 1 : 1;
+    descending = step === -1 ? descending + 1 : 1;
+    if (ascending >= runLength || descending >= runLength) return true;
+  }
+  return false;
+}
+
+interface ProductionRelevant {
+  STRIPE_SECRET_KEY?: string | undefined;
+  STRIPE_WEBHOOK_SECRET?: string | undefined;
+  ADMIN_TOKEN?: string | undefined;
+  // Another variable's parsed form; only whether it is set matters here.
+  ADMIN_TOKENS?: unknown;
+  PUBLIC_BASE_URL?: string | undefined;
+}
+
+/** What production requires beyond a valid environment, in the order they are reported. */
+function productionIssues(environment: ProductionRelevant): { code: 'custom'; path: string[]; message: string }[] {
+  const issues: { code: 'custom'; path: string[]; message: string }[] = [];
+  const add = (variable: string, message: string) => issues.push({ code: 'custom', path: [variable], message });
+  if (environment.STRIPE_SECRET_KEY === undefined) {
+    add('STRIPE_SECRET_KEY', 'must be set when REFILL_ENV is production: the sandbox payment provider does not run in production');
+  }
+  if (environment.STRIPE_WEBHOOK_SECRET === undefined) {
+    add('STRIPE_WEBHOOK_SECRET', 'must be set when REFILL_ENV is production, or webhooks cannot be verified');
+  }
+  // Named admin tokens (ADMIN_TOKENS) are validated where they are parsed; a single token is checked here.
+  const adminTokenProblem = environment.ADMIN_TOKEN === undefined ? null : weakSecretReason(environment.ADMIN_TOKEN);
+  if (adminTokenProblem !== null) {
+    add('ADMIN_TOKEN', `${adminTokenProblem}; REFILL_ENV production needs a generated token, e.g. from \`openssl rand -hex 24\``);
+  } else if (environment.ADMIN_TOKEN === undefined && environment.ADMIN_TOKENS === undefined) {
+    add('ADMIN_TOKEN', 'must be set (or ADMIN_TOKENS) when REFILL_ENV is production');
+  }
+  if (environment.PUBLIC_BASE_URL === undefined || new URL(environment.PUBLIC_BASE_URL).protocol !== 'https:') {
+    add('PUBLIC_BASE_URL', 'must be an https:// URL when REFILL_ENV is production: customers and Stripe reach the API there');
+  }
+  return issues;
+}
 
 const environmentSchema = z
   .object({
@@ -111,6 +183,9 @@ const environmentSchema = z
       minimumOrderExpiryMinutes,
     ),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    REFILL_ENV: z
+      .enum(refillEnvironments, { message: `must be one of ${refillEnvironments.join(', ')}` })
+      .default('development'),
   })
   .superRefine((environment, context) => {
     if (environment.STRIPE_SECRET_KEY !== undefined && environment.STRIPE_WEBHOOK_SECRET === undefined) {
@@ -120,6 +195,7 @@ const environmentSchema = z
         message: 'must be set when STRIPE_SECRET_KEY is set, or webhooks cannot be verified',
       });
     }
+    if (environment.REFILL_ENV === 'production') productionIssues(environment).forEach((issue) => context.addIssue(issue));
   });
 
 export interface StripeConfig {
@@ -131,6 +207,8 @@ export interface StripeConfig {
 }
 
 export interface Config {
+  /** REFILL_ENV: development (the default), test or production. */
+  environment: RefillEnvironment;
   database: { url: string; poolSize: number };
   temporal: { address: string; namespace: string; taskQueue: string };
   api: { port: number; adminToken: string; publicBaseUrl: string };
@@ -147,8 +225,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The webhook secret the sandbox provider signs its events with when none is configured. */
-export const sandboxWebhookSecret = 'whsec_refill_sandbox_not_a_secret';
+/**
+ * The sandbox's webhook secret when STRIPE_WEBHOOK_SECRET is unset: random for this process, so no one
+ * outside it can sign an event it accepts. `npm start` instead keeps one per installation in
+ * .data/webhook-secret and passes it to both processes; several API processes sharing one database
+ * need STRIPE_WEBHOOK_SECRET set to the same value.
+ */
+function processWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('hex')}`;
+}
 
 /** Reads and validates the configuration from an environment (process.env at the entry points). */
 export function loadConfig(environment: Environment): Config {
@@ -167,6 +252,7 @@ export function loadConfig(environment: Environment): Config {
   }
   const value = parsed.data;
   return {
+    environment: value.REFILL_ENV,
     database: { url: value.DATABASE_URL, poolSize: value.DATABASE_POOL_SIZE },
     temporal: {
       address: value.TEMPORAL_ADDRESS,
@@ -181,7 +267,7 @@ export function loadConfig(environment: Environment): Config {
     stripe: {
       mode: value.STRIPE_SECRET_KEY === undefined ? 'sandbox' : 'stripe',
       secretKey: value.STRIPE_SECRET_KEY,
-      webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? sandboxWebhookSecret,
+      webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? processWebhookSecret(),
       apiBase: value.STRIPE_API_BASE === undefined ? undefined : new URL(value.STRIPE_API_BASE),
     },
     mail: { smtpUrl: value.SMTP_URL, from: value.MAIL_FROM },

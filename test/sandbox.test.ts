@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestAccount, startTestPipeline, waitForOrder, type OrderJson, type TestPipeline } from './support/pipeline.ts';
+import { openSandboxPage, pressSandboxButton, submitSandboxForm } from './support/sandbox-page.ts';
 
 let pipeline: TestPipeline;
 
@@ -29,13 +30,13 @@ test('paying on the sandbox page credits the order, and says plainly that no mon
   const checkoutUrl = String(order.checkout_url);
   assert.ok(checkoutUrl.startsWith(`${pipeline.api.baseUrl}/sandbox/checkout/cs_sandbox_`), checkoutUrl);
 
-  const page = await fetch(checkoutUrl);
+  const page = await openSandboxPage(checkoutUrl);
   assert.equal(page.status, 200);
-  const html = await page.text();
+  const html = page.html;
   assert.match(html, /No real money moves/);
   assert.match(html, /100\.00 USD/);
 
-  const paid = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+  const paid = await submitSandboxForm(checkoutUrl, 'pay', page);
   assert.equal(paid.status, 303);
   assert.match(String(paid.headers.get('location')), /result=success/);
   // The receipt link follows the credit by a provider call.
@@ -44,14 +45,14 @@ test('paying on the sandbox page credits the order, and says plainly that no mon
   const balance = await pipeline.api.request('GET', '/v1/balance', { token: account.apiKey });
   assert.equal(balance.body.balance, '105.000000');
 
-  const again = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+  const again = await submitSandboxForm(checkoutUrl, 'pay', page);
   assert.equal(again.status, 409);
 });
 
 test('declining on the sandbox page fails the order and credits nothing', async () => {
   const account = await createTestAccount(pipeline.api, 'USD');
   const order = await createOrder(account.apiKey, 'sandbox-decline');
-  const declined = await fetch(`${order.checkout_url}/decline`, { method: 'POST', redirect: 'manual' });
+  const declined = await pressSandboxButton(String(order.checkout_url), 'decline');
   assert.equal(declined.status, 303);
   assert.match(String(declined.headers.get('location')), /result=cancel/);
   await waitForOrder(pipeline.api, account.apiKey, order.id, ['failed']);
