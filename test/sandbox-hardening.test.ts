@@ -2,16 +2,24 @@
 // are signed with a secret of this installation, not a constant anyone can read in the code, and its
 // Pay and Decline buttons cannot be pressed from another site or inside a frame.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../config/config.ts';
+import { startMailInbox } from '../dev/mail-inbox.ts';
+import { freePort } from '../dev/ports.ts';
+import { dataDirectory, repositoryRoot } from '../dev/tools.ts';
+import Stripe from 'stripe';
 import { generateWebhookSecret, installationSecret } from '../scripts/installation-secrets.ts';
 import { getSandboxSession } from '../db/sandbox/sandbox-sessions.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { randomToken } from '../ids/ids.ts';
 import { testAdminToken } from './support/api.ts';
+import { createTestDatabase } from './support/database.ts';
+import { eventually } from './support/eventually.ts';
+import { testTemporalAddress } from './support/environment.ts';
 import { checkoutEventFor, createTestAccount, sendWebhook, startTestPipeline, waitForOrder, type OrderJson, type TestPipeline } from './support/pipeline.ts';
 import { openSandboxPage, submitSandboxForm } from './support/sandbox-page.ts';
 
@@ -85,6 +93,62 @@ describe('finding 1: sandbox payments signed with a secret anyone can read', () 
       await rm(directory, { recursive: true, force: true });
     }
   });
+});
+
+test('npm start passes the installation secret to the API it starts, which refuses the former constant', async () => {
+  const database = await createTestDatabase(2);
+  const inbox = await startMailInbox({ smtpPort: 0, webPort: null, storageDirectory: null });
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: repositoryRoot,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: testTemporalAddress(),
+      TEMPORAL_TASK_QUEUE: `refill-start-${randomToken(8)}`,
+      SMTP_URL: inbox.smtpUrl,
+      PORT: String(port),
+      ADMIN_TOKEN: 'start-command-admin-token',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await eventually(() => (output.includes('Refill is running') ? true : undefined), {
+      description: 'npm start to print "Refill is running"',
+      timeoutMilliseconds: 90_000,
+      intervalMilliseconds: 200,
+    });
+    assert.match(output, /webhook secret kept in \.data\/webhook-secret/);
+    const secret = (await readFile(path.join(dataDirectory, 'webhook-secret'), 'utf8')).trim();
+    assert.match(secret, /^whsec_[0-9a-f]{64}$/);
+    const payload = JSON.stringify({ id: `evt_${randomToken()}`, object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: {} } });
+    const post = (signingSecret: string) =>
+      fetch(`http://127.0.0.1:${port}/webhooks/stripe`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': new Stripe('sk_test_signer').webhooks.generateTestHeaderString({ payload, secret: signingSecret }),
+        },
+        body: payload,
+      });
+    const forged = await post(formerSandboxSecret);
+    assert.equal(forged.status, 400);
+    assert.equal(((await forged.json()) as { error: { code: string } }).error.code, 'invalid_signature');
+    const signed = await post(secret);
+    assert.equal(signed.status, 200, await signed.clone().text());
+    assert.equal(((await signed.json()) as { outcome: string }).outcome, 'ignored_type');
+  } finally {
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, output);
+    await inbox.stop();
+    await database.close();
+  }
 });
 
 describe('finding 9 (sandbox): CSRF and framing of the Pay and Decline buttons', () => {
