@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { sandboxRoutes } from '../api/routes/sandbox.ts';
-import { ConfigError, loadConfig, weakSecretReason, type Config } from '../config/config.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { weakSecretReason } from '../config/production-rules.ts';
 import { repositoryRoot } from '../dev/tools.ts';
 import { createPaymentProvider } from '../worker/payment-provider.ts';
 
