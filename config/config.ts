@@ -1,8 +1,10 @@
 // Configuration of the two processes (API and worker), read once from the environment at start,
 // validated, and passed down. Nothing else in the code base reads process.env.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { PayeeAccount } from '../domain/bank-transfers.ts';
 import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
+import { productionIssues, refillEnvironments, type RefillEnvironment } from './production-rules.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
 export const configEnvironmentVariables = [
@@ -29,6 +31,7 @@ export const configEnvironmentVariables = [
   'BANK_TRANSFER_DEADLINE_BUSINESS_DAYS',
   'ORDER_EXPIRY_MINUTES',
   'LOG_LEVEL',
+  'REFILL_ENV',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -111,6 +114,9 @@ const environmentSchema = z
       minimumOrderExpiryMinutes,
     ),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    REFILL_ENV: z
+      .enum(refillEnvironments, { message: `must be one of ${refillEnvironments.join(', ')}` })
+      .default('development'),
   })
   .superRefine((environment, context) => {
     if (environment.STRIPE_SECRET_KEY !== undefined && environment.STRIPE_WEBHOOK_SECRET === undefined) {
@@ -120,6 +126,7 @@ const environmentSchema = z
         message: 'must be set when STRIPE_SECRET_KEY is set, or webhooks cannot be verified',
       });
     }
+    if (environment.REFILL_ENV === 'production') productionIssues(environment).forEach((issue) => context.addIssue(issue));
   });
 
 export interface StripeConfig {
@@ -131,6 +138,8 @@ export interface StripeConfig {
 }
 
 export interface Config {
+  /** REFILL_ENV: development (the default), test or production. */
+  environment: RefillEnvironment;
   database: { url: string; poolSize: number };
   temporal: { address: string; namespace: string; taskQueue: string };
   api: { port: number; adminToken: string; publicBaseUrl: string };
@@ -147,8 +156,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The webhook secret the sandbox provider signs its events with when none is configured. */
-export const sandboxWebhookSecret = 'whsec_refill_sandbox_not_a_secret';
+/**
+ * The sandbox's webhook secret when STRIPE_WEBHOOK_SECRET is unset: random for this process, so no one
+ * outside it can sign an event it accepts. `npm start` instead keeps one per installation in
+ * .data/webhook-secret and passes it to both processes; several API processes sharing one database
+ * need STRIPE_WEBHOOK_SECRET set to the same value.
+ */
+function processWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('hex')}`;
+}
 
 /** Reads and validates the configuration from an environment (process.env at the entry points). */
 export function loadConfig(environment: Environment): Config {
@@ -167,6 +183,7 @@ export function loadConfig(environment: Environment): Config {
   }
   const value = parsed.data;
   return {
+    environment: value.REFILL_ENV,
     database: { url: value.DATABASE_URL, poolSize: value.DATABASE_POOL_SIZE },
     temporal: {
       address: value.TEMPORAL_ADDRESS,
@@ -181,7 +198,7 @@ export function loadConfig(environment: Environment): Config {
     stripe: {
       mode: value.STRIPE_SECRET_KEY === undefined ? 'sandbox' : 'stripe',
       secretKey: value.STRIPE_SECRET_KEY,
-      webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? sandboxWebhookSecret,
+      webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? processWebhookSecret(),
       apiBase: value.STRIPE_API_BASE === undefined ? undefined : new URL(value.STRIPE_API_BASE),
     },
     mail: { smtpUrl: value.SMTP_URL, from: value.MAIL_FROM },

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { balanceOf, createTestAccount } from './support/api.ts';
 import { createPendingOrder } from './support/orders.ts';
 import { startTestPipeline, waitForOrder, type TestPipeline } from './support/pipeline.ts';
+import { openSandboxPage, pressSandboxButton, submitSandboxForm } from './support/sandbox-page.ts';
 
 let pipeline: TestPipeline;
 
@@ -23,13 +24,13 @@ test('paying on the sandbox page credits the order, and says plainly that no mon
   const checkoutUrl = String(order.checkout_url);
   assert.ok(checkoutUrl.startsWith(`${pipeline.api.baseUrl}/sandbox/checkout/cs_sandbox_`), checkoutUrl);
 
-  const page = await fetch(checkoutUrl);
+  const page = await openSandboxPage(checkoutUrl);
   assert.equal(page.status, 200);
-  const html = await page.text();
+  const html = page.html;
   assert.match(html, /No real money moves/);
   assert.match(html, /100\.00 USD/);
 
-  const paid = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+  const paid = await submitSandboxForm(checkoutUrl, 'pay', page);
   assert.equal(paid.status, 303);
   assert.match(String(paid.headers.get('location')), /result=success/);
   // The receipt link follows the credit by a provider call.
@@ -37,14 +38,14 @@ test('paying on the sandbox page credits the order, and says plainly that no mon
   assert.equal(succeeded.receipt_url, checkoutUrl);
   assert.equal(await balanceOf(pipeline.api, account.apiKey), '105.000000');
 
-  const again = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+  const again = await submitSandboxForm(checkoutUrl, 'pay', page);
   assert.equal(again.status, 409);
 });
 
 test('declining on the sandbox page fails the order and credits nothing', async () => {
   const account = await createTestAccount(pipeline.api, 'USD');
   const order = await createPendingOrder(pipeline.api, account.apiKey, hundredDollarPackage);
-  const declined = await fetch(`${order.checkout_url}/decline`, { method: 'POST', redirect: 'manual' });
+  const declined = await pressSandboxButton(String(order.checkout_url), 'decline');
   assert.equal(declined.status, 303);
   assert.match(String(declined.headers.get('location')), /result=cancel/);
   await waitForOrder(pipeline.api, account.apiKey, order.id, ['failed']);
