@@ -2,6 +2,14 @@
 // validated, and passed down. Nothing else in the code base reads process.env.
 import { z } from 'zod';
 import type { PayeeAccount } from '../domain/bank-transfers.ts';
+import {
+  adminOperatorsOf,
+  duplicateOperatorReason,
+  parseAdminTokens,
+  singleTokenOperator,
+  type AdminOperator,
+  type OperatorToken,
+} from './admin-operators.ts';
 import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
@@ -13,6 +21,7 @@ export const configEnvironmentVariables = [
   'TEMPORAL_TASK_QUEUE',
   'PORT',
   'ADMIN_TOKEN',
+  'ADMIN_TOKENS',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_API_BASE',
@@ -72,9 +81,20 @@ const environmentSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).max(255).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).max(255).default('refill-orders'),
     PORT: integerBetween(0, 65535).default(3000),
-    ADMIN_TOKEN: z.string().min(minimumAdminTokenLength, {
-      message: `must be set to a secret of at least ${minimumAdminTokenLength} characters`,
-    }),
+    ADMIN_TOKEN: z
+      .string()
+      .min(minimumAdminTokenLength, { message: `must be set to a secret of at least ${minimumAdminTokenLength} characters` })
+      .optional(),
+    // Named operators, `name:token,name:token` (config/admin-operators.ts); the token decides the operator.
+    ADMIN_TOKENS: z
+      .string()
+      .transform((value, context): OperatorToken[] => {
+        const parsed = parseAdminTokens(value);
+        if (parsed.ok) return parsed.entries;
+        context.addIssue({ code: 'custom', message: parsed.reason });
+        return z.NEVER;
+      })
+      .optional(),
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, { message: 'must be a Stripe secret key (sk_test_… or sk_live_…)' })
@@ -113,6 +133,8 @@ const environmentSchema = z
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((environment, context) => {
+    const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
+    if (adminTokenIssue !== null) context.addIssue({ code: 'custom', path: ['ADMIN_TOKENS'], message: adminTokenIssue });
     if (environment.STRIPE_SECRET_KEY !== undefined && environment.STRIPE_WEBHOOK_SECRET === undefined) {
       context.addIssue({
         code: 'custom',
@@ -121,6 +143,15 @@ const environmentSchema = z
       });
     }
   });
+
+/** Why the admin credentials cannot be used: none at all, or two operators that cannot be told apart. */
+function adminCredentialIssue(adminToken: string | undefined, adminTokens: OperatorToken[] | undefined): string | null {
+  if (adminToken === undefined && adminTokens === undefined) {
+    return 'or ADMIN_TOKEN must be set: the /admin routes need at least one operator';
+  }
+  const single = adminToken === undefined ? [] : [{ name: singleTokenOperator, token: adminToken }];
+  return duplicateOperatorReason([...single, ...(adminTokens ?? [])]);
+}
 
 export interface StripeConfig {
   /** The sandbox provider stands in for Stripe when no secret key is configured. */
@@ -133,7 +164,8 @@ export interface StripeConfig {
 export interface Config {
   database: { url: string; poolSize: number };
   temporal: { address: string; namespace: string; taskQueue: string };
-  api: { port: number; adminToken: string; publicBaseUrl: string };
+  /** adminOperators: everyone who may use /admin, with the digest of their token (never the token). */
+  api: { port: number; adminOperators: AdminOperator[]; publicBaseUrl: string };
   stripe: StripeConfig;
   mail: { smtpUrl: string; from: string };
   invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string };
@@ -175,7 +207,7 @@ export function loadConfig(environment: Environment): Config {
     },
     api: {
       port: value.PORT,
-      adminToken: value.ADMIN_TOKEN,
+      adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),
       publicBaseUrl: (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
     },
     stripe: {

@@ -8,6 +8,7 @@ import { addressedTo, startMailInbox, type MailInbox } from '../dev/mail-inbox.t
 import { orderWorkflowId } from '../domain/orders.ts';
 import { transferReferencePattern } from '../domain/transfer-references.ts';
 import { testAdminToken } from './support/api.ts';
+import { testOperatorToken } from './support/operators.ts';
 import { createTestAccount, startTestPipeline, type OrderJson, type TestPipeline } from './support/pipeline.ts';
 
 const payee = {
@@ -53,7 +54,7 @@ async function newCustomer() {
 
 function ops(method: string, path: string, body?: unknown, operator?: string) {
   return pipeline.api.request(method, path, {
-    token: testAdminToken,
+    token: operator === undefined ? testAdminToken : testOperatorToken(operator),
     ...(body === undefined ? {} : { body }),
     ...(operator === undefined ? {} : { headers: { 'x-operator': operator } }),
   });
@@ -418,7 +419,10 @@ describe('the record of ops actions', () => {
       pipeline.database.sql`delete from order_actions where order_id = ${order.id}`,
       (error: unknown) => (error as { code?: string }).code === 'RF920',
     );
-    const badOperator = await startReview(order.id, 'x'.repeat(101));
+    const badOperator = await pipeline.api.request('POST', `/admin/topups/${order.id}/start-review`, {
+      token: testAdminToken,
+      headers: { 'x-operator': 'x'.repeat(101) },
+    });
     assert.deepEqual([badOperator.status, badOperator.body.error.field], [422, 'X-Operator']);
   });
 });

@@ -10,6 +10,7 @@ import { getOrderRow } from '../db/orders/get-order.ts';
 import { snapshotFromRow } from '../db/orders/order-row.ts';
 import { freePort } from '../dev/ports.ts';
 import { testAdminToken, startTestApi } from './support/api.ts';
+import { testOperatorToken } from './support/operators.ts';
 import {
   checkoutEventFor,
   createTestAccount,
@@ -318,7 +319,7 @@ describe('webhooks', () => {
     const held = await createPendingOrder(account.apiKey, { amount: '50.00', payment_method: 'stripe' });
     await sendWebhook(pipeline.api, await paidEvent(held, { amountTotal: 4_999 }));
     await waitForOrder(pipeline.api, account.apiKey, held.id, ['processing']);
-    const resolve = (orderId: string, body: unknown, token = testAdminToken) =>
+    const resolve = (orderId: string, body: unknown, token = testOperatorToken('ops-alice')) =>
       pipeline.api.request('POST', `/admin/topups/${orderId}/resolve-review`, { token, body, headers: { 'x-operator': 'ops-alice' } });
 
     const byCustomer = await resolve(held.id, { decision: 'credit', reason: 'checked' }, account.apiKey);
