@@ -11,7 +11,7 @@ import { operator } from './operator.ts';
 
 const auditedMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** How long an answer waits for its audit record; a slower write still completes, or is logged. */
-const auditWriteWaitMilliseconds = 2_000;
+const auditWriteWaitMilliseconds = 5_000;
 const maximumTargetLength = 200;
 const maximumPathLength = 2_048;
 const maximumRequestIdLength = 200;
@@ -23,7 +23,8 @@ const maximumSummaryStringLength = 500;
 const secretFieldPattern = /secret|token|password|passphrase|api_?key|authorization|cookie|card_?number|cvc|cvv/i;
 /** Half of a surrogate pair without its other half: JSON can carry one, Postgres's jsonb refuses it. */
 const loneSurrogatePattern = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const pathSegmentPattern = /^[a-z][a-z0-9-]{0,63}$/;
+/** A collection or verb in a path; two of them and a dot stay within the 100 characters of an action. */
+const pathSegmentPattern = /^[a-z][a-z0-9-]{0,47}$/;
 
 /** Names the object a route creates, for the record of the request (the other routes name it in their path). */
 export function setAuditTarget(response: Response, target: string): void {
@@ -97,6 +98,17 @@ function recordOf(request: Request, response: Response): AdminActionRecord {
   };
 }
 
+/** Writes the request's row; a failure is logged with the row, never thrown at the answer it would hold up. */
+async function recordRequest(sql: Sql, logger: Logger, request: Request, response: Response): Promise<void> {
+  let record: AdminActionRecord | null = null;
+  try {
+    record = recordOf(request, response);
+    await recordAdminAction(sql, record);
+  } catch (error) {
+    logger.error({ err: error, audit: record, method: request.method, path: request.path }, 'admin action not recorded in the audit log');
+  }
+}
+
 /** Resolves when the promise settles or the wait is over, whichever comes first. */
 function settledOrLate(promise: Promise<unknown>, waitMilliseconds: number): Promise<void> {
   return new Promise((resolve) => {
@@ -118,11 +130,7 @@ export function auditAdminWrites(sql: Sql, logger: Logger) {
     response.end = ((...args: unknown[]) => {
       if (recorded) return end(...args);
       recorded = true;
-      const record = recordOf(request, response);
-      const write = recordAdminAction(sql, record).catch((error: unknown) => {
-        logger.error({ err: error, audit: record }, 'admin action not recorded in the audit log');
-      });
-      void settledOrLate(write, auditWriteWaitMilliseconds).then(() => end(...args));
+      void settledOrLate(recordRequest(sql, logger, request, response), auditWriteWaitMilliseconds).then(() => end(...args));
       return response;
     }) as Response['end'];
     next();

@@ -39,8 +39,9 @@ export function requireAccount(sql: Sql) {
 }
 
 /**
- * The operator whose token this is, or null. Every configured digest is compared, in constant time, so
- * the time taken does not tell whether or which one matched; digests have one length whatever the token's.
+ * The operator whose token this is, or null. Digests have one length whatever the token's, and every
+ * one is compared in constant time, so the time taken tells neither how much of a wrong token was right
+ * nor whose token a right one is.
  */
 function operatorOfToken(token: string, operators: readonly AdminOperator[]): string | null {
   const presented = tokenDigest(token);

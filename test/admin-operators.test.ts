@@ -11,6 +11,7 @@ import { orderWorkflowId } from '../domain/orders.ts';
 import { paymentExceptionIdFor } from '../domain/payment-exceptions.ts';
 import { randomToken } from '../ids/ids.ts';
 import { startTestApi, testAdminToken, type TestResponse } from './support/api.ts';
+import { createTestDatabase } from './support/database.ts';
 import { eventually } from './support/eventually.ts';
 import { testOperatorToken } from './support/operators.ts';
 import {
@@ -292,6 +293,24 @@ describe('the audit log', () => {
       [row?.operator, row?.action, row?.status_code, row?.request_summary],
       ['alice', 'account.create', response.status, { email: 'nul\uFFFD@example.com', currency: 'USD', api_key: '[redacted]' }],
     );
+  });
+
+  test('a row that cannot be written holds up no answer: the action stands', async () => {
+    const database = await createTestDatabase(2);
+    // From here on every insert into the log fails, as it would with its table unreachable.
+    await database.sql`alter table admin_audit_log add constraint refuse_every_row check (operator = '') not valid`;
+    const api = await startTestApi({ sql: database.sql, databaseUrl: database.url });
+    try {
+      const created = await api.request('POST', '/admin/accounts', { token: alice, body: { email: 'unlogged@example.com', currency: 'USD' } });
+      assert.equal(created.status, 201, created.text);
+      const [account] = await database.sql<{ count: number }[]>`select count(*)::int as count from accounts where id = ${created.body.account_id}`;
+      assert.equal(account!.count, 1);
+      const [rows] = await database.sql<{ count: number }[]>`select count(*)::int as count from admin_audit_log`;
+      assert.equal(rows!.count, 0);
+    } finally {
+      await api.close();
+      await database.close();
+    }
   });
 
   test('rows cannot be updated, deleted or truncated', async () => {
