@@ -1,10 +1,13 @@
 // The Express application: routes, body parsing and error rendering. No I/O at construction.
 import express, { type Express } from 'express';
 import { ApiError } from '../domain/errors.ts';
+import { auditAdminWrites } from './admin-audit.ts';
 import { requireAccount, requireAdmin } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { refuseOtherOperator } from './operator.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
+import { adminAuditLogRoutes } from './routes/admin-audit-log.ts';
 import { adminPaymentExceptionRoutes } from './routes/admin-payment-exceptions.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
@@ -38,11 +41,15 @@ export function createApp(dependencies: ApiDependencies): Express {
   });
   app.use(express.json({ limit: maximumBodySize, strict: true, type: 'application/json' }));
 
-  app.use('/admin', requireAdmin(dependencies.sql, dependencies.config.api.adminToken));
+  app.use('/admin', requireAdmin(dependencies.sql, dependencies.config.api.adminOperators));
+  // Every write an operator makes is in the audit log, a refused one included (X-Operator below).
+  app.use('/admin', auditAdminWrites(dependencies.sql, dependencies.logger));
+  app.use('/admin', refuseOtherOperator);
   app.use(adminAccountRoutes(dependencies));
   app.use(adminPromoCodeRoutes(dependencies));
   app.use(adminTopUpRoutes(dependencies));
   app.use(adminPaymentExceptionRoutes(dependencies));
+  app.use(adminAuditLogRoutes(dependencies));
 
   app.use('/v1', requireAccount(dependencies.sql));
   app.use(ledgerRoutes(dependencies));

@@ -3,6 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { PayeeAccount } from '../domain/bank-transfers.ts';
+import {
+  adminOperatorsOf,
+  duplicateOperatorReason,
+  parseAdminTokens,
+  singleTokenOperator,
+  type AdminOperator,
+  type OperatorToken,
+} from './admin-operators.ts';
 import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
 import { productionIssues, refillEnvironments, type RefillEnvironment } from './production-rules.ts';
 
@@ -15,6 +23,7 @@ export const configEnvironmentVariables = [
   'TEMPORAL_TASK_QUEUE',
   'PORT',
   'ADMIN_TOKEN',
+  'ADMIN_TOKENS',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_API_BASE',
@@ -75,9 +84,20 @@ const environmentSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).max(255).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).max(255).default('refill-orders'),
     PORT: integerBetween(0, 65535).default(3000),
-    ADMIN_TOKEN: z.string().min(minimumAdminTokenLength, {
-      message: `must be set to a secret of at least ${minimumAdminTokenLength} characters`,
-    }),
+    ADMIN_TOKEN: z
+      .string()
+      .min(minimumAdminTokenLength, { message: `must be set to a secret of at least ${minimumAdminTokenLength} characters` })
+      .optional(),
+    // Named operators, `name:token,name:token` (config/admin-operators.ts); the token decides the operator.
+    ADMIN_TOKENS: z
+      .string()
+      .transform((value, context): OperatorToken[] => {
+        const parsed = parseAdminTokens(value);
+        if (parsed.ok) return parsed.entries;
+        context.addIssue({ code: 'custom', message: parsed.reason });
+        return z.NEVER;
+      })
+      .optional(),
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, { message: 'must be a Stripe secret key (sk_test_… or sk_live_…)' })
@@ -119,6 +139,8 @@ const environmentSchema = z
       .default('development'),
   })
   .superRefine((environment, context) => {
+    const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
+    if (adminTokenIssue !== null) context.addIssue({ code: 'custom', path: ['ADMIN_TOKENS'], message: adminTokenIssue });
     if (environment.STRIPE_SECRET_KEY !== undefined && environment.STRIPE_WEBHOOK_SECRET === undefined) {
       context.addIssue({
         code: 'custom',
@@ -128,6 +150,15 @@ const environmentSchema = z
     }
     if (environment.REFILL_ENV === 'production') productionIssues(environment).forEach((issue) => context.addIssue(issue));
   });
+
+/** Why the admin credentials cannot be used: none at all, or two operators that cannot be told apart. */
+function adminCredentialIssue(adminToken: string | undefined, adminTokens: OperatorToken[] | undefined): string | null {
+  if (adminToken === undefined && adminTokens === undefined) {
+    return 'or ADMIN_TOKEN must be set: the /admin routes need at least one operator';
+  }
+  const single = adminToken === undefined ? [] : [{ name: singleTokenOperator, token: adminToken }];
+  return duplicateOperatorReason([...single, ...(adminTokens ?? [])]);
+}
 
 export interface StripeConfig {
   /** The sandbox provider stands in for Stripe when no secret key is configured. */
@@ -142,7 +173,8 @@ export interface Config {
   environment: RefillEnvironment;
   database: { url: string; poolSize: number };
   temporal: { address: string; namespace: string; taskQueue: string };
-  api: { port: number; adminToken: string; publicBaseUrl: string };
+  /** adminOperators: everyone who may use /admin, with the digest of their token (never the token). */
+  api: { port: number; adminOperators: AdminOperator[]; publicBaseUrl: string };
   stripe: StripeConfig;
   mail: { smtpUrl: string; from: string };
   invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string };
@@ -192,7 +224,7 @@ export function loadConfig(environment: Environment): Config {
     },
     api: {
       port: value.PORT,
-      adminToken: value.ADMIN_TOKEN,
+      adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),
       publicBaseUrl: (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
     },
     stripe: {

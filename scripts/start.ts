@@ -175,10 +175,10 @@ async function main(): Promise<void> {
           }`
         : 'Stripe'
     }`,
-    `  Admin token    ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `${config.api.adminToken}   (kept in .data/admin-token)`}`,
+    `  Admin token    ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `${environment.ADMIN_TOKEN}   (kept in .data/admin-token)`}`,
     '',
     'Try it:',
-    `  curl -s -X POST ${config.api.publicBaseUrl}/admin/accounts -H "Authorization: Bearer ${process.env.ADMIN_TOKEN ? '$ADMIN_TOKEN' : config.api.adminToken}" \\`,
+    `  curl -s -X POST ${config.api.publicBaseUrl}/admin/accounts -H "Authorization: Bearer ${process.env.ADMIN_TOKEN ? '$ADMIN_TOKEN' : environment.ADMIN_TOKEN}" \\`,
     `       -H 'Content-Type: application/json' -d '{"email":"you@example.com","currency":"USD"}'`,
     '',
   ];

@@ -9,6 +9,7 @@ import { transferReferencePattern } from '../domain/transfer-references.ts';
 import { balanceOf, createTestAccount, createTestCustomer, testAdminToken, uniqueKey } from './support/api.ts';
 import { createPendingOrder, createTopUp } from './support/orders.ts';
 import { startTestPipeline, waitForOrderWorkflow, type OrderJson, type TestPipeline } from './support/pipeline.ts';
+import { testOperatorToken } from './support/operators.ts';
 
 const payee = {
   BANK_TRANSFER_BANK_NAME: 'China Merchants Bank, Shanghai Branch',
@@ -40,7 +41,7 @@ function newCustomer() {
 
 function ops(method: string, path: string, body?: unknown, operator?: string) {
   return pipeline.api.request(method, path, {
-    token: testAdminToken,
+    token: operator === undefined ? testAdminToken : testOperatorToken(operator),
     ...(body === undefined ? {} : { body }),
     ...(operator === undefined ? {} : { headers: { 'x-operator': operator } }),
   });
@@ -396,7 +397,10 @@ describe('the record of ops actions', () => {
       pipeline.database.sql`delete from order_actions where order_id = ${order.id}`,
       (error: unknown) => (error as { code?: string }).code === 'RF920',
     );
-    const badOperator = await startReview(order.id, 'x'.repeat(101));
+    const badOperator = await pipeline.api.request('POST', `/admin/topups/${order.id}/start-review`, {
+      token: testAdminToken,
+      headers: { 'x-operator': 'x'.repeat(101) },
+    });
     assert.deepEqual([badOperator.status, badOperator.body.error.field], [422, 'X-Operator']);
   });
 });

@@ -10,6 +10,7 @@ import { paymentExceptionIdFor } from '../domain/payment-exceptions.ts';
 import { balanceOf, createTestAccount, startTestApi, testAdminToken, uniqueKey } from './support/api.ts';
 import { eventually } from './support/eventually.ts';
 import { createPendingOrder, createTopUp, creditOrderDirectly, paidEvent, rechargeCount, sessionIdOf } from './support/orders.ts';
+import { testOperatorToken } from './support/operators.ts';
 import {
   checkoutEventFor,
   sendWebhook,
@@ -282,7 +283,7 @@ describe('webhooks', () => {
     const held = await createPendingOrder(pipeline.api, account.apiKey, { amount: '50.00', payment_method: 'stripe' });
     await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, held, { amountTotal: 4_999 }));
     await waitForOrder(pipeline.api, account.apiKey, held.id, ['processing']);
-    const resolve = (orderId: string, body: unknown, token = testAdminToken) =>
+    const resolve = (orderId: string, body: unknown, token = testOperatorToken('ops-alice')) =>
       pipeline.api.request('POST', `/admin/topups/${orderId}/resolve-review`, { token, body, headers: { 'x-operator': 'ops-alice' } });
 
     const byCustomer = await resolve(held.id, { decision: 'credit', reason: 'checked' }, account.apiKey);

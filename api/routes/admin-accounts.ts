@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { createAccount } from '../../db/accounts/create-account.ts';
 import { currencies } from '../../domain/money.ts';
+import { setAuditTarget } from '../admin-audit.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { parseBody, storedText } from '../validation.ts';
 
@@ -25,6 +26,7 @@ export function adminAccountRoutes(dependencies: ApiDependencies): Router {
   router.post('/admin/accounts', async (request, response) => {
     const body = parseBody(createAccountBody, request.body);
     const account = await createAccount(dependencies.sql, body);
+    setAuditTarget(response, account.accountId);
     dependencies.logger.info({ accountId: account.accountId, currency: account.currency }, 'account created');
     response.status(201).json({
       account_id: account.accountId,

@@ -8,6 +8,7 @@ import { ApiError } from '../../domain/errors.ts';
 import { currencies, currencyExponents, formatMicros, isWholeMinorUnits } from '../../domain/money.ts';
 import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { normalizePromoCode, promoCodePattern, promoKinds } from '../../domain/promo-codes.ts';
+import { setAuditTarget } from '../admin-audit.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { amountSchema, parseBody } from '../validation.ts';
 
@@ -66,6 +67,8 @@ export function adminPromoCodeRoutes(dependencies: ApiDependencies): Router {
   const router = Router();
   router.post('/admin/promo-codes', async (request, response) => {
     const body = parseBody(createPromoCodeBody, request.body);
+    // Named before it is created, so that a refused duplicate is found under the code it tried to take.
+    setAuditTarget(response, body.code);
     const percentKind = body.kind.endsWith('_percent');
     const result = await createPromoCode(dependencies.sql, {
       code: body.code,

@@ -10,6 +10,7 @@ import type { Sql } from '../../db/client.ts';
 import { LedgerBatcher } from '../../db/ledger/ledger-batcher.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { testTemporalAddress } from './environment.ts';
+import { testAdminTokensVariable } from './operators.ts';
 
 export const testAdminToken = 'test-admin-token-0123456789';
 
@@ -56,6 +57,7 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
     TEMPORAL_ADDRESS: options.temporalAddress ?? testTemporalAddress(),
     TEMPORAL_TASK_QUEUE: options.taskQueue ?? 'refill-test',
     ADMIN_TOKEN: testAdminToken,
+    ADMIN_TOKENS: testAdminTokensVariable,
     LOG_LEVEL: process.env.REFILL_TEST_LOG_LEVEL ?? 'silent',
     ...options.environment,
   });
