@@ -259,7 +259,7 @@ describe('webhooks', () => {
     );
     assert.equal(unknown.status, 200);
     assert.equal(unknown.body.outcome, 'unknown_order');
-    const otherType = await sendWebhook(pipeline.api, { id: uniqueKey('evt_other'), object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_1' } } });
+    const otherType = await sendWebhook(pipeline.api, { id: uniqueKey('evt_other').replaceAll('-', '_'), object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_1' } } });
     assert.equal(otherType.status, 200);
     assert.equal(otherType.body.outcome, 'ignored_type');
   });
