@@ -34,8 +34,8 @@ export function createApp(given: ApiDependencies): Express {
   app.set('query parser', 'simple');
   // Behind a load balancer the client's address is the one it forwarded; rate limits count by it.
   app.set('trust proxy', config.http.trustProxyHops);
-  const limits = routeLimits(config.http.rateLimits);
-  const authenticationFailures = authenticationFailureLimit(config.http.rateLimits);
+  const limits = routeLimits(config.http.rateLimits, dependencies.logger);
+  const authenticationFailures = authenticationFailureLimit(config.http.rateLimits, dependencies.logger);
 
   app.use(assignRequestId());
   app.use(securityHeaders({ https: config.api.publicBaseUrl.startsWith('https:') }));

@@ -6,6 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
 import type { RateLimits } from '../config/config.ts';
 import { ApiError } from '../domain/errors.ts';
+import type { Logger } from '../observability/logger.ts';
 import { currentAccount } from './auth.ts';
 
 /** What a limit counts by: the client's address (an IPv6 client by its /56 network), or its account. */
@@ -21,7 +22,10 @@ function rateLimited(what: string, retryAfterSeconds: string | number | undefine
   return new ApiError('rate_limited', `Too many ${what}; retry ${wait} (Retry-After).`);
 }
 
-function limiter(limit: number, windowMilliseconds: number, kind: LimitKey, what: string): RateLimitRequestHandler {
+/** Where express-rate-limit reports a misconfiguration it notices (a proxy header without TRUST_PROXY_HOPS). */
+type LimitLogger = Pick<Logger, 'warn' | 'error'>;
+
+function limiter(limit: number, windowMilliseconds: number, kind: LimitKey, what: string, logger: LimitLogger): RateLimitRequestHandler {
   return rateLimit({
     windowMs: windowMilliseconds,
     limit,
@@ -30,25 +34,26 @@ function limiter(limit: number, windowMilliseconds: number, kind: LimitKey, what
     legacyHeaders: false,
     keyGenerator: (request, response) => keyOf(kind, request, response),
     handler: (_request, response, next) => next(rateLimited(what, response.getHeader('Retry-After') as string | undefined)),
+    logger: { warn: (error, message) => logger.warn({ err: error }, message ?? 'rate limit'), error: (error, message) => logger.error({ err: error }, message ?? 'rate limit') },
   });
 }
 
 const passThrough: RequestHandler = (_request, _response, next) => next();
 
 /** A route's limit, or a middleware that lets everything through when the limit is 0. */
-function routeLimit(limit: number, windowMilliseconds: number, kind: LimitKey, what: string): RequestHandler {
-  return limit === 0 ? passThrough : limiter(limit, windowMilliseconds, kind, what);
+function routeLimit(limit: number, windowMilliseconds: number, kind: LimitKey, what: string, logger: LimitLogger): RequestHandler {
+  return limit === 0 ? passThrough : limiter(limit, windowMilliseconds, kind, what, logger);
 }
 
 /** The limits of the routes that create something, price something, or serve a page. */
-export function routeLimits(limits: RateLimits) {
-  const window = limits.windowMilliseconds;
+export function routeLimits(limits: RateLimits, logger: LimitLogger) {
+  const limit = (count: number, kind: LimitKey, what: string) => routeLimit(count, limits.windowMilliseconds, kind, what, logger);
   return {
-    accountCreations: routeLimit(limits.accountCreationsPerAddress, window, 'address', 'account creations from this address'),
-    orders: routeLimit(limits.ordersPerKey, window, 'account', 'top-up orders for this key'),
-    quotes: routeLimit(limits.quotesPerKey, window, 'account', 'quotes for this key'),
-    webhooks: routeLimit(limits.webhooksPerAddress, window, 'address', 'webhook deliveries from this address'),
-    pages: routeLimit(limits.pagesPerAddress, window, 'address', 'page requests from this address'),
+    accountCreations: limit(limits.accountCreationsPerAddress, 'address', 'account creations from this address'),
+    orders: limit(limits.ordersPerKey, 'account', 'top-up orders for this key'),
+    quotes: limit(limits.quotesPerKey, 'account', 'quotes for this key'),
+    webhooks: limit(limits.webhooksPerAddress, 'address', 'webhook deliveries from this address'),
+    pages: limit(limits.pagesPerAddress, 'address', 'page requests from this address'),
   };
 }
 
@@ -72,10 +77,10 @@ function isUnauthorized(error: unknown): boolean {
  * - on /admin, every request from the address is 429 until the window ends, whatever token it carries:
  *   an admin token is chosen by a person and may be guessable, so a correct guess must not be told apart.
  */
-export function authenticationFailureLimit(limits: RateLimits) {
+export function authenticationFailureLimit(limits: RateLimits, logger: LimitLogger) {
   const limit = limits.authenticationFailuresPerAddress;
   const failuresOf = () =>
-    limit === 0 ? null : limiter(limit, limits.windowMilliseconds, 'address', 'failed authentications from this address');
+    limit === 0 ? null : limiter(limit, limits.windowMilliseconds, 'address', 'failed authentications from this address', logger);
 
   /** Wraps an authentication middleware so that its 401s are counted, and become 429s past the limit. */
   function counting(authenticate: RequestHandler, failures: RateLimitRequestHandler | null): RequestHandler {
