@@ -41,6 +41,18 @@ export const configEnvironmentVariables = [
   'ORDER_EXPIRY_MINUTES',
   'LOG_LEVEL',
   'REFILL_ENV',
+  'ALLOWED_REDIRECT_HOSTS',
+  'TRUST_PROXY_HOPS',
+  'HTTP_HEADERS_TIMEOUT_SECONDS',
+  'HTTP_REQUEST_TIMEOUT_SECONDS',
+  'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS',
+  'RATE_LIMIT_WINDOW_SECONDS',
+  'RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS',
+  'RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS',
+  'RATE_LIMIT_ORDERS_PER_KEY',
+  'RATE_LIMIT_QUOTES_PER_KEY',
+  'RATE_LIMIT_WEBHOOKS_PER_ADDRESS',
+  'RATE_LIMIT_PAGES_PER_ADDRESS',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -72,6 +84,26 @@ const integerBetween = (minimum: number, maximum: number) =>
     .refine((value) => value >= minimum && value <= maximum, {
       message: `must be a whole number between ${minimum} and ${maximum}`,
     });
+
+/** A host name as the WHATWG URL parser writes it (lower case, punycode), or null when it is not one. */
+function normalisedHostName(value: string): string | null {
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[^\s/\\:@?#[\]]+)$/.test(value)) return null;
+  try {
+    return new URL(`http://${value}/`).hostname;
+  } catch {
+    return null;
+  }
+}
+
+const hostNameList = z.string().transform((value, context) => {
+  const hosts = value.split(',').map((host) => host.trim()).filter((host) => host !== '').map(normalisedHostName);
+  if (hosts.length > 0 && hosts.every((host) => host !== null)) return [...new Set(hosts as string[])];
+  context.addIssue({ code: 'custom', message: 'must be comma-separated host names, e.g. shop.example.com,localhost' });
+  return z.NEVER;
+});
+
+/** A rate limit: requests per window; 0 turns the limit off. */
+const rateLimit = (defaultLimit: number) => integerBetween(0, 1_000_000).default(defaultLimit);
 
 const environmentSchema = z
   .object({
@@ -137,6 +169,20 @@ const environmentSchema = z
     REFILL_ENV: z
       .enum(refillEnvironments, { message: `must be one of ${refillEnvironments.join(', ')}` })
       .default('development'),
+    // Where success_url and cancel_url may send a payer; unset: PUBLIC_BASE_URL's host and localhost.
+    ALLOWED_REDIRECT_HOSTS: hostNameList.optional(),
+    // Proxies in front of the API whose X-Forwarded-For is trusted: the client address is the one they saw.
+    TRUST_PROXY_HOPS: integerBetween(0, 10).default(0),
+    HTTP_HEADERS_TIMEOUT_SECONDS: integerBetween(1, 300).default(10),
+    HTTP_REQUEST_TIMEOUT_SECONDS: integerBetween(1, 600).default(30),
+    HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: integerBetween(1, 600).default(5),
+    RATE_LIMIT_WINDOW_SECONDS: integerBetween(1, 3_600).default(60),
+    RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS: rateLimit(60),
+    RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS: rateLimit(600),
+    RATE_LIMIT_ORDERS_PER_KEY: rateLimit(60),
+    RATE_LIMIT_QUOTES_PER_KEY: rateLimit(600),
+    RATE_LIMIT_WEBHOOKS_PER_ADDRESS: rateLimit(1_200),
+    RATE_LIMIT_PAGES_PER_ADDRESS: rateLimit(300),
   })
   .superRefine((environment, context) => {
     const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
@@ -149,6 +195,14 @@ const environmentSchema = z
       });
     }
     if (environment.REFILL_ENV === 'production') productionIssues(environment).forEach((issue) => context.addIssue(issue));
+    // Node refuses a server whose headers may take longer than the whole request.
+    if (environment.HTTP_HEADERS_TIMEOUT_SECONDS > environment.HTTP_REQUEST_TIMEOUT_SECONDS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['HTTP_HEADERS_TIMEOUT_SECONDS'],
+        message: 'must be at most HTTP_REQUEST_TIMEOUT_SECONDS',
+      });
+    }
   });
 
 /** Why the admin credentials cannot be used: none at all, or two operators that cannot be told apart. */
@@ -168,6 +222,25 @@ export interface StripeConfig {
   apiBase: URL | undefined;
 }
 
+/** Requests per window for each limited kind of request; 0 means not limited. */
+export interface RateLimits {
+  windowMilliseconds: number;
+  authenticationFailuresPerAddress: number;
+  accountCreationsPerAddress: number;
+  ordersPerKey: number;
+  quotesPerKey: number;
+  webhooksPerAddress: number;
+  pagesPerAddress: number;
+}
+
+/** How the API's HTTP edge defends itself: redirect hosts, client addresses, timeouts, rate limits. */
+export interface HttpEdgeConfig {
+  allowedRedirectHosts: string[];
+  trustProxyHops: number;
+  timeouts: { headersMilliseconds: number; requestMilliseconds: number; keepAliveMilliseconds: number };
+  rateLimits: RateLimits;
+}
+
 export interface Config {
   /** REFILL_ENV: development (the default), test or production. */
   environment: RefillEnvironment;
@@ -181,6 +254,7 @@ export interface Config {
   bankTransfers: { payee: PayeeAccount; deadlineBusinessDays: number };
   orders: { expiryMinutes: number };
   logLevel: string;
+  http: HttpEdgeConfig;
 }
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */
@@ -214,6 +288,7 @@ export function loadConfig(environment: Environment): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${message}`);
   }
   const value = parsed.data;
+  const publicBaseUrl = (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, '');
   return {
     environment: value.REFILL_ENV,
     database: { url: value.DATABASE_URL, poolSize: value.DATABASE_POOL_SIZE },
@@ -225,7 +300,7 @@ export function loadConfig(environment: Environment): Config {
     api: {
       port: value.PORT,
       adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),
-      publicBaseUrl: (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
+      publicBaseUrl,
     },
     stripe: {
       mode: value.STRIPE_SECRET_KEY === undefined ? 'sandbox' : 'stripe',
@@ -250,5 +325,23 @@ export function loadConfig(environment: Environment): Config {
     },
     orders: { expiryMinutes: value.ORDER_EXPIRY_MINUTES },
     logLevel: value.LOG_LEVEL,
+    http: {
+      allowedRedirectHosts: value.ALLOWED_REDIRECT_HOSTS ?? [...new Set([new URL(publicBaseUrl).hostname, 'localhost'])],
+      trustProxyHops: value.TRUST_PROXY_HOPS,
+      timeouts: {
+        headersMilliseconds: value.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+        requestMilliseconds: value.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+        keepAliveMilliseconds: value.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      },
+      rateLimits: {
+        windowMilliseconds: value.RATE_LIMIT_WINDOW_SECONDS * 1000,
+        authenticationFailuresPerAddress: value.RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS,
+        accountCreationsPerAddress: value.RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS,
+        ordersPerKey: value.RATE_LIMIT_ORDERS_PER_KEY,
+        quotesPerKey: value.RATE_LIMIT_QUOTES_PER_KEY,
+        webhooksPerAddress: value.RATE_LIMIT_WEBHOOKS_PER_ADDRESS,
+        pagesPerAddress: value.RATE_LIMIT_PAGES_PER_ADDRESS,
+      },
+    },
   };
 }

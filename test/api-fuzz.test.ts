@@ -7,7 +7,8 @@ import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 let pipeline: TestPipeline;
 
 before(async () => {
-  pipeline = await startTestPipeline();
+  // Hundreds of orders from one key: without the per-key order limit, each reaches the check it aims at.
+  pipeline = await startTestPipeline({ environment: { RATE_LIMIT_ORDERS_PER_KEY: '0' } });
 });
 after(async () => {
   await pipeline.close();

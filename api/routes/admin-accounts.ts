@@ -9,7 +9,7 @@ import { parseBody, storedText } from '../validation.ts';
 
 const createAccountBody = z.strictObject({
   email: storedText(3, 320).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an email address' }),
-  currency: z.string().transform((value, context) => {
+  currency: storedText(1, 10).transform((value, context) => {
     const upper = value.toUpperCase();
     if ((currencies as readonly string[]).includes(upper)) return upper as (typeof currencies)[number];
     context.addIssue({

@@ -26,7 +26,7 @@ import { operator, reasonText } from '../operator.ts';
 import { presentOrder } from '../presenters.ts';
 import { applyOpsAction } from '../topups/bank-transfer-workflow-calls.ts';
 import { resolveHeldPayment } from '../topups/order-workflow-calls.ts';
-import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit } from '../validation.ts';
+import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit, storedText } from '../validation.ts';
 
 const maximumBankReferenceLength = 100;
 const orderIdPattern = /^ord_[0-9a-z]{24}$/;
@@ -46,7 +46,7 @@ const confirmTransferBody = (currency: Currency) =>
   z
   .strictObject({
     amount_received: statementAmount(currency),
-    bank_reference: z.string().trim().min(1).max(maximumBankReferenceLength).regex(/^[\x20-\x7e]+$/, {
+    bank_reference: storedText(1, maximumBankReferenceLength, { trim: true }).regex(/^[\x20-\x7e]+$/, {
       message: 'must be printable ASCII, as on the bank statement',
     }),
     corrected_credit: statementAmount(currency).optional(),

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../api/app.ts';
+import { createApp, createHttpServer } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import { loadPricing } from '../../config/pricing.ts';
 import type { Sql } from '../../db/client.ts';
@@ -68,7 +68,7 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
   const ledgerBatcher = options.ledgerBatcher ?? new LedgerBatcher(options.sql);
   const app = createApp({ config, sql: options.sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing: loadPricing() });
   const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    const listening = createHttpServer(app, config.http.timeouts, logger).listen(0, '127.0.0.1', () => resolve(listening));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   config.api.publicBaseUrl = baseUrl;
