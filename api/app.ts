@@ -1,10 +1,18 @@
 // The Express application: routes, body parsing and error rendering. No I/O at construction.
+// The edge's defences come first: a request id, security headers, rate limits (see rate-limits.ts).
 import express, { type Express } from 'express';
 import { ApiError } from '../domain/errors.ts';
+import { auditAdminWrites } from './admin-audit.ts';
 import { requireAccount, requireAdmin } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { refuseOtherOperator } from './operator.ts';
+import { authenticationFailureLimit, routeLimits } from './rate-limits.ts';
+import { assignRequestId, requestScopedLogger } from './request-context.ts';
+import { securityHeaders } from './security-headers.ts';
+import { refuseNonTextQuery } from './validation.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
+import { adminAuditLogRoutes } from './routes/admin-audit-log.ts';
 import { adminPaymentExceptionRoutes } from './routes/admin-payment-exceptions.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
@@ -15,19 +23,37 @@ import { checkoutReturnRoutes, sandboxRoutes } from './routes/sandbox.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { topUpRoutes } from './routes/topups.ts';
 
+export { attachClientErrorHandler, createHttpServer } from './http-server.ts';
+
 /** Bodies are small JSON documents; anything larger is refused before it is parsed. */
 export const maximumBodySize = '64kb';
 
-export function createApp(dependencies: ApiDependencies): Express {
+export function createApp(given: ApiDependencies): Express {
+  // Every log line written while a request is handled carries its request id.
+  const dependencies: ApiDependencies = { ...given, logger: requestScopedLogger(given.logger) };
+  const { config } = dependencies;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Behind a load balancer the client's address is the one it forwarded; rate limits count by it.
+  app.set('trust proxy', config.http.trustProxyHops);
+  const limits = routeLimits(config.http.rateLimits, dependencies.logger);
+  const authenticationFailures = authenticationFailureLimit(config.http.rateLimits, dependencies.logger);
+
+  app.use(assignRequestId());
+  app.use(securityHeaders({ https: config.api.publicBaseUrl.startsWith('https:') }));
+  app.use((request, _response, next) => {
+    refuseNonTextQuery(request.query);
+    next();
+  });
 
   app.use(healthRoutes(dependencies));
   // The webhook's signature is over the exact bytes, so it reads the raw body before any JSON parser.
+  app.post('/webhooks/stripe', limits.webhooks);
   app.use(stripeWebhookRoutes(dependencies));
+  app.use(['/checkout/return', '/sandbox'], limits.pages);
   app.use(checkoutReturnRoutes());
-  if (dependencies.config.stripe.mode === 'sandbox') app.use(sandboxRoutes(dependencies));
+  if (config.stripe.mode === 'sandbox') app.use(sandboxRoutes(dependencies));
 
   app.use((request, _response, next) => {
     const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
@@ -38,13 +64,21 @@ export function createApp(dependencies: ApiDependencies): Express {
   });
   app.use(express.json({ limit: maximumBodySize, strict: true, type: 'application/json' }));
 
-  app.use('/admin', requireAdmin(dependencies.sql, dependencies.config.api.adminToken));
+  app.use('/admin', authenticationFailures.admin(requireAdmin(dependencies.sql, config.api.adminOperators)));
+  // Every write an operator makes is in the audit log, a refused one included (X-Operator below).
+  app.use('/admin', auditAdminWrites(dependencies.sql, dependencies.logger));
+  app.use('/admin', refuseOtherOperator);
+  app.post('/admin/accounts', limits.accountCreations);
   app.use(adminAccountRoutes(dependencies));
   app.use(adminPromoCodeRoutes(dependencies));
   app.use(adminTopUpRoutes(dependencies));
   app.use(adminPaymentExceptionRoutes(dependencies));
+  app.use(adminAuditLogRoutes(dependencies));
 
-  app.use('/v1', requireAccount(dependencies.sql));
+  // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.
+  app.use('/v1', authenticationFailures.customer(requireAccount(dependencies.sql)));
+  app.post('/v1/topups', limits.orders);
+  app.post('/v1/topup-quotes', limits.quotes);
   app.use(ledgerRoutes(dependencies));
   app.use(topUpRoutes(dependencies));
   app.use(invoiceRoutes(dependencies));

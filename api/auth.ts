@@ -1,6 +1,7 @@
-// Authentication: customer API keys on /v1, the admin token on /admin. Both are bearer tokens.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Authentication: customer API keys on /v1, operators' tokens on /admin. Both are bearer tokens.
+import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { tokenDigest, type AdminOperator } from '../config/admin-operators.ts';
 import { ApiError } from '../domain/errors.ts';
 import { findAccountByApiKey, type AuthenticatedAccount } from '../db/accounts/find-account-by-api-key.ts';
 import type { Sql } from '../db/client.ts';
@@ -37,17 +38,34 @@ export function requireAccount(sql: Sql) {
   };
 }
 
-function sameSecret(a: string, b: string): boolean {
-  // Comparing digests keeps the comparison constant-time whatever the lengths.
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+/**
+ * The operator whose token this is, or null. Digests have one length whatever the token's, and every
+ * one is compared in constant time, so the time taken tells neither how much of a wrong token was right
+ * nor whose token a right one is.
+ */
+function operatorOfToken(token: string, operators: readonly AdminOperator[]): string | null {
+  const presented = tokenDigest(token);
+  let found: string | null = null;
+  for (const operator of operators) {
+    if (timingSafeEqual(presented, operator.tokenDigest) && found === null) found = operator.name;
+  }
+  return found;
 }
 
-/** Lets a request through only with the admin token; a customer key gets 403, anything else 401. */
-export function requireAdmin(sql: Sql, adminToken: string) {
-  return async (request: Request, _response: Response, next: NextFunction) => {
+/**
+ * Lets a request through only with an operator's token (ADMIN_TOKENS, or ADMIN_TOKEN as the operator
+ * admin) and remembers the operator for the request (`operator()` in api/operator.ts); a customer key
+ * gets 403, anything else 401.
+ */
+export function requireAdmin(sql: Sql, operators: readonly AdminOperator[]) {
+  return async (request: Request, response: Response, next: NextFunction) => {
     const token = bearerToken(request);
     if (token === null) throw unauthorized();
-    if (sameSecret(token, adminToken)) return next();
+    const operator = operatorOfToken(token, operators);
+    if (operator !== null) {
+      response.locals.operator = operator;
+      return next();
+    }
     if ((await findAccountByApiKey(sql, token)) !== null) {
       throw new ApiError('forbidden', 'A customer API key cannot use /admin routes.');
     }

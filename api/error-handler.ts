@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { requestIdHeader } from './request-context.ts';
 import { isTemporalUnavailable } from './temporal-unavailable.ts';
 
 interface BodyParserError {
@@ -66,19 +67,29 @@ function isUnavailable(error: unknown): boolean {
   return name === 'ServiceError' || name === 'ConnectionError' || isTemporalUnavailable(error);
 }
 
+/**
+ * A path parameter with malformed percent-encoding (`%ZZ`, a cut-off UTF-8 sequence): Express's router
+ * throws URIError while decoding it, before any route runs.
+ */
+function fromPathDecoding(error: unknown): ApiError | null {
+  if (!(error instanceof URIError)) return null;
+  return new ApiError('invalid_path', 'The path has malformed percent-encoding.');
+}
+
 /** A 503 tells the client when to try again; a route that knows better sets its own Retry-After. */
 const serviceUnavailableRetryAfterSeconds = 2;
 
 export function errorHandler(logger: Logger) {
   return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
-    let apiError = error instanceof ApiError ? error : fromBodyParser((error ?? {}) as BodyParserError);
+    let apiError = error instanceof ApiError ? error : (fromPathDecoding(error) ?? fromBodyParser((error ?? {}) as BodyParserError));
     if (apiError === null && isUnavailable(error)) {
       logger.warn({ err: error, path: request.path }, 'dependency unavailable');
       apiError = new ApiError('service_unavailable', 'A dependency is unavailable; retry shortly with the same Idempotency-Key.');
     }
     if (apiError === null) {
       logger.error({ err: error, method: request.method, path: request.path }, 'unexpected failure');
-      apiError = new ApiError('internal_error', 'An unexpected error occurred; it has been logged.');
+      const requestId = response.get(requestIdHeader);
+      apiError = new ApiError('internal_error', `An unexpected error occurred; it has been logged with request id ${requestId ?? 'unknown'}.`);
     }
     if (response.headersSent) return;
     if (apiError.status === 503 && !response.hasHeader('retry-after')) response.set('Retry-After', String(serviceUnavailableRetryAfterSeconds));

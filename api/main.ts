@@ -5,7 +5,7 @@ import { readConfigurationOrExit, startProcessFoundation } from '../config/start
 import { loadPricing } from '../config/pricing.ts';
 import { closeSql } from '../db/client.ts';
 import { LedgerBatcher, maximumBatchesInFlight } from '../db/ledger/ledger-batcher.ts';
-import { createApp } from './app.ts';
+import { createApp, createHttpServer } from './app.ts';
 
 const shutdownTimeoutMilliseconds = 10_000;
 
@@ -19,7 +19,7 @@ const temporalConnection = Connection.lazy({ address: config.temporal.address })
 const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
 
 const app = createApp({ config, sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing });
-const server: Server = app.listen(config.api.port, () => {
+const server: Server = createHttpServer(app, config.http.timeouts, logger).listen(config.api.port, () => {
   logger.info({ port: config.api.port, publicBaseUrl: config.api.publicBaseUrl }, 'API listening');
 });
 

@@ -1,20 +1,31 @@
-// Who an ops action is recorded as (the X-Operator header of an admin request), and why (its reason).
-import type { Request } from 'express';
+// Who an ops action is recorded as (the operator of the request's admin token), and why (its reason).
+// The X-Operator header no longer decides who acted: a request that sends it must name the operator of
+// its token, or it is refused, because a client that relies on the header would otherwise record the
+// wrong person without noticing.
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { operatorNamePattern } from '../config/admin-operators.ts';
 import { ApiError } from '../domain/errors.ts';
 
-/** Who an ops action is recorded as without an X-Operator header. */
-export const defaultOperator = 'admin';
-const maximumOperatorLength = 100;
-
+/** The operator of an /admin request, as requireAdmin (api/auth.ts) authenticated it. */
 export function operator(request: Request): string {
-  const header = request.get('x-operator');
-  if (header === undefined) return defaultOperator;
-  const name = header.trim();
-  if (name.length === 0 || name.length > maximumOperatorLength || !/^[\x20-\x7e]+$/.test(name)) {
-    throw new ApiError('invalid_field', `X-Operator must be 1 to ${maximumOperatorLength} printable ASCII characters.`, 'X-Operator');
-  }
+  const name: unknown = request.res?.locals.operator;
+  if (typeof name !== 'string') throw new Error('operator used on a route without requireAdmin');
   return name;
+}
+
+/** Refuses an X-Operator header that names anyone but the operator of the token. */
+export function refuseOtherOperator(request: Request, _response: Response, next: NextFunction): void {
+  const header = request.get('x-operator');
+  if (header === undefined) return next();
+  const name = header.trim();
+  if (!operatorNamePattern.test(name)) {
+    throw new ApiError('invalid_field', 'X-Operator must be an operator name: 1 to 64 characters a-z, 0-9, ".", "_" or "-".', 'X-Operator');
+  }
+  if (name !== operator(request)) {
+    throw new ApiError('forbidden', 'X-Operator names another operator than the token\'s; actions are recorded as the operator of the token.');
+  }
+  next();
 }
 
 const maximumReasonLength = 500;

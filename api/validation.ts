@@ -33,19 +33,80 @@ export const amountSchema = z.unknown().transform((value, context) => {
   return z.NEVER;
 });
 
+/** C0 controls (tab and line breaks included), DEL and C1 controls: no field of this API takes them. */
+const controlCharacterPattern = /[\u0000-\u001f\u007f-\u009f]/;
+/** Half of a surrogate pair without its other half: not Unicode text, and not storable as UTF-8. */
+const loneSurrogatePattern = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * A client's text that will be stored: Postgres refuses the NUL character in text and jsonb, so it is
- * refused here as a client mistake instead of failing the insert.
+ * Why a client's string cannot be text, or null when it can. Postgres refuses NUL in text and jsonb,
+ * control characters would forge lines in emails, logs and invoices, and a lone surrogate would be
+ * silently replaced on its way to UTF-8. Every body and query of the API is checked with this one rule.
  */
-export function storedText(minimumLength: number, maximumLength: number) {
-  return z
-    .string()
+export function textProblem(value: string): string | null {
+  if (controlCharacterPattern.test(value)) return 'must not contain control characters';
+  if (loneSurrogatePattern.test(value)) return 'must be valid Unicode text (it has a lone surrogate)';
+  return null;
+}
+
+/** A text field of a body: a string of the given length, without control characters or lone surrogates. */
+export function storedText(minimumLength: number, maximumLength: number, options: { trim?: boolean } = {}) {
+  const base = options.trim === true ? z.string().trim() : z.string();
+  return base
     .min(minimumLength)
     .max(maximumLength)
-    .refine((value) => !value.includes('\u0000'), {
-      message: 'must not contain the NUL character',
-      params: { errorCode: 'invalid_field' },
+    .superRefine((value, context) => {
+      const problem = textProblem(value);
+      if (problem !== null) context.addIssue({ code: 'custom', message: problem, params: { errorCode: 'invalid_field' } });
     });
+}
+
+/** A value inside a body, linked to its parent so that its path is built only when it is reported. */
+interface BodyNode {
+  value: unknown;
+  key: string | null;
+  parent: BodyNode | null;
+}
+
+function pathOf(node: BodyNode | null): string[] {
+  const path: string[] = [];
+  for (let current = node; current !== null && current.key !== null; current = current.parent) path.unshift(current.key);
+  return path;
+}
+
+/** One string anywhere in a body: the value it is, or the object whose key it is. */
+interface FoundString {
+  node: BodyNode;
+  value: string;
+  isKey: boolean;
+}
+
+/** Every string of a parsed JSON body, keys included; iterative, so a deeply nested body cannot overflow the stack. */
+function* stringsOf(body: unknown): Generator<FoundString> {
+  const pending: BodyNode[] = [{ value: body, key: null, parent: null }];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (typeof node.value === 'string') yield { node, value: node.value, isKey: false };
+    if (typeof node.value !== 'object' || node.value === null) continue;
+    for (const [key, child] of Object.entries(node.value)) {
+      if (!Array.isArray(node.value)) yield { node, value: key, isKey: true };
+      pending.push({ value: child, key, parent: node });
+    }
+  }
+}
+
+/** Refuses a body with a string that is not text anywhere in it, naming the field (or, for a key, its object). */
+function refuseNonText(body: unknown): void {
+  for (const found of stringsOf(body)) {
+    const problem = textProblem(found.value);
+    if (problem === null) continue;
+    const field = pathOf(found.node).join('.');
+    if (found.isKey) {
+      const where = field === '' ? 'The body' : field;
+      throw new ApiError('invalid_field', `${where} has an invalid key: it ${problem}.`, field === '' ? undefined : field);
+    }
+    throw new ApiError('invalid_field', `${field} ${problem}.`, field);
+  }
 }
 
 /** String-to-string metadata, bounded like Stripe's. */
@@ -60,6 +121,7 @@ export function parseBody<Schema extends z.ZodType>(schema: Schema, body: unknow
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError('invalid_request', 'The body must be a JSON object.');
   }
+  refuseNonText(body);
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   throw apiErrorFromIssue(parsed.error.issues[0]!, body as Record<string, unknown>);
@@ -101,6 +163,19 @@ export function parseIdempotencyKey(header: string | undefined): string {
     );
   }
   return header;
+}
+
+/**
+ * Refuses a query string with a value that is not text, naming the parameter. The routes' own parsers
+ * accept closed lists and patterns only; this keeps the rule the same for every route, present and future.
+ */
+export function refuseNonTextQuery(query: Record<string, unknown>): void {
+  for (const found of stringsOf(query)) {
+    const problem = textProblem(found.value);
+    if (problem === null) continue;
+    const name = found.isKey ? undefined : pathOf(found.node)[0];
+    throw new ApiError('invalid_query_parameter', `${name ?? 'A query parameter name'} ${problem}.`, name);
+  }
 }
 
 /** The `limit` query parameter: 1 to maximumPageSize, defaultPageSize when absent. */

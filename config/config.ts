@@ -1,8 +1,18 @@
 // Configuration of the two processes (API and worker), read once from the environment at start,
 // validated, and passed down. Nothing else in the code base reads process.env.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { PayeeAccount } from '../domain/bank-transfers.ts';
+import {
+  adminOperatorsOf,
+  duplicateOperatorReason,
+  parseAdminTokens,
+  singleTokenOperator,
+  type AdminOperator,
+  type OperatorToken,
+} from './admin-operators.ts';
 import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
+import { productionIssues, refillEnvironments, type RefillEnvironment } from './production-rules.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
 export const configEnvironmentVariables = [
@@ -16,6 +26,7 @@ export const configEnvironmentVariables = [
   'WORKFLOW_BUNDLE_PATH',
   'PORT',
   'ADMIN_TOKEN',
+  'ADMIN_TOKENS',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_API_BASE',
@@ -32,6 +43,19 @@ export const configEnvironmentVariables = [
   'BANK_TRANSFER_DEADLINE_BUSINESS_DAYS',
   'ORDER_EXPIRY_MINUTES',
   'LOG_LEVEL',
+  'REFILL_ENV',
+  'ALLOWED_REDIRECT_HOSTS',
+  'TRUST_PROXY_HOPS',
+  'HTTP_HEADERS_TIMEOUT_SECONDS',
+  'HTTP_REQUEST_TIMEOUT_SECONDS',
+  'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS',
+  'RATE_LIMIT_WINDOW_SECONDS',
+  'RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS',
+  'RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS',
+  'RATE_LIMIT_ORDERS_PER_KEY',
+  'RATE_LIMIT_QUOTES_PER_KEY',
+  'RATE_LIMIT_WEBHOOKS_PER_ADDRESS',
+  'RATE_LIMIT_PAGES_PER_ADDRESS',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -64,6 +88,26 @@ const integerBetween = (minimum: number, maximum: number) =>
       message: `must be a whole number between ${minimum} and ${maximum}`,
     });
 
+/** A host name as the WHATWG URL parser writes it (lower case, punycode), or null when it is not one. */
+function normalisedHostName(value: string): string | null {
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[^\s/\\:@?#[\]]+)$/.test(value)) return null;
+  try {
+    return new URL(`http://${value}/`).hostname;
+  } catch {
+    return null;
+  }
+}
+
+const hostNameList = z.string().transform((value, context) => {
+  const hosts = value.split(',').map((host) => host.trim()).filter((host) => host !== '').map(normalisedHostName);
+  if (hosts.length > 0 && hosts.every((host) => host !== null)) return [...new Set(hosts as string[])];
+  context.addIssue({ code: 'custom', message: 'must be comma-separated host names, e.g. shop.example.com,localhost' });
+  return z.NEVER;
+});
+
+/** A rate limit: requests per window; 0 turns the limit off. */
+const rateLimit = (defaultLimit: number) => integerBetween(0, 1_000_000).default(defaultLimit);
+
 const environmentSchema = z
   .object({
     DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
@@ -81,9 +125,20 @@ const environmentSchema = z
     // A workflow bundle built ahead of time (npm run build:workflows); unset, the worker bundles at start.
     WORKFLOW_BUNDLE_PATH: z.string().min(1).max(4_096).optional(),
     PORT: integerBetween(0, 65535).default(3000),
-    ADMIN_TOKEN: z.string().min(minimumAdminTokenLength, {
-      message: `must be set to a secret of at least ${minimumAdminTokenLength} characters`,
-    }),
+    ADMIN_TOKEN: z
+      .string()
+      .min(minimumAdminTokenLength, { message: `must be set to a secret of at least ${minimumAdminTokenLength} characters` })
+      .optional(),
+    // Named operators, `name:token,name:token` (config/admin-operators.ts); the token decides the operator.
+    ADMIN_TOKENS: z
+      .string()
+      .transform((value, context): OperatorToken[] => {
+        const parsed = parseAdminTokens(value);
+        if (parsed.ok) return parsed.entries;
+        context.addIssue({ code: 'custom', message: parsed.reason });
+        return z.NEVER;
+      })
+      .optional(),
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, { message: 'must be a Stripe secret key (sk_test_… or sk_live_…)' })
@@ -120,8 +175,27 @@ const environmentSchema = z
       minimumOrderExpiryMinutes,
     ),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    REFILL_ENV: z
+      .enum(refillEnvironments, { message: `must be one of ${refillEnvironments.join(', ')}` })
+      .default('development'),
+    // Where success_url and cancel_url may send a payer; unset: PUBLIC_BASE_URL's host and localhost.
+    ALLOWED_REDIRECT_HOSTS: hostNameList.optional(),
+    // Proxies in front of the API whose X-Forwarded-For is trusted: the client address is the one they saw.
+    TRUST_PROXY_HOPS: integerBetween(0, 10).default(0),
+    HTTP_HEADERS_TIMEOUT_SECONDS: integerBetween(1, 300).default(10),
+    HTTP_REQUEST_TIMEOUT_SECONDS: integerBetween(1, 600).default(30),
+    HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: integerBetween(1, 600).default(5),
+    RATE_LIMIT_WINDOW_SECONDS: integerBetween(1, 3_600).default(60),
+    RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS: rateLimit(60),
+    RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS: rateLimit(600),
+    RATE_LIMIT_ORDERS_PER_KEY: rateLimit(60),
+    RATE_LIMIT_QUOTES_PER_KEY: rateLimit(600),
+    RATE_LIMIT_WEBHOOKS_PER_ADDRESS: rateLimit(1_200),
+    RATE_LIMIT_PAGES_PER_ADDRESS: rateLimit(300),
   })
   .superRefine((environment, context) => {
+    const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
+    if (adminTokenIssue !== null) context.addIssue({ code: 'custom', path: ['ADMIN_TOKENS'], message: adminTokenIssue });
     if (environment.STRIPE_SECRET_KEY !== undefined && environment.STRIPE_WEBHOOK_SECRET === undefined) {
       context.addIssue({
         code: 'custom',
@@ -129,7 +203,25 @@ const environmentSchema = z
         message: 'must be set when STRIPE_SECRET_KEY is set, or webhooks cannot be verified',
       });
     }
+    if (environment.REFILL_ENV === 'production') productionIssues(environment).forEach((issue) => context.addIssue(issue));
+    // Node refuses a server whose headers may take longer than the whole request.
+    if (environment.HTTP_HEADERS_TIMEOUT_SECONDS > environment.HTTP_REQUEST_TIMEOUT_SECONDS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['HTTP_HEADERS_TIMEOUT_SECONDS'],
+        message: 'must be at most HTTP_REQUEST_TIMEOUT_SECONDS',
+      });
+    }
   });
+
+/** Why the admin credentials cannot be used: none at all, or two operators that cannot be told apart. */
+function adminCredentialIssue(adminToken: string | undefined, adminTokens: OperatorToken[] | undefined): string | null {
+  if (adminToken === undefined && adminTokens === undefined) {
+    return 'or ADMIN_TOKEN must be set: the /admin routes need at least one operator';
+  }
+  const single = adminToken === undefined ? [] : [{ name: singleTokenOperator, token: adminToken }];
+  return duplicateOperatorReason([...single, ...(adminTokens ?? [])]);
+}
 
 export interface StripeConfig {
   /** The sandbox provider stands in for Stripe when no secret key is configured. */
@@ -139,17 +231,40 @@ export interface StripeConfig {
   apiBase: URL | undefined;
 }
 
+/** Requests per window for each limited kind of request; 0 means not limited. */
+export interface RateLimits {
+  windowMilliseconds: number;
+  authenticationFailuresPerAddress: number;
+  accountCreationsPerAddress: number;
+  ordersPerKey: number;
+  quotesPerKey: number;
+  webhooksPerAddress: number;
+  pagesPerAddress: number;
+}
+
+/** How the API's HTTP edge defends itself: redirect hosts, client addresses, timeouts, rate limits. */
+export interface HttpEdgeConfig {
+  allowedRedirectHosts: string[];
+  trustProxyHops: number;
+  timeouts: { headersMilliseconds: number; requestMilliseconds: number; keepAliveMilliseconds: number };
+  rateLimits: RateLimits;
+}
+
 export interface Config {
+  /** REFILL_ENV: development (the default), test or production. */
+  environment: RefillEnvironment;
   database: { url: string; poolSize: number };
   temporal: { address: string; namespace: string; taskQueue: string; orderStartTimeoutSeconds: number; workflowBundlePath: string | undefined };
   startup: { timeoutSeconds: number };
-  api: { port: number; adminToken: string; publicBaseUrl: string };
+  /** adminOperators: everyone who may use /admin, with the digest of their token (never the token). */
+  api: { port: number; adminOperators: AdminOperator[]; publicBaseUrl: string };
   stripe: StripeConfig;
   mail: { smtpUrl: string; from: string };
   invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string };
   bankTransfers: { payee: PayeeAccount; deadlineBusinessDays: number };
   orders: { expiryMinutes: number };
   logLevel: string;
+  http: HttpEdgeConfig;
 }
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */
@@ -157,8 +272,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The webhook secret the sandbox provider signs its events with when none is configured. */
-export const sandboxWebhookSecret = 'whsec_refill_sandbox_not_a_secret';
+/**
+ * The sandbox's webhook secret when STRIPE_WEBHOOK_SECRET is unset: random for this process, so no one
+ * outside it can sign an event it accepts. `npm start` instead keeps one per installation in
+ * .data/webhook-secret and passes it to both processes; several API processes sharing one database
+ * need STRIPE_WEBHOOK_SECRET set to the same value.
+ */
+function processWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('hex')}`;
+}
 
 /** Reads and validates the configuration from an environment (process.env at the entry points). */
 export function loadConfig(environment: Environment): Config {
@@ -176,7 +298,9 @@ export function loadConfig(environment: Environment): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${message}`);
   }
   const value = parsed.data;
+  const publicBaseUrl = (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, '');
   return {
+    environment: value.REFILL_ENV,
     database: { url: value.DATABASE_URL, poolSize: value.DATABASE_POOL_SIZE },
     temporal: {
       address: value.TEMPORAL_ADDRESS,
@@ -188,13 +312,13 @@ export function loadConfig(environment: Environment): Config {
     startup: { timeoutSeconds: value.STARTUP_TIMEOUT_SECONDS },
     api: {
       port: value.PORT,
-      adminToken: value.ADMIN_TOKEN,
-      publicBaseUrl: (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
+      adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),
+      publicBaseUrl,
     },
     stripe: {
       mode: value.STRIPE_SECRET_KEY === undefined ? 'sandbox' : 'stripe',
       secretKey: value.STRIPE_SECRET_KEY,
-      webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? sandboxWebhookSecret,
+      webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? processWebhookSecret(),
       apiBase: value.STRIPE_API_BASE === undefined ? undefined : new URL(value.STRIPE_API_BASE),
     },
     mail: { smtpUrl: value.SMTP_URL, from: value.MAIL_FROM },
@@ -214,5 +338,23 @@ export function loadConfig(environment: Environment): Config {
     },
     orders: { expiryMinutes: value.ORDER_EXPIRY_MINUTES },
     logLevel: value.LOG_LEVEL,
+    http: {
+      allowedRedirectHosts: value.ALLOWED_REDIRECT_HOSTS ?? [...new Set([new URL(publicBaseUrl).hostname, 'localhost'])],
+      trustProxyHops: value.TRUST_PROXY_HOPS,
+      timeouts: {
+        headersMilliseconds: value.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+        requestMilliseconds: value.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+        keepAliveMilliseconds: value.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      },
+      rateLimits: {
+        windowMilliseconds: value.RATE_LIMIT_WINDOW_SECONDS * 1000,
+        authenticationFailuresPerAddress: value.RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS,
+        accountCreationsPerAddress: value.RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS,
+        ordersPerKey: value.RATE_LIMIT_ORDERS_PER_KEY,
+        quotesPerKey: value.RATE_LIMIT_QUOTES_PER_KEY,
+        webhooksPerAddress: value.RATE_LIMIT_WEBHOOKS_PER_ADDRESS,
+        pagesPerAddress: value.RATE_LIMIT_PAGES_PER_ADDRESS,
+      },
+    },
   };
 }

@@ -6,10 +6,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
-import { workflowsPath } from '../worker/create-worker.ts';
+import { defaultWorkflowBundlePath, workflowsPath } from '../worker/create-worker.ts';
 
-const defaultWorkflowBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
 const target = process.argv[2] === undefined ? defaultWorkflowBundlePath : path.resolve(process.argv[2]);
 const started = performance.now();

@@ -1,8 +1,7 @@
 // `npm start`: the whole pipeline on one machine. Starts a real PostgreSQL, Temporal dev server (with its
 // Web UI) and mail inbox unless DATABASE_URL, TEMPORAL_ADDRESS or SMTP_URL name existing ones, then the
 // worker and the API; prints the URLs; Ctrl-C stops everything it started. Data lives in .data/.
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
 import { ConfigError, loadConfig } from '../config/config.ts';
@@ -12,6 +11,7 @@ import { isListening } from '../dev/ports.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
 import { startLocalTemporal, type LocalTemporal } from '../dev/temporal.ts';
 import { dataDirectory, repositoryRoot, temporalCliPath } from '../dev/tools.ts';
+import { generateAdminToken, generateWebhookSecret, installationSecret } from './installation-secrets.ts';
 
 const localPostgresPort = 54329;
 const localTemporalPort = 7233;
@@ -32,15 +32,18 @@ function say(line: string): void {
 /** The admin token: ADMIN_TOKEN, else one generated on first start and kept in .data/admin-token. */
 async function adminToken(environment: NodeJS.ProcessEnv): Promise<string> {
   if (environment.ADMIN_TOKEN !== undefined && environment.ADMIN_TOKEN !== '') return environment.ADMIN_TOKEN;
-  const file = path.join(dataDirectory, 'admin-token');
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const token = `adm_${randomBytes(24).toString('hex')}`;
-    await writeFile(file, `${token}\n`, { mode: 0o600 });
-    await chmod(file, 0o600);
-    return token;
-  }
+  return installationSecret(path.join(dataDirectory, 'admin-token'), generateAdminToken);
+}
+
+/**
+ * The webhook secret: STRIPE_WEBHOOK_SECRET; without Stripe keys, the sandbox's, generated on first
+ * start and kept in .data/webhook-secret, so that only this installation can sign the events its
+ * webhook route accepts. With STRIPE_SECRET_KEY alone, nothing: the configuration check names it.
+ */
+async function webhookSecret(environment: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (environment.STRIPE_WEBHOOK_SECRET !== undefined && environment.STRIPE_WEBHOOK_SECRET !== '') return environment.STRIPE_WEBHOOK_SECRET;
+  if (environment.STRIPE_SECRET_KEY !== undefined && environment.STRIPE_SECRET_KEY !== '') return undefined;
+  return installationSecret(path.join(dataDirectory, 'webhook-secret'), generateWebhookSecret);
 }
 
 async function ensurePortFree(port: number, variable: string): Promise<void> {
@@ -129,7 +132,11 @@ async function stopAll(exitCode: number): Promise<void> {
 
 async function main(): Promise<void> {
   await mkdir(dataDirectory, { recursive: true });
-  const environment: NodeJS.ProcessEnv = { ...process.env, ADMIN_TOKEN: await adminToken(process.env) };
+  const environment: NodeJS.ProcessEnv = {
+    ...process.env,
+    ADMIN_TOKEN: await adminToken(process.env),
+    STRIPE_WEBHOOK_SECRET: await webhookSecret(process.env),
+  };
   // Fail fast, before starting anything, on a variable that is set but invalid.
   loadConfig({ ...environment, DATABASE_URL: environment.DATABASE_URL || 'postgres://localhost/placeholder' });
 
@@ -161,11 +168,17 @@ async function main(): Promise<void> {
     `  Temporal UI    ${temporalUiUrl ?? 'not started here (TEMPORAL_ADDRESS is set)'}`,
     `  Temporal       ${config.temporal.address}   namespace ${config.temporal.namespace}`,
     `  Mail inbox     ${inboxUrl ?? 'not started here (SMTP_URL is set)'}`,
-    `  Payments       ${config.stripe.mode === 'sandbox' ? 'sandbox provider: no real money moves (set STRIPE_SECRET_KEY for Stripe)' : 'Stripe'}`,
-    `  Admin token    ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `${config.api.adminToken}   (kept in .data/admin-token)`}`,
+    `  Payments       ${
+      config.stripe.mode === 'sandbox'
+        ? `sandbox provider: no real money moves (set STRIPE_SECRET_KEY for Stripe); webhook secret ${
+            process.env.STRIPE_WEBHOOK_SECRET ? 'from STRIPE_WEBHOOK_SECRET' : 'kept in .data/webhook-secret'
+          }`
+        : 'Stripe'
+    }`,
+    `  Admin token    ${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `${environment.ADMIN_TOKEN}   (kept in .data/admin-token)`}`,
     '',
     'Try it:',
-    `  curl -s -X POST ${config.api.publicBaseUrl}/admin/accounts -H "Authorization: Bearer ${process.env.ADMIN_TOKEN ? '$ADMIN_TOKEN' : config.api.adminToken}" \\`,
+    `  curl -s -X POST ${config.api.publicBaseUrl}/admin/accounts -H "Authorization: Bearer ${process.env.ADMIN_TOKEN ? '$ADMIN_TOKEN' : environment.ADMIN_TOKEN}" \\`,
     `       -H 'Content-Type: application/json' -d '{"email":"you@example.com","currency":"USD"}'`,
     '',
   ];

@@ -6,12 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../db/accounts/create-account.ts';
 import { closeSql, createSql } from '../db/client.ts';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
-import { recordRecharge } from '../db/ledger/record-recharge.ts';
 import { freePort } from '../dev/ports.ts';
 import { type Currency, microsFromDecimal } from '../domain/money.ts';
 import { randomToken } from '../ids/ids.ts';
 import { createTestAccount, startTestApi, testAdminToken, type RequestOptions, type TestApi, type TestResponse } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { fundAccountDirectly } from './support/ledger.ts';
 
 let database: TestDatabase;
 let api: TestApi;
@@ -38,17 +38,7 @@ interface TestCustomer {
 /** A new account through the admin API, credited by a paid order of `credit` (a decimal string). */
 async function fundedCustomer(credit: string, currency: Currency = 'USD'): Promise<TestCustomer> {
   const customer = await createTestAccount(api, currency);
-  const creditMicros = microsFromDecimal(credit);
-  if (creditMicros > 0n) {
-    await recordRecharge(database.sql, {
-      orderId: `ord_${randomToken()}`,
-      accountId: customer.accountId,
-      currency,
-      payAmountMicros: creditMicros,
-      creditMicros,
-      description: 'test top-up',
-    });
-  }
+  await fundAccountDirectly(database.sql, customer.accountId, currency, microsFromDecimal(credit));
   return customer;
 }
 

@@ -3,19 +3,11 @@
 // Postgres and mail delivered over SMTP to a local inbox.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SearchAttributeType } from '@temporalio/common';
-import proto from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/index.ts';
-import { createSandboxProvider } from '../activities/payments/sandbox-provider.ts';
 import { createAccount } from '../db/accounts/create-account.ts';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
-import { getBalance } from '../db/ledger/get-balance.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { listOrderActions } from '../db/orders/list-order-actions.ts';
 import { addressedTo, startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
-import { temporalTestServerPath } from '../dev/tools.ts';
 import {
   bankTransferUtcOffsetMinutes,
   confirmTransferUpdate,
@@ -27,23 +19,16 @@ import {
 import { bankTransferSchedule, isWeekendDay } from '../domain/business-days.ts';
 import { orderIdFor, randomToken } from '../ids/ids.ts';
 import { orderStateQuery, orderWorkflowId, type OrderSnapshot } from '../domain/orders.ts';
-import { refillSearchAttributeKeys } from '../domain/search-attributes.ts';
 import { normalizeTransferReference, transferReferencePattern } from '../domain/transfer-references.ts';
 import { newTransferReference } from '../ids/transfer-references.ts';
-import { createLogger } from '../observability/logger.ts';
 import { bankTransferOrder } from '../workflows/bank-transfer-order.ts';
 import { createMailTransport } from '../worker/mail-transport.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { eventually } from './support/eventually.ts';
 import { testInvoiceSettings } from './support/invoices.ts';
-import { workflowBundle } from './support/pipeline.ts';
+import { balanceMicrosOf } from './support/ledger.ts';
+import { startWorkflowEnvironment, type WorkflowEnvironment } from './support/workflow-environment.ts';
 
 const beijing = { utcOffsetMinutes: bankTransferUtcOffsetMinutes };
-const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
-const indexedValueTypes: Partial<Record<SearchAttributeType, proto.temporal.api.enums.v1.IndexedValueType>> = {
-  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  [SearchAttributeType.BOOL]: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-};
 const hourMilliseconds = 60 * 60 * 1000;
 const dayMilliseconds = 24 * hourMilliseconds;
 
@@ -148,62 +133,37 @@ describe('the ops rule', () => {
 });
 
 describe('the order workflow in time', () => {
-  let environment: TestWorkflowEnvironment;
-  let database: TestDatabase;
+  let harness: WorkflowEnvironment;
   let inbox: MailInbox;
-  let worker: Worker;
-  let running: Promise<void>;
   let mailTransport: ReturnType<typeof createMailTransport>;
-  const taskQueue = `refill-bank-time-${randomToken(8)}`;
-  const logger = createLogger('refill-bank-time-test', process.env.REFILL_TEST_LOG_LEVEL ?? 'silent');
 
   before(async () => {
-    database = await createTestDatabase();
     inbox = await startMailInbox({ smtpPort: 0, webPort: null, storageDirectory: null });
-    environment = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: temporalTestServerPath(process.env) } },
-    });
-    // The test server cannot list search attributes (so worker/search-attributes.ts cannot run) but adds them.
-    await environment.connection.operatorService.addSearchAttributes({
-      namespace: environment.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(refillSearchAttributeKeys.map((key) => [key.name, indexedValueTypes[key.type]!])),
-    });
     mailTransport = createMailTransport({ smtpUrl: inbox.smtpUrl, from: testInvoiceSettings.mailFrom });
-    worker = await Worker.create({
-      connection: environment.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({
-        sql: database.sql,
-        paymentProvider: createSandboxProvider(database.sql, 'http://refill.test'),
-        logger,
-        mailTransport,
-        invoices: testInvoiceSettings,
-      }),
+    harness = await startWorkflowEnvironment({
+      server: 'time-skipping',
+      name: 'refill-bank-time',
+      mail: { mailTransport, invoices: testInvoiceSettings },
     });
-    running = worker.run();
   });
 
   after(async () => {
-    worker.shutdown();
-    await running;
+    await harness.close();
     mailTransport.close();
-    await environment.teardown();
     await inbox.stop();
-    await database.close();
   });
 
   /** Moves the test server's clock forward to the next Friday, 15:00 Beijing time. */
   async function skipToFridayAfternoon(): Promise<number> {
-    const now = await environment.currentTimeMs();
+    const now = await harness.environment.currentTimeMs();
     let friday = Math.floor((now + 8 * hourMilliseconds) / dayMilliseconds) * dayMilliseconds - 8 * hourMilliseconds + 15 * hourMilliseconds;
     while (friday <= now || new Date(friday + 8 * hourMilliseconds).getUTCDay() !== 5) friday += dayMilliseconds;
-    await environment.sleep(friday - now);
-    return environment.currentTimeMs();
+    await harness.environment.sleep(friday - now);
+    return harness.environment.currentTimeMs();
   }
 
   async function startOrder(email: string) {
-    const account = await createAccount(database.sql, { email, currency: 'CNY' });
+    const account = await createAccount(harness.database.sql, { email, currency: 'CNY' });
     const key = randomToken(10);
     const input: BankTransferOrderInput = {
       orderId: orderIdFor(account.accountId, key),
@@ -226,20 +186,19 @@ describe('the order workflow in time', () => {
       remitter: { name: 'Li Lei', bankName: 'ICBC', remarks: null },
       deadlineBusinessDays: 3,
       utcOffsetMinutes: bankTransferUtcOffsetMinutes,
-      createdAt: new Date(await environment.currentTimeMs()).toISOString(),
+      createdAt: new Date(await harness.environment.currentTimeMs()).toISOString(),
     };
-    const handle = await environment.client.workflow.start(bankTransferOrder, {
+    const handle = await harness.client.workflow.start(bankTransferOrder, {
       workflowId: orderWorkflowId(input.orderId),
-      taskQueue,
+      taskQueue: harness.taskQueue,
       args: [input],
     });
     // Wait (in real time) until the order is recorded with its reference.
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      const order = await handle.query(orderStateQuery);
-      if (order?.bankTransfer) return { input, handle, order };
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('the order was not recorded');
+    const order = await eventually(async () => {
+      const state = await handle.query(orderStateQuery);
+      return state?.bankTransfer ? state : undefined;
+    }, { description: 'the order recorded with its transfer reference' });
+    return { input, handle, order };
   }
 
   test('a pending order is reminded on the morning of its last business day and expires at its end, past a weekend', async () => {
@@ -252,12 +211,12 @@ describe('the order workflow in time', () => {
     assert.match(order.bankTransfer!.reference, transferReferencePattern);
 
     // Tuesday evening: no reminder yet.
-    await environment.sleep(at(`${wednesday}T08:59`) - (await environment.currentTimeMs()));
+    await harness.environment.sleep(at(`${wednesday}T08:59`) - (await harness.environment.currentTimeMs()));
     assert.equal(inbox.messages().filter(addressedTo(email)).length, 0, 'reminded before the last business day');
     assert.equal((await handle.query(orderStateQuery))?.status, 'pending');
 
     // Wednesday 09:00 Beijing time: the reminder, with where to pay and the reference.
-    await environment.sleep(2 * 60 * 1000);
+    await harness.environment.sleep(2 * 60 * 1000);
     const reminder = await inbox.waitForMessage(addressedTo(email), 20_000);
     assert.match(reminder.parsed.subject ?? '', new RegExp(order.bankTransfer!.reference));
     assert.match(reminder.parsed.text ?? '', /6222 0000 1111 2222/);
@@ -266,8 +225,8 @@ describe('the order workflow in time', () => {
 
     // Midnight at the end of Wednesday: expired.
     assert.deepEqual(await handle.result(), { outcome: 'closed', status: 'expired' });
-    assert.ok((await environment.currentTimeMs()) >= Date.parse(order.expiresAt));
-    const row = await getOrderRow(database.sql, input.orderId, null);
+    assert.ok((await harness.environment.currentTimeMs()) >= Date.parse(order.expiresAt));
+    const row = await getOrderRow(harness.database.sql, input.orderId, null);
     assert.equal(row?.status, 'expired');
     assert.equal(inbox.messages().filter(addressedTo(email)).length, 1, 'exactly one reminder');
   });
@@ -279,7 +238,7 @@ describe('the order workflow in time', () => {
     assert.equal(reviewed.status, 'processing');
 
     // Far past the transfer deadline and the two-week review limit: still in review, now flagged.
-    await environment.sleep(15 * dayMilliseconds);
+    await harness.environment.sleep(15 * dayMilliseconds);
     const waiting = await handle.query(orderStateQuery);
     assert.equal(waiting?.status, 'processing');
     assert.equal(waiting?.needsReview, true);
@@ -299,15 +258,15 @@ describe('the order workflow in time', () => {
     assert.equal(first.status, 'succeeded');
     assert.equal(second.status, 'succeeded');
     assert.deepEqual(await handle.result(), { outcome: 'closed', status: 'succeeded' });
-    assert.equal((await getBalance(database.sql, input.accountId))?.balanceMicros, 100_000_000n);
-    const row = await getOrderRow(database.sql, input.orderId, null);
+    assert.equal(await balanceMicrosOf(harness.database.sql, input.accountId), 100_000_000n);
+    const row = await getOrderRow(harness.database.sql, input.orderId, null);
     assert.equal(row?.needs_review, false);
     assert.equal(row?.provider_payment_id, 'CMB-20261120-0001');
     // One confirmation is recorded, by whichever of the two the workflow accepted first.
-    const actions = await listOrderActions(database.sql, input.orderId);
+    const actions = await listOrderActions(harness.database.sql, input.orderId);
     assert.deepEqual(actions.map((action) => action.action), ['start_review', 'confirm_transfer']);
     assert.equal(actions[0]!.actor, 'alice');
     assert.ok(['bob', 'carol'].includes(actions[1]!.actor));
-    assert.deepEqual(await checkLedgerInvariants(database.sql), []);
+    assert.deepEqual(await checkLedgerInvariants(harness.database.sql), []);
   });
 });

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
 import { addressedTo, startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
-import { orderWorkflowId } from '../domain/orders.ts';
 import { transferReferencePattern } from '../domain/transfer-references.ts';
-import { testAdminToken } from './support/api.ts';
-import { createTestAccount, startTestPipeline, type OrderJson, type TestPipeline } from './support/pipeline.ts';
+import { balanceOf, createTestAccount, createTestCustomer, testAdminToken, uniqueKey } from './support/api.ts';
+import { createPendingOrder, createTopUp } from './support/orders.ts';
+import { startTestPipeline, waitForOrderWorkflow, type OrderJson, type TestPipeline } from './support/pipeline.ts';
+import { testOperatorToken } from './support/operators.ts';
 
 const payee = {
   BANK_TRANSFER_BANK_NAME: 'China Merchants Bank, Shanghai Branch',
@@ -28,32 +29,19 @@ after(async () => {
   await inbox.stop();
 });
 
-let keyCounter = 0;
-function uniqueKey(label: string): string {
-  keyCounter += 1;
-  return `${label}-${process.pid}-${keyCounter}`;
-}
-
 const remitter = { remitter_name: 'Li Lei', bank_name: 'ICBC Beijing', remarks: 'March top-up', agreement_accepted: true };
 
-async function createTopUp(apiKey: string, body: Record<string, unknown>, idempotencyKey = uniqueKey('bank')) {
-  return pipeline.api.request('POST', '/v1/topups', { token: apiKey, idempotencyKey, body });
-}
-
 async function createBankOrder(apiKey: string, body: Record<string, unknown> = {}): Promise<OrderJson> {
-  const response = await createTopUp(apiKey, { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter, ...body });
-  assert.equal(response.status, 201, response.text);
-  return response.body as OrderJson;
+  return createPendingOrder(pipeline.api, apiKey, { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter, ...body });
 }
 
-async function newCustomer() {
-  const email = `bank-${process.pid}-${++keyCounter}@example.com`;
-  return { email, ...(await createTestAccount(pipeline.api, 'CNY', email)) };
+function newCustomer() {
+  return createTestCustomer(pipeline.api, 'CNY', 'bank');
 }
 
 function ops(method: string, path: string, body?: unknown, operator?: string) {
   return pipeline.api.request(method, path, {
-    token: testAdminToken,
+    token: operator === undefined ? testAdminToken : testOperatorToken(operator),
     ...(body === undefined ? {} : { body }),
     ...(operator === undefined ? {} : { headers: { 'x-operator': operator } }),
   });
@@ -64,10 +52,6 @@ const confirm = (orderId: string, body: Record<string, unknown>, operator?: stri
   ops('POST', `/admin/topups/${orderId}/confirm-transfer`, body, operator);
 const reject = (orderId: string, reason: string, operator?: string) =>
   ops('POST', `/admin/topups/${orderId}/reject-transfer`, { reason }, operator);
-
-async function balanceOf(apiKey: string): Promise<string> {
-  return (await pipeline.api.request('GET', '/v1/balance', { token: apiKey })).body.balance;
-}
 
 async function rechargesOf(orderId: string) {
   return pipeline.database.sql<{ id: bigint; metadata: Record<string, string> | null }[]>`
@@ -80,17 +64,12 @@ async function actionsOf(orderId: string) {
   return response.body.actions as { action: string; actor: string; reason: string | null; payload: Record<string, string | null> }[];
 }
 
-/** Waits until the order's workflow has finished, so what follows is answered from the database alone. */
-async function workflowFinished(orderId: string): Promise<void> {
-  await pipeline.api.temporalClient.workflow.getHandle(orderWorkflowId(orderId)).result();
-}
-
 describe('creating a bank transfer order', () => {
   test('returns the company account, a unique reference and a deadline at midnight Beijing time; a retry returns the same order', async () => {
     const customer = await newCustomer();
     const key = uniqueKey('create');
     const body = { package_id: 'cny_500', payment_method: 'bank_transfer', bank_transfer: remitter };
-    const first = await createTopUp(customer.apiKey, body, key);
+    const first = await createTopUp(pipeline.api, customer.apiKey, body, key);
     assert.equal(first.status, 201, first.text);
     const order = first.body as OrderJson & { bank_transfer: Record<string, string | null>; expires_at: string };
     assert.equal(order.status, 'pending');
@@ -117,11 +96,11 @@ describe('creating a bank transfer order', () => {
     assert.match(order.expires_at, /T16:00:00\.000Z$/);
     assert.ok(Date.parse(order.expires_at) - Date.now() >= 3 * 24 * 60 * 60 * 1000);
 
-    const retried = await createTopUp(customer.apiKey, body, key);
+    const retried = await createTopUp(pipeline.api, customer.apiKey, body, key);
     assert.equal(retried.status, 201);
     assert.equal(retried.headers.get('idempotent-replayed'), 'true');
     assert.deepEqual(retried.body, first.body);
-    const otherRemitter = await createTopUp(customer.apiKey, { ...body, bank_transfer: { ...remitter, remitter_name: 'Han Meimei' } }, key);
+    const otherRemitter = await createTopUp(pipeline.api, customer.apiKey, { ...body, bank_transfer: { ...remitter, remitter_name: 'Han Meimei' } }, key);
     assert.equal(otherRemitter.status, 409);
     assert.equal(otherRemitter.body.error.code, 'idempotency_key_reused');
 
@@ -136,7 +115,7 @@ describe('creating a bank transfer order', () => {
     const customer = await newCustomer();
     const key = uniqueKey('race');
     const body = { amount: '88.00', payment_method: 'bank_transfer', bank_transfer: remitter };
-    const responses = await Promise.all(Array.from({ length: 4 }, () => createTopUp(customer.apiKey, body, key)));
+    const responses = await Promise.all(Array.from({ length: 4 }, () => createTopUp(pipeline.api, customer.apiKey, body, key)));
     assert.deepEqual(responses.map((response) => response.status), [201, 201, 201, 201]);
     assert.equal(new Set(responses.map((response) => response.body.bank_transfer.reference)).size, 1);
     const [count] = await pipeline.database.sql<{ count: number }[]>`
@@ -161,7 +140,7 @@ describe('creating a bank transfer order', () => {
     ];
     for (const [change, code, field] of cases) {
       const body = { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter, ...change };
-      const response = await createTopUp(customer.apiKey, body);
+      const response = await createTopUp(pipeline.api, customer.apiKey, body);
       assert.equal(response.status, 422, `${JSON.stringify(change)}: ${response.text}`);
       assert.deepEqual([response.body.error.code, response.body.error.field], [code, field], JSON.stringify(change));
     }
@@ -172,12 +151,12 @@ describe('creating a bank transfer order', () => {
       { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter, success_url: 'http://localhost/ok' },
     ];
     for (const body of misplaced) {
-      const response = await createTopUp(customer.apiKey, body);
+      const response = await createTopUp(pipeline.api, customer.apiKey, body);
       assert.equal(response.status, 400, `${JSON.stringify(body)}: ${response.text}`);
       assert.equal(response.body.error.code, 'invalid_request');
     }
     const usd = await createTestAccount(pipeline.api, 'USD');
-    const refused = await createTopUp(usd.apiKey, { amount: '100.00', payment_method: 'bank_transfer', bank_transfer: remitter });
+    const refused = await createTopUp(pipeline.api, usd.apiKey, { amount: '100.00', payment_method: 'bank_transfer', bank_transfer: remitter });
     assert.equal(refused.status, 422);
     assert.deepEqual([refused.body.error.code, refused.body.error.field], ['payment_method_unavailable', 'payment_method']);
     const [count] = await pipeline.database.sql<{ count: number }[]>`
@@ -187,7 +166,7 @@ describe('creating a bank transfer order', () => {
 
   test('a Stripe order has no bank transfer details', async () => {
     const customer = await newCustomer();
-    const response = await createTopUp(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
+    const response = await createTopUp(pipeline.api, customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
     assert.equal(response.status, 201, response.text);
     assert.equal(response.body.bank_transfer, null);
     // Ops see every order, but review only bank transfers.
@@ -299,7 +278,7 @@ describe('confirming a transfer', () => {
     assert.equal(first.body.status, 'succeeded');
     assert.equal(second.body.status, 'succeeded');
     assert.equal(first.body.credited_at, second.body.credited_at);
-    assert.equal(await balanceOf(customer.apiKey), '100.000000');
+    assert.equal(await balanceOf(pipeline.api, customer.apiKey), '100.000000');
     assert.equal((await rechargesOf(order.id)).length, 1);
     assert.deepEqual(await checkLedgerInvariants(pipeline.database.sql), []);
 
@@ -310,7 +289,7 @@ describe('confirming a transfer', () => {
     assert.equal(rejection.body.error.code, 'order_already_reviewed');
 
     // Once the workflow has finished, the same confirmation is still a repeat, answered from the database.
-    await workflowFinished(order.id);
+    await waitForOrderWorkflow(pipeline.api, order.id);
     const late = await confirm(order.id, body, 'dave');
     assert.equal(late.status, 200, late.text);
     assert.equal(late.body.status, 'succeeded');
@@ -318,7 +297,7 @@ describe('confirming a transfer', () => {
     assert.equal((await startReview(order.id)).status, 200);
     assert.equal((await confirm(order.id, { ...body, amount_received: '99.00' })).body.error.code, 'order_already_reviewed');
     assert.equal((await rechargesOf(order.id)).length, 1);
-    assert.equal(await balanceOf(customer.apiKey), '100.000000');
+    assert.equal(await balanceOf(pipeline.api, customer.apiKey), '100.000000');
 
     const actions = await actionsOf(order.id);
     assert.deepEqual(actions.map((action) => action.action), ['start_review', 'confirm_transfer']);
@@ -346,7 +325,7 @@ describe('confirming a transfer', () => {
     );
     assert.equal(corrected.status, 200, corrected.text);
     assert.equal(corrected.body.status, 'succeeded');
-    assert.equal(await balanceOf(customer.apiKey), '504.000000');
+    assert.equal(await balanceOf(pipeline.api, customer.apiKey), '504.000000');
 
     // Balanced: the balance gets 504, payment clearing gives the 480 received, promotional the other 24.
     const [recharge] = await rechargesOf(order.id);
@@ -387,7 +366,7 @@ describe('rejecting a transfer', () => {
     assert.match(mail.parsed.subject ?? '', new RegExp(reference));
     assert.ok((mail.parsed.text ?? '').includes(reason), mail.parsed.text);
 
-    assert.equal(await balanceOf(customer.apiKey), '0.000000');
+    assert.equal(await balanceOf(pipeline.api, customer.apiKey), '0.000000');
     assert.equal((await rechargesOf(order.id)).length, 0);
     const repeat = await reject(order.id, reason);
     assert.equal(repeat.status, 200);
@@ -418,7 +397,10 @@ describe('the record of ops actions', () => {
       pipeline.database.sql`delete from order_actions where order_id = ${order.id}`,
       (error: unknown) => (error as { code?: string }).code === 'RF920',
     );
-    const badOperator = await startReview(order.id, 'x'.repeat(101));
+    const badOperator = await pipeline.api.request('POST', `/admin/topups/${order.id}/start-review`, {
+      token: testAdminToken,
+      headers: { 'x-operator': 'x'.repeat(101) },
+    });
     assert.deepEqual([badOperator.status, badOperator.body.error.field], [422, 'X-Operator']);
   });
 });

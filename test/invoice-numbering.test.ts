@@ -8,10 +8,8 @@ import { createSandboxProvider } from '../activities/payments/sandbox-provider.t
 import { createAccount } from '../db/accounts/create-account.ts';
 import { allocateInvoice, type InvoiceIssuer } from '../db/invoices/allocate-invoice.ts';
 import type { IssuedInvoiceRow } from '../db/invoices/invoice-row.ts';
-import { creditOrderDirectly, insertOrderDirectly } from './support/orders.ts';
+import { creditOrderDirectly, insertOrderDirectly, paidSnapshotOf, stripeOrderInput } from './support/orders.ts';
 import { formatInvoiceNumber } from '../domain/invoices.ts';
-import type { OrderSnapshot, TopUpOrderInput } from '../domain/orders.ts';
-import { orderIdFor, randomToken } from '../ids/ids.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { testInvoiceDependencies, testInvoiceSettings } from './support/invoices.ts';
@@ -42,53 +40,10 @@ after(async () => {
 
 /** Inserts an order as the workflow's first activity would, optionally credited as after its payment. */
 async function newOrder(accountId: string, options: { credited: boolean }): Promise<string> {
-  const key = randomToken(12);
-  const now = new Date();
-  const input: TopUpOrderInput = {
-    orderId: orderIdFor(accountId, key),
-    accountId,
-    customerEmail: 'numbering@example.com',
-    requestHash: 'hash',
-    idempotencyKey: key,
-    terms: {
-      currency: 'USD',
-      paymentMethod: 'stripe',
-      packageId: null,
-      amount: '20.000000',
-      discount: '0.000000',
-      payAmount: '20.000000',
-      bonus: '1.000000',
-      credit: '21.000000',
-      promoCode: null,
-    },
-    successUrl: 'http://refill.test/success',
-    cancelUrl: 'http://refill.test/cancel',
-    expiresAt: new Date(now.getTime() + 30 * 60_000).toISOString(),
-    createdAt: now.toISOString(),
-  };
+  const input = stripeOrderInput(accountId, { customerEmail: 'numbering@example.com', terms: { bonus: '1.000000', credit: '21.000000' } });
   await insertOrderDirectly(database.sql, input);
-  if (options.credited) await creditOrderDirectly(database.sql, paidSnapshot(input));
+  if (options.credited) await creditOrderDirectly(database.sql, await paidSnapshotOf(database.sql, input.orderId));
   return input.orderId;
-}
-
-function paidSnapshot(input: TopUpOrderInput): OrderSnapshot {
-  return {
-    orderId: input.orderId,
-    accountId: input.accountId,
-    status: 'succeeded',
-    terms: input.terms,
-    checkoutSessionId: null,
-    checkoutUrl: null,
-    expiresAt: input.expiresAt,
-    createdAt: input.createdAt,
-    paidAt: new Date().toISOString(),
-    creditedAt: null,
-    receiptUrl: null,
-    providerPaymentId: `pi_test_${input.orderId.slice(4)}`,
-    needsReview: false,
-    reviewReason: null,
-    failureReason: null,
-  };
 }
 
 async function lastNumber(series: string, year: number): Promise<bigint | null> {

@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { allocateInvoice } from '../db/invoices/allocate-invoice.ts';
-import { creditOrderDirectly } from './support/orders.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { snapshotFromRow } from '../db/orders/order-row.ts';
 import { addressedTo, startMailInbox, type MailInbox, type ReceivedMail } from '../dev/mail-inbox.ts';
@@ -21,22 +20,15 @@ import { invoiceSettings } from '../worker/invoice-settings.ts';
 import { createMailTransport } from '../worker/mail-transport.ts';
 import { createPaymentProvider } from '../worker/payment-provider.ts';
 import type { InvoiceStepOptions } from '../workflows/invoice-step.ts';
+import { balanceOf, createTestCustomer } from './support/api.ts';
 import { testTemporalAddress } from './support/environment.ts';
+import { eventually } from './support/eventually.ts';
 import { invoiceStepWorkflow } from './support/invoice-step-workflow.ts';
-import {
-  checkoutEventFor,
-  createTestAccount,
-  sendWebhook,
-  startTestPipeline,
-  waitForOrder,
-  type OrderJson,
-  type TestPipeline,
-} from './support/pipeline.ts';
+import { createPendingOrder, creditOrderDirectly, paidEvent, paidSnapshotOf } from './support/orders.ts';
+import { sendWebhook, startTestPipeline, waitForOrder, waitForOrderWorkflow, workflowBundle, type OrderJson, type TestPipeline } from './support/pipeline.ts';
 
 /** Long enough for payment, credit, PDF and a loopback delivery on a slow machine. */
 const mailTimeoutMilliseconds = 30_000;
-/** How long a test waits after the first email to be sure no second one follows. */
-const duplicateGraceMilliseconds = 1_000;
 const thisYear = new Date().getUTCFullYear();
 const testLogLevel = process.env.REFILL_TEST_LOG_LEVEL ?? 'silent';
 
@@ -52,44 +44,26 @@ after(async () => {
   await inbox.stop();
 });
 
-let counter = 0;
 /** A customer with an address of its own, so each test finds its mail in the shared inbox. */
-async function newCustomer() {
-  counter += 1;
-  const email = `invoice-${process.pid}-${counter}@example.com`;
-  return { email, ...(await createTestAccount(pipeline.api, 'USD', email)) };
-}
-
-async function createPendingOrder(apiKey: string, body: Record<string, unknown> = { amount: '20.00', payment_method: 'stripe' }) {
-  counter += 1;
-  const response = await pipeline.api.request('POST', '/v1/topups', { token: apiKey, idempotencyKey: `invoice-${counter}`, body });
-  assert.equal(response.status, 201, response.text);
-  return response.body as OrderJson;
-}
-
-async function paidEvent(order: OrderJson) {
-  const row = await getOrderRow(pipeline.database.sql, order.id, null);
-  assert.ok(row?.checkout_session_id, 'the order has a checkout session');
-  return checkoutEventFor(order, 'checkout.session.completed', { sessionId: row.checkout_session_id });
+function newCustomer() {
+  return createTestCustomer(pipeline.api, 'USD', 'invoice');
 }
 
 /** Pays the order through a signed webhook and waits for its invoice's email. */
 async function payAndReceiveInvoice(order: OrderJson, email: string): Promise<ReceivedMail> {
   const arrival = inbox.waitForMessage(addressedTo(email), mailTimeoutMilliseconds);
-  const delivered = await sendWebhook(pipeline.api, await paidEvent(order));
+  const delivered = await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order));
   assert.equal(delivered.status, 200, delivered.text);
   return arrival;
 }
 
 /** Polls the order until the API shows its invoice number. */
 async function waitForInvoicedOrder(apiKey: string, orderId: string): Promise<OrderJson & { invoice_number: string; invoice_url: string }> {
-  const deadline = Date.now() + mailTimeoutMilliseconds;
-  while (Date.now() < deadline) {
-    const order = await waitForOrder(pipeline.api, apiKey, orderId, ['succeeded']);
-    if (order.invoice_number !== null) return order as OrderJson & { invoice_number: string; invoice_url: string };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`order ${orderId} has no invoice number`);
+  const invoiced = await waitForOrder(pipeline.api, apiKey, orderId, ['succeeded'], {
+    until: (order) => order.invoice_number !== null,
+    timeoutMilliseconds: mailTimeoutMilliseconds,
+  });
+  return invoiced as OrderJson & { invoice_number: string; invoice_url: string };
 }
 
 interface InvoiceState {
@@ -107,14 +81,14 @@ async function invoiceState(orderId: string): Promise<InvoiceState | null> {
 
 /** Polls the invoice row until its email status is the wanted one (the record follows the delivery). */
 async function waitForEmailStatus(orderId: string, status: string): Promise<InvoiceState> {
-  const deadline = Date.now() + mailTimeoutMilliseconds;
-  let state: InvoiceState | null = null;
-  while (Date.now() < deadline) {
-    state = await invoiceState(orderId);
-    if (state?.email_status === status) return state;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`invoice of ${orderId} did not reach email status ${status}: ${JSON.stringify(state)}`);
+  return eventually(
+    async () => {
+      const state = await invoiceState(orderId);
+      if (state?.email_status === status) return state;
+      throw new Error(`the invoice is ${JSON.stringify(state)}`);
+    },
+    { description: `the invoice of ${orderId} to reach email status ${status}`, timeoutMilliseconds: mailTimeoutMilliseconds },
+  );
 }
 
 /** GET /v1/topups/{id}/invoice, keeping the body as bytes. */
@@ -129,15 +103,11 @@ function mailsTo(email: string): ReceivedMail[] {
   return inbox.messages().filter(addressedTo(email));
 }
 
-async function balanceOf(apiKey: string): Promise<string> {
-  return (await pipeline.api.request('GET', '/v1/balance', { token: apiKey })).body.balance;
-}
-
 describe('issuing and sending', () => {
   test('a paid order gets a numbered invoice, downloadable by its owner and emailed with the same PDF', async () => {
     const customer = await newCustomer();
     const stranger = await newCustomer();
-    const order = await createPendingOrder(customer.apiKey, { package_id: 'usd_100', payment_method: 'stripe' });
+    const order = await createPendingOrder(pipeline.api, customer.apiKey, { package_id: 'usd_100', payment_method: 'stripe' });
     assert.equal(order.invoice_number, null);
     assert.equal(order.invoice_url, null);
     const early = await pipeline.api.request('GET', `/v1/topups/${order.id}/invoice`, { token: customer.apiKey });
@@ -179,9 +149,10 @@ describe('issuing and sending', () => {
 
     const sent = await waitForEmailStatus(order.id, 'sent');
     assert.equal(sent.email_message_id, mail.parsed.messageId);
-    await new Promise((resolve) => setTimeout(resolve, duplicateGraceMilliseconds));
+    // Only the order's workflow sends the invoice: once it has finished, no second email can follow.
+    await waitForOrderWorkflow(pipeline.api, order.id);
     assert.equal(mailsTo(customer.email).length, 1);
-    assert.equal(await balanceOf(customer.apiKey), '105.000000');
+    assert.equal(await balanceOf(pipeline.api, customer.apiKey), '105.000000');
   });
 
   test('invoices are listed newest first, a page at a time, with a cursor bound to the account', async () => {
@@ -189,7 +160,7 @@ describe('issuing and sending', () => {
     const stranger = await newCustomer();
     const orderIds: string[] = [];
     for (let index = 0; index < 3; index += 1) {
-      const order = await createPendingOrder(customer.apiKey);
+      const order = await createPendingOrder(pipeline.api, customer.apiKey);
       await payAndReceiveInvoice(order, customer.email);
       await waitForInvoicedOrder(customer.apiKey, order.id);
       orderIds.push(order.id);
@@ -226,8 +197,8 @@ describe('issuing and sending', () => {
 describe('crashes and retries', () => {
   test('an invoice numbered just before a worker crash is finished by the retry: one number, one PDF, one email', async () => {
     const customer = await newCustomer();
-    const order = await createPendingOrder(customer.apiKey);
-    const event = await paidEvent(order);
+    const order = await createPendingOrder(pipeline.api, customer.apiKey);
+    const event = await paidEvent(pipeline.database.sql, order);
     const arrival = inbox.waitForMessage(addressedTo(customer.email), mailTimeoutMilliseconds);
     let preallocated: string;
     await pipeline.stopWorker();
@@ -235,12 +206,7 @@ describe('crashes and retries', () => {
       assert.equal((await sendWebhook(pipeline.api, event)).status, 200);
       // What a crash in the middle of the invoice step leaves behind: the credit committed, the
       // invoice numbered and recorded, its PDF not yet stored, and a workflow that knows none of it.
-      const row = await getOrderRow(pipeline.database.sql, order.id, null);
-      await creditOrderDirectly(pipeline.database.sql, {
-        ...snapshotFromRow(row!),
-        paidAt: new Date().toISOString(),
-        providerPaymentId: `pi_test_${order.id.slice(4)}`,
-      });
+      await creditOrderDirectly(pipeline.database.sql, await paidSnapshotOf(pipeline.database.sql, order.id));
       const allocation = await allocateInvoice(pipeline.database.sql, {
         orderId: order.id,
         issuer: invoiceSettings(pipeline.api.config).issuer,
@@ -273,13 +239,13 @@ describe('crashes and retries', () => {
       from invoices where issuer = 'RF' and year = ${thisYear}`;
     assert.equal(String(series!.invoices), series!.highest);
     assert.equal(series!.highest, series!.last_number);
-    await new Promise((resolve) => setTimeout(resolve, duplicateGraceMilliseconds));
+    await waitForOrderWorkflow(pipeline.api, order.id);
     assert.equal(mailsTo(customer.email).length, 1);
   });
 
   test('an email recorded as sent is not sent again; one whose record was lost is resent with the same Message-ID', async () => {
     const customer = await newCustomer();
-    const order = await createPendingOrder(customer.apiKey);
+    const order = await createPendingOrder(pipeline.api, customer.apiKey);
     const first = await payAndReceiveInvoice(order, customer.email);
     await waitForEmailStatus(order.id, 'sent');
     const mailTransport = createMailTransport(pipeline.api.config.mail);
@@ -331,10 +297,7 @@ describe('outages', () => {
       connection: stepConnection,
       namespace: pipeline.api.config.temporal.namespace,
       taskQueue: stepTaskQueue,
-      workflowBundle: await bundleWorkflowCode({
-        workflowsPath: fileURLToPath(new URL('./support/invoice-step-workflow.ts', import.meta.url)),
-        logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
-      }),
+      workflowBundle: await workflowBundle(fileURLToPath(new URL('./support/invoice-step-workflow.ts', import.meta.url))),
       activities: createActivities({
         sql: pipeline.database.sql,
         paymentProvider: createPaymentProvider(pipeline.api.config, pipeline.database.sql),
@@ -354,9 +317,8 @@ describe('outages', () => {
 
   /** An order credited as its payment would credit it, and the balance right after. */
   async function creditedOrder(apiKey: string): Promise<{ snapshot: OrderSnapshot; balanceAfter: string }> {
-    const order = await createPendingOrder(apiKey);
-    const row = await getOrderRow(pipeline.database.sql, order.id, null);
-    const paid = { ...snapshotFromRow(row!), paidAt: new Date().toISOString(), providerPaymentId: `pi_test_${order.id.slice(4)}` };
+    const order = await createPendingOrder(pipeline.api, apiKey);
+    const paid = await paidSnapshotOf(pipeline.database.sql, order.id);
     const credit = await creditOrderDirectly(pipeline.database.sql, paid);
     return { snapshot: { ...paid, status: 'succeeded', creditedAt: credit.creditedAt.toISOString() }, balanceAfter: formatMicros(credit.balanceAfterMicros) };
   }
@@ -381,7 +343,7 @@ describe('outages', () => {
     assert.equal(description.status.name, 'COMPLETED', 'a failed email does not fail the workflow');
     assert.equal(description.typedSearchAttributes.get(invoiceEmailFailedKey), true);
 
-    assert.equal(await balanceOf(customer.apiKey), '20.000000');
+    assert.equal(await balanceOf(pipeline.api, customer.apiKey), '20.000000');
     const download = await downloadInvoice(customer.apiKey, snapshot.orderId);
     assert.equal(download.status, 200);
     const state = await invoiceState(snapshot.orderId);
@@ -395,7 +357,7 @@ describe('outages', () => {
 
   test('an order that cannot be invoiced is flagged for a person, and the step still completes', async () => {
     const customer = await newCustomer();
-    const pending = await createPendingOrder(customer.apiKey);
+    const pending = await createPendingOrder(pipeline.api, customer.apiKey);
     const row = await getOrderRow(pipeline.database.sql, pending.id, null);
     // Not credited: the issuing activity refuses it for good.
     const handle = await runInvoiceStep(snapshotFromRow(row!), '0.000000');

@@ -8,17 +8,17 @@ import postgres from 'postgres';
 import { createAccount } from '../db/accounts/create-account.ts';
 import { closeSql, createSql, type Sql } from '../db/client.ts';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
-import { getBalance } from '../db/ledger/get-balance.ts';
 import { customerBalanceCode, platformAccountCode } from '../db/ledger/ledger-account-codes.ts';
 import { LedgerBatcher, LedgerBusyError } from '../db/ledger/ledger-batcher.ts';
 import { LedgerError, postTransfer, type PostTransferInput, type PostTransferResult } from '../db/ledger/post-transfer.ts';
 import { postTransfers } from '../db/ledger/post-transfers.ts';
 import { consumptionIdempotencyKey } from '../db/ledger/record-consumption.ts';
-import { recordRecharge } from '../db/ledger/record-recharge.ts';
 import { freePort } from '../dev/ports.ts';
 import { randomToken } from '../ids/ids.ts';
 import { startTestApi } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { eventually } from './support/eventually.ts';
+import { balanceMicrosOf, fundAccountDirectly } from './support/ledger.ts';
 
 let database: TestDatabase;
 /** A second pool on the same database: the connections of another API process. */
@@ -38,16 +38,7 @@ const concurrencyTestTimeoutMilliseconds = 60_000;
 
 async function fundedAccount(creditMicros: bigint): Promise<string> {
   const { accountId } = await createAccount(database.sql, { email: 'batching@example.com', currency: 'USD' });
-  if (creditMicros > 0n) {
-    await recordRecharge(database.sql, {
-      orderId: `ord_${randomToken()}`,
-      accountId,
-      currency: 'USD',
-      payAmountMicros: creditMicros,
-      creditMicros,
-      description: 'test top-up',
-    });
-  }
+  await fundAccountDirectly(database.sql, accountId, 'USD', creditMicros);
   return accountId;
 }
 
@@ -105,10 +96,6 @@ function move(fromAccountId: string, toAccountId: string, key: string, amountMic
   };
 }
 
-async function balanceOf(accountId: string): Promise<bigint> {
-  return (await getBalance(database.sql, accountId))!.balanceMicros;
-}
-
 async function transferCount(keyPrefix: string): Promise<bigint> {
   const [row] = await database.sql<{ count: bigint }[]>`
     select count(*)::bigint as count from transfers where idempotency_key like ${`${keyPrefix}%`}`;
@@ -146,15 +133,16 @@ function values<Value>(results: PromiseSettledResult<Value>[]): Value[] {
 
 /** Waits until `count` backends of the test database are waiting for a lock. */
 async function backendsWaitingForLocks(count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const [row] = await database.sql<{ waiting: bigint }[]>`
-      select count(*)::bigint as waiting from pg_stat_activity
-      where datname = current_database() and wait_event_type = 'Lock'`;
-    if (row!.waiting >= BigInt(count)) return;
-    assert.ok(Date.now() < deadline, `expected ${count} backends waiting for a lock, saw ${row!.waiting}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually(
+    async () => {
+      const [row] = await database.sql<{ waiting: bigint }[]>`
+        select count(*)::bigint as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`;
+      if (row!.waiting >= BigInt(count)) return true;
+      throw new Error(`${row!.waiting} backends waiting for a lock`);
+    },
+    { description: `${count} backends waiting for a lock`, timeoutMilliseconds: 10_000, intervalMilliseconds: 10 },
+  );
 }
 
 describe('a batch of transfers', () => {
@@ -207,7 +195,7 @@ describe('a batch of transfers', () => {
     );
     assert.ok(value(3).transferId < value(8).transferId && value(8).transferId < value(10).transferId);
 
-    assert.equal(await balanceOf(accountId), 0n);
+    assert.equal(await balanceMicrosOf(database.sql, accountId), 0n);
     assert.equal(await transferCount(`test:${accountId}:`), 5n);
     assert.equal(await transferCount(`test:${accountId}:big`), 0n);
     assert.equal(await transferCount(`test:${accountId}:cny`), 0n);
@@ -252,7 +240,7 @@ describe('a batch of transfers', () => {
     const reason = (settled[1] as PromiseRejectedResult).reason;
     assert.ok(reason instanceof postgres.PostgresError, String(reason));
     assert.equal(reason.code, '23514');
-    assert.equal(await balanceOf(accountId), 8_000_000n);
+    assert.equal(await balanceMicrosOf(database.sql, accountId), 8_000_000n);
   });
 
   test('a key reused by another transaction while the batch waits for it is refused, and the batch\'s other transfers land', async () => {
@@ -283,7 +271,7 @@ describe('a batch of transfers', () => {
     assert.deepEqual((await settled).map(outcomeOf), ['posted', 'idempotency_key_reused', 'posted']);
     await batcher.close();
     assert.equal(batcher.statistics().batchesPostedOneByOne, 1);
-    assert.equal(await balanceOf(accountId), 8_000_000n);
+    assert.equal(await balanceMicrosOf(database.sql, accountId), 8_000_000n);
     assert.deepEqual(await checkLedgerInvariants(database.sql), []);
   });
 });
@@ -315,7 +303,7 @@ describe('the batcher', () => {
     assert.equal(settledCount, 10);
     await Promise.all(submissions);
     assert.equal(batcher.statistics().batches, 4);
-    assert.equal(await balanceOf(accountId), 10_000_000n - 10_000n);
+    assert.equal(await balanceMicrosOf(database.sql, accountId), 10_000_000n - 10_000n);
   });
 
   test('when the database cannot be reached, every transfer of the batch is rejected with the connection\'s error', async () => {
@@ -365,7 +353,7 @@ describe('batches under concurrency', () => {
       for (const copy of copies) assert.deepEqual(copy.entries, copies[0]!.entries);
     }
     assert.equal(await transferCount(`test:${accountId}:duplicate-`), BigInt(keyCount));
-    assert.equal(await balanceOf(accountId), 100_000_000n - BigInt(keyCount) * 10_000n);
+    assert.equal(await balanceMicrosOf(database.sql, accountId), 100_000_000n - BigInt(keyCount) * 10_000n);
     assert.ok(batchers.every((batcher) => batcher.statistics().batchesPostedOneByOne === 0));
     assert.deepEqual(await checkLedgerInvariants(database.sql), []);
   });
@@ -408,7 +396,7 @@ describe('batches under concurrency', () => {
     assert.equal(counts!.deductions, BigInt(outcomes.filter((outcome) => outcome === 'posted').length) - BigInt(credits));
     assert.ok(counts!.lowest >= 0n, `the balance went to ${counts!.lowest}`);
     const expected = initialMicros + BigInt(credits) * creditMicros - counts!.deductions * deductionMicros;
-    assert.equal(await balanceOf(accountId), expected);
+    assert.equal(await balanceMicrosOf(database.sql, accountId), expected);
     assert.ok(expected >= 0n);
     assert.deepEqual(await checkLedgerInvariants(database.sql), []);
   });
@@ -443,7 +431,7 @@ describe('batches under concurrency', () => {
       const { batches, transfers } = batcher.statistics();
       assert.ok(batches > 1 && transfers > batches, `${transfers} transfers in ${batches} batches`);
     }
-    const balances = await Promise.all(accountIds.map(balanceOf));
+    const balances = await Promise.all(accountIds.map((accountId) => balanceMicrosOf(database.sql, accountId)));
     assert.equal(balances.reduce((sum, balance) => sum + balance, 0n), BigInt(accountIds.length) * 100_000_000n);
     assert.deepEqual(await checkLedgerInvariants(database.sql), []);
   });
@@ -470,7 +458,7 @@ describe('a single transfer waiting for its locks', () => {
     await holder;
     const settled = await Promise.allSettled(copies);
     assert.deepEqual(settled.map(outcomeOf).sort(), ['posted', 'replayed']);
-    assert.equal(await balanceOf(accountId), 0n);
+    assert.equal(await balanceMicrosOf(database.sql, accountId), 0n);
     assert.equal(await transferCount(`test:${accountId}:all-of-it`), 1n);
   });
 });

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createAccount } from '../db/accounts/create-account.ts';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
-import { getBalance } from '../db/ledger/get-balance.ts';
 import { customerBalanceCode, platformAccountCode } from '../db/ledger/ledger-account-codes.ts';
 import { LedgerError, postTransfer } from '../db/ledger/post-transfer.ts';
 import { recordConsumption } from '../db/ledger/record-consumption.ts';
 import { recordRecharge } from '../db/ledger/record-recharge.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { balanceMicrosOf } from './support/ledger.ts';
 
 let database: TestDatabase;
 
@@ -46,17 +46,13 @@ function recharge(accountId: string, orderId: string, payAmountMicros: bigint, c
   });
 }
 
-async function balanceOf(accountId: string): Promise<bigint> {
-  return (await getBalance(database.sql, accountId))!.balanceMicros;
-}
-
 describe('ledger transfers', () => {
   test('a recharge credits amount plus bonus and records the balance after it', async () => {
     const account = await newAccount();
     const result = await recharge(account.accountId, `ord_${account.accountId}`, 100_000_000n, 110_000_000n);
     assert.equal(result.replayed, false);
     assert.equal(result.balanceAfterMicros, 110_000_000n);
-    assert.equal(await balanceOf(account.accountId), 110_000_000n);
+    assert.equal(await balanceMicrosOf(database.sql, account.accountId), 110_000_000n);
     assert.deepEqual(await checkLedgerInvariants(database.sql), []);
   });
 
@@ -68,7 +64,7 @@ describe('ledger transfers', () => {
     assert.equal(second.replayed, true);
     assert.equal(second.flow.entryId, first.flow.entryId);
     assert.equal(second.flow.balanceAfterMicros, 48_500_000n);
-    assert.equal(await balanceOf(account.accountId), 48_500_000n);
+    assert.equal(await balanceMicrosOf(database.sql, account.accountId), 48_500_000n);
   });
 
   test('the same key with different content is refused as idempotency_key_reused', async () => {
@@ -80,7 +76,7 @@ describe('ledger transfers', () => {
       assert.equal(error.code, 'idempotency_key_reused');
       return true;
     });
-    assert.equal(await balanceOf(account.accountId), 49_000_000n);
+    assert.equal(await balanceMicrosOf(database.sql, account.accountId), 49_000_000n);
   });
 
   test('two accounts may use the same client key independently', async () => {
@@ -91,7 +87,7 @@ describe('ledger transfers', () => {
     await consume(first.accountId, 'shared-key', 1_000_000n);
     const result = await consume(second.accountId, 'shared-key', 3_000_000n);
     assert.equal(result.replayed, false);
-    assert.equal(await balanceOf(second.accountId), 7_000_000n);
+    assert.equal(await balanceMicrosOf(database.sql, second.accountId), 7_000_000n);
   });
 
   test('a deduction below zero is refused with nothing recorded, and the key stays usable', async () => {
@@ -102,7 +98,7 @@ describe('ledger transfers', () => {
       assert.equal(error.code, 'insufficient_balance');
       return true;
     });
-    assert.equal(await balanceOf(account.accountId), 5_000_000n);
+    assert.equal(await balanceMicrosOf(database.sql, account.accountId), 5_000_000n);
     const [row] = await database.sql<{ count: bigint }[]>`
       select count(*)::bigint as count from transfers where idempotency_key like ${'consume:' + account.accountId + ':%'}`;
     assert.equal(row?.count, 0n);
@@ -185,7 +181,7 @@ describe('ledger under concurrency', () => {
       from transfers where account_id = ${account.accountId}`;
     assert.equal(counts?.credits, BigInt(creditCount));
     const expectedBalance = BigInt(creditCount) * creditMicros - counts!.deductions * deductionMicros;
-    assert.equal(await balanceOf(account.accountId), expectedBalance);
+    assert.equal(await balanceMicrosOf(database.sql, account.accountId), expectedBalance);
     assert.ok(expectedBalance >= 0n);
     assert.deepEqual(await checkLedgerInvariants(database.sql), []);
   });
@@ -199,7 +195,7 @@ describe('ledger under concurrency', () => {
       }),
     );
     await Promise.all(operations);
-    for (const account of accounts) assert.equal(await balanceOf(account.accountId), 30_000_000n);
+    for (const account of accounts) assert.equal(await balanceMicrosOf(database.sql, account.accountId), 30_000_000n);
     assert.deepEqual(await checkLedgerInvariants(database.sql), []);
   });
 });

@@ -10,6 +10,7 @@ import { paymentExceptionIdFor } from '../domain/payment-exceptions.ts';
 import { randomToken } from '../ids/ids.ts';
 import { createTestAccount, testAdminToken } from './support/api.ts';
 import { eventually } from './support/eventually.ts';
+import { testOperatorToken } from './support/operators.ts';
 import { checkoutEventFor, sendWebhook, startTestPipeline, type OrderJson, type TestPipeline } from './support/pipeline.ts';
 
 let pipeline: TestPipeline;
@@ -20,7 +21,7 @@ after(async () => {
   await pipeline.close();
 });
 
-const admin = (operator = 'ops-alice') => ({ token: testAdminToken, headers: { 'x-operator': operator } });
+const admin = (operator = 'ops-alice') => ({ token: testOperatorToken(operator), headers: { 'x-operator': operator } });
 
 /** A paid order event that arrives after the customer cancelled the order and its workflow closed. */
 async function latePayment(apiKey: string) {

@@ -16,7 +16,8 @@ import { decideBankTransfer, startBankTransfer } from '../workflows/bank-transfe
 import { decideStripeCheckout, startStripeCheckout } from '../workflows/stripe-checkout-state.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { eventually } from './support/eventually.ts';
-import { checkoutEventFor, createTestAccount, sendWebhook, startTestPipeline, type OrderJson, type TestPipeline } from './support/pipeline.ts';
+import { createTestAccount } from './support/api.ts';
+import { checkoutEventFor, sendWebhook, startTestPipeline, type OrderJson, type TestPipeline } from './support/pipeline.ts';
 
 /** Far below the hour and a half a retried database activity would take to give up. */
 const failFastMilliseconds = 20_000;

@@ -2,7 +2,10 @@
 // events through the same webhook route a real payment takes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTestAccount, startTestPipeline, waitForOrder, type OrderJson, type TestPipeline } from './support/pipeline.ts';
+import { balanceOf, createTestAccount } from './support/api.ts';
+import { createPendingOrder } from './support/orders.ts';
+import { startTestPipeline, waitForOrder, type TestPipeline } from './support/pipeline.ts';
+import { openSandboxPage, pressSandboxButton, submitSandboxForm } from './support/sandbox-page.ts';
 
 let pipeline: TestPipeline;
 
@@ -13,50 +16,40 @@ after(async () => {
   await pipeline.close();
 });
 
-async function createOrder(apiKey: string, idempotencyKey: string): Promise<OrderJson> {
-  const response = await pipeline.api.request('POST', '/v1/topups', {
-    token: apiKey,
-    idempotencyKey,
-    body: { package_id: 'usd_100', payment_method: 'stripe' },
-  });
-  assert.equal(response.status, 201, response.text);
-  return response.body as OrderJson;
-}
+const hundredDollarPackage = { package_id: 'usd_100', payment_method: 'stripe' };
 
 test('paying on the sandbox page credits the order, and says plainly that no money moves', async () => {
   const account = await createTestAccount(pipeline.api, 'USD');
-  const order = await createOrder(account.apiKey, 'sandbox-pay');
+  const order = await createPendingOrder(pipeline.api, account.apiKey, hundredDollarPackage);
   const checkoutUrl = String(order.checkout_url);
   assert.ok(checkoutUrl.startsWith(`${pipeline.api.baseUrl}/sandbox/checkout/cs_sandbox_`), checkoutUrl);
 
-  const page = await fetch(checkoutUrl);
+  const page = await openSandboxPage(checkoutUrl);
   assert.equal(page.status, 200);
-  const html = await page.text();
+  const html = page.html;
   assert.match(html, /No real money moves/);
   assert.match(html, /100\.00 USD/);
 
-  const paid = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+  const paid = await submitSandboxForm(checkoutUrl, 'pay', page);
   assert.equal(paid.status, 303);
   assert.match(String(paid.headers.get('location')), /result=success/);
   // The receipt link follows the credit by a provider call.
-  const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded'], 20_000, (paid) => paid.receipt_url !== null);
+  const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded'], { until: (paid) => paid.receipt_url !== null });
   assert.equal(succeeded.receipt_url, checkoutUrl);
-  const balance = await pipeline.api.request('GET', '/v1/balance', { token: account.apiKey });
-  assert.equal(balance.body.balance, '105.000000');
+  assert.equal(await balanceOf(pipeline.api, account.apiKey), '105.000000');
 
-  const again = await fetch(`${checkoutUrl}/pay`, { method: 'POST', redirect: 'manual' });
+  const again = await submitSandboxForm(checkoutUrl, 'pay', page);
   assert.equal(again.status, 409);
 });
 
 test('declining on the sandbox page fails the order and credits nothing', async () => {
   const account = await createTestAccount(pipeline.api, 'USD');
-  const order = await createOrder(account.apiKey, 'sandbox-decline');
-  const declined = await fetch(`${order.checkout_url}/decline`, { method: 'POST', redirect: 'manual' });
+  const order = await createPendingOrder(pipeline.api, account.apiKey, hundredDollarPackage);
+  const declined = await pressSandboxButton(String(order.checkout_url), 'decline');
   assert.equal(declined.status, 303);
   assert.match(String(declined.headers.get('location')), /result=cancel/);
   await waitForOrder(pipeline.api, account.apiKey, order.id, ['failed']);
-  const balance = await pipeline.api.request('GET', '/v1/balance', { token: account.apiKey });
-  assert.equal(balance.body.balance, '0.000000');
+  assert.equal(await balanceOf(pipeline.api, account.apiKey), '0.000000');
 });
 
 test('an unknown sandbox session is a 404', async () => {

@@ -9,6 +9,7 @@ import { repositoryRoot } from '../dev/tools.ts';
 import { randomToken } from '../ids/ids.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { testTemporalAddress } from './support/environment.ts';
+import { eventually } from './support/eventually.ts';
 
 let database: TestDatabase;
 let inbox: MailInbox;
@@ -42,11 +43,13 @@ function runStart(environment: Record<string, string>): StartedCommand {
 }
 
 async function waitForOutput(command: StartedCommand, text: string, timeoutMilliseconds: number): Promise<void> {
-  const deadline = Date.now() + timeoutMilliseconds;
-  while (!command.output().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no "${text}" in:\n${command.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await eventually(
+    () => {
+      if (command.output().includes(text)) return true;
+      throw new Error(`the output so far:\n${command.output()}`);
+    },
+    { description: `"${text}" in the start command's output`, timeoutMilliseconds, intervalMilliseconds: 200 },
+  );
 }
 
 test('with DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL set, it uses them and starts none of its own', async () => {

@@ -12,7 +12,8 @@ import { errorHandler } from '../api/error-handler.ts';
 import { isTemporalUnavailable } from '../api/temporal-unavailable.ts';
 import { randomToken } from '../ids/ids.ts';
 import { createLogger } from '../observability/logger.ts';
-import { createTestAccount, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { createTestAccount } from './support/api.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 /** A request that has not been answered by then is hanging. */
 const hangingMilliseconds = 30_000;

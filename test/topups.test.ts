@@ -1,21 +1,22 @@
 // Top-up orders end to end over HTTP: real Temporal, real Postgres, Stripe calls against stripe-mock,
 // webhooks as signed Stripe-format events.
 import assert from 'node:assert/strict';
-import { paymentExceptionIdFor } from '../domain/payment-exceptions.ts';
-import { eventually } from './support/eventually.ts';
 import { after, before, describe, test } from 'node:test';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
-import { creditOrderDirectly } from './support/orders.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { snapshotFromRow } from '../db/orders/order-row.ts';
 import { freePort } from '../dev/ports.ts';
-import { testAdminToken, startTestApi } from './support/api.ts';
+import { paymentExceptionIdFor } from '../domain/payment-exceptions.ts';
+import { balanceOf, createTestAccount, startTestApi, testAdminToken, uniqueKey } from './support/api.ts';
+import { eventually } from './support/eventually.ts';
+import { createPendingOrder, createTopUp, creditOrderDirectly, paidEvent, rechargeCount, sessionIdOf } from './support/orders.ts';
+import { testOperatorToken } from './support/operators.ts';
 import {
   checkoutEventFor,
-  createTestAccount,
   sendWebhook,
   startTestPipeline,
   waitForOrder,
+  waitForOrderWorkflow,
   type OrderJson,
   type TestPipeline,
 } from './support/pipeline.ts';
@@ -28,44 +29,6 @@ before(async () => {
 after(async () => {
   await pipeline.close();
 });
-
-let keyCounter = 0;
-function uniqueKey(label: string): string {
-  keyCounter += 1;
-  return `${label}-${process.pid}-${keyCounter}`;
-}
-
-async function createTopUp(apiKey: string, body: Record<string, unknown>, idempotencyKey = uniqueKey('topup')) {
-  return pipeline.api.request('POST', '/v1/topups', { token: apiKey, idempotencyKey, body });
-}
-
-async function createPendingOrder(apiKey: string, body: Record<string, unknown> = { amount: '20.00', payment_method: 'stripe' }) {
-  const response = await createTopUp(apiKey, body);
-  assert.equal(response.status, 201, response.text);
-  return response.body as OrderJson;
-}
-
-/** The checkout session id the order's workflow recorded (stripe-mock gives every session the same id). */
-async function sessionIdOf(orderId: string): Promise<string> {
-  const row = await getOrderRow(pipeline.database.sql, orderId, null);
-  assert.ok(row?.checkout_session_id, 'the order has a checkout session');
-  return row.checkout_session_id;
-}
-
-async function paidEvent(order: OrderJson, overrides: Parameters<typeof checkoutEventFor>[2] = {}) {
-  return checkoutEventFor(order, 'checkout.session.completed', { sessionId: await sessionIdOf(order.id), ...overrides });
-}
-
-async function balanceOf(apiKey: string): Promise<string> {
-  const response = await pipeline.api.request('GET', '/v1/balance', { token: apiKey });
-  return response.body.balance;
-}
-
-async function rechargeCount(orderId: string): Promise<number> {
-  const [row] = await pipeline.database.sql<{ count: number }[]>`
-    select count(*)::int as count from transfers where order_id = ${orderId}`;
-  return row!.count;
-}
 
 describe('options and quotes', () => {
   test('topup-options lists the presets, limits and payment methods of the account\'s currency', async () => {
@@ -85,7 +48,7 @@ describe('options and quotes', () => {
     const account = await createTestAccount(pipeline.api, 'USD');
     const promo = await pipeline.api.request('POST', '/admin/promo-codes', {
       token: testAdminToken,
-      body: { code: `SAVE10${keyCounter}`, kind: 'discount_percent', percent: '10', currency: 'USD' },
+      body: { code: uniqueKey('SAVE10'), kind: 'discount_percent', percent: '10', currency: 'USD' },
     });
     assert.equal(promo.status, 201, promo.text);
     const quote = await pipeline.api.request('POST', '/v1/topup-quotes', {
@@ -134,17 +97,18 @@ describe('options and quotes', () => {
 
   test('promo codes are refused when expired or not applicable, with the reason', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
+    const expiredCode = uniqueKey('OLD');
     const expired = await pipeline.api.request('POST', '/admin/promo-codes', {
       token: testAdminToken,
-      body: { code: `OLD${keyCounter}`, kind: 'bonus_fixed', amount: '5.00', currency: 'USD', expires_at: '2020-01-01T00:00:00Z' },
+      body: { code: expiredCode, kind: 'bonus_fixed', amount: '5.00', currency: 'USD', expires_at: '2020-01-01T00:00:00Z' },
     });
     const cnyOnly = await pipeline.api.request('POST', '/admin/promo-codes', {
       token: testAdminToken,
-      body: { code: `CNY${keyCounter}`, kind: 'bonus_percent', percent: '5', currency: 'CNY' },
+      body: { code: uniqueKey('CNY'), kind: 'bonus_percent', percent: '5', currency: 'CNY' },
     });
     const bigOnly = await pipeline.api.request('POST', '/admin/promo-codes', {
       token: testAdminToken,
-      body: { code: `BIG${keyCounter}`, kind: 'discount_fixed', amount: '10.00', currency: 'USD', min_amount: '500.00' },
+      body: { code: uniqueKey('BIG'), kind: 'discount_fixed', amount: '10.00', currency: 'USD', min_amount: '500.00' },
     });
     for (const [promo, code] of [
       [expired, 'promo_code_expired'],
@@ -162,7 +126,7 @@ describe('options and quotes', () => {
     }
     const duplicate = await pipeline.api.request('POST', '/admin/promo-codes', {
       token: testAdminToken,
-      body: { code: `OLD${keyCounter}`, kind: 'bonus_fixed', amount: '5.00', currency: 'USD' },
+      body: { code: expiredCode, kind: 'bonus_fixed', amount: '5.00', currency: 'USD' },
     });
     assert.equal(duplicate.status, 409);
     assert.equal(duplicate.body.error.code, 'promo_code_exists');
@@ -172,22 +136,22 @@ describe('options and quotes', () => {
 describe('the happy path', () => {
   test('a paid checkout credits amount plus bonus once and shows in the account flows', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey, { package_id: 'usd_100', payment_method: 'stripe' });
+    const order = await createPendingOrder(pipeline.api, account.apiKey, { package_id: 'usd_100', payment_method: 'stripe' });
     assert.equal(order.status, 'pending');
     assert.match(String(order.checkout_url), /^https:\/\/checkout\.stripe\.com\//);
     assert.equal(order.amount, '100.000000');
     assert.equal(order.credit, '105.000000');
 
-    const delivered = await sendWebhook(pipeline.api, await paidEvent(order));
+    const delivered = await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order));
     assert.equal(delivered.status, 200, delivered.text);
     assert.equal(delivered.body.outcome, 'delivered');
     // The receipt link follows the credit by a provider call.
-    const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded'], 20_000, (paid) => paid.receipt_url !== null);
+    const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded'], { until: (paid) => paid.receipt_url !== null });
     assert.ok(succeeded.paid_at !== null && succeeded.credited_at !== null);
     // From the payment's charge at Stripe (stripe-mock's fixture).
     assert.match(String(succeeded.receipt_url), /^https:\/\//);
     assert.equal(succeeded.checkout_url, null);
-    assert.equal(await balanceOf(account.apiKey), '105.000000');
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), '105.000000');
 
     const flows = await pipeline.api.request('GET', '/v1/account-flows?type=recharge', { token: account.apiKey });
     assert.equal(flows.body.data.length, 1);
@@ -199,13 +163,13 @@ describe('the happy path', () => {
   test('the same Idempotency-Key and body return the same order; another body is 409 idempotency_key_reused', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
     const key = uniqueKey('same');
-    const first = await createTopUp(account.apiKey, { amount: '25.00', payment_method: 'stripe' }, key);
-    const second = await createTopUp(account.apiKey, { amount: '25.00', payment_method: 'stripe' }, key);
+    const first = await createTopUp(pipeline.api, account.apiKey, { amount: '25.00', payment_method: 'stripe' }, key);
+    const second = await createTopUp(pipeline.api, account.apiKey, { amount: '25.00', payment_method: 'stripe' }, key);
     assert.equal(first.status, 201);
     assert.equal(second.status, 201);
     assert.equal(second.body.id, first.body.id);
     assert.equal(second.headers.get('idempotent-replayed'), 'true');
-    const other = await createTopUp(account.apiKey, { amount: '26.00', payment_method: 'stripe' }, key);
+    const other = await createTopUp(pipeline.api, account.apiKey, { amount: '26.00', payment_method: 'stripe' }, key);
     assert.equal(other.status, 409);
     assert.equal(other.body.error.code, 'idempotency_key_reused');
     const list = await pipeline.api.request('GET', '/v1/topups', { token: account.apiKey });
@@ -216,7 +180,7 @@ describe('the happy path', () => {
     const account = await createTestAccount(pipeline.api, 'USD');
     const key = uniqueKey('race');
     const responses = await Promise.all(
-      Array.from({ length: 5 }, () => createTopUp(account.apiKey, { amount: '30.00', payment_method: 'stripe' }, key)),
+      Array.from({ length: 5 }, () => createTopUp(pipeline.api, account.apiKey, { amount: '30.00', payment_method: 'stripe' }, key)),
     );
     assert.deepEqual(responses.map((response) => response.status), [201, 201, 201, 201, 201]);
     assert.equal(new Set(responses.map((response) => response.body.id)).size, 1);
@@ -228,7 +192,7 @@ describe('the happy path', () => {
     const account = await createTestAccount(pipeline.api, 'USD');
     const other = await createTestAccount(pipeline.api, 'USD');
     const created: string[] = [];
-    for (let index = 0; index < 3; index += 1) created.push((await createPendingOrder(account.apiKey)).id);
+    for (let index = 0; index < 3; index += 1) created.push((await createPendingOrder(pipeline.api, account.apiKey)).id);
     const firstPage = await pipeline.api.request('GET', '/v1/topups?limit=2&status=pending', { token: account.apiKey });
     assert.deepEqual(firstPage.body.data.map((order: OrderJson) => order.id), [created[2], created[1]]);
     const secondPage = await pipeline.api.request('GET', `/v1/topups?limit=2&cursor=${firstPage.body.next_cursor}`, { token: account.apiKey });
@@ -246,16 +210,17 @@ describe('the happy path', () => {
 describe('webhooks', () => {
   test('each event delivered five times at once credits exactly once', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    const event = await paidEvent(order);
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const event = await paidEvent(pipeline.database.sql, order);
     const responses = await Promise.all(Array.from({ length: 5 }, () => sendWebhook(pipeline.api, event)));
     assert.ok(responses.every((response) => response.status === 200), responses.map((response) => response.text).join());
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
     // Also five different deliveries of equivalent events (new ids): still one credit.
-    await Promise.all(Array.from({ length: 5 }, async () => sendWebhook(pipeline.api, await paidEvent(order))));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(await rechargeCount(order.id), 1);
-    assert.equal(await balanceOf(account.apiKey), '20.000000');
+    await Promise.all(Array.from({ length: 5 }, async () => sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order))));
+    // Once the workflow has finished it has applied every event that reached it; the rest were answered by the webhook.
+    await waitForOrderWorkflow(pipeline.api, order.id);
+    assert.equal(await rechargeCount(pipeline.database.sql, order.id), 1);
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), '20.000000');
     const [recorded] = await pipeline.database.sql<{ count: number }[]>`
       select count(*)::int as count from stripe_events where id = ${event.id}`;
     assert.equal(recorded!.count, 1);
@@ -263,8 +228,8 @@ describe('webhooks', () => {
 
   test('a bad signature is 400 invalid_signature and records nothing', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    const event = await paidEvent(order);
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const event = await paidEvent(pipeline.database.sql, order);
     const wrongSecret = await sendWebhook(pipeline.api, event, { secret: 'whsec_not_the_secret' });
     assert.equal(wrongSecret.status, 400);
     assert.equal(wrongSecret.body.error.code, 'invalid_signature');
@@ -280,11 +245,11 @@ describe('webhooks', () => {
 
   test('a signature older than the tolerance is 400 signature_expired', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    const stale = await sendWebhook(pipeline.api, await paidEvent(order), { timestamp: Math.floor(Date.now() / 1000) - 301 });
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const stale = await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order), { timestamp: Math.floor(Date.now() / 1000) - 301 });
     assert.equal(stale.status, 400);
     assert.equal(stale.body.error.code, 'signature_expired');
-    assert.equal(await rechargeCount(order.id), 0);
+    assert.equal(await rechargeCount(pipeline.database.sql, order.id), 0);
   });
 
   test('an event for an unknown order, or of another type, is recorded and acknowledged', async () => {
@@ -294,31 +259,31 @@ describe('webhooks', () => {
     );
     assert.equal(unknown.status, 200);
     assert.equal(unknown.body.outcome, 'unknown_order');
-    const otherType = await sendWebhook(pipeline.api, { id: `evt_other_${keyCounter}`, object: 'event', type: 'customer.created', created: 1, data: { object: { id: 'cus_1' } } });
+    const otherType = await sendWebhook(pipeline.api, { id: uniqueKey('evt_other').replaceAll('-', '_'), object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_1' } } });
     assert.equal(otherType.status, 200);
     assert.equal(otherType.body.outcome, 'ignored_type');
   });
 
   test('an amount that does not match the quote is held for review, not credited', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey, { amount: '50.00', payment_method: 'stripe' });
-    await sendWebhook(pipeline.api, await paidEvent(order, { amountTotal: 500 }));
+    const order = await createPendingOrder(pipeline.api, account.apiKey, { amount: '50.00', payment_method: 'stripe' });
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order, { amountTotal: 500 }));
     const held = await waitForOrder(pipeline.api, account.apiKey, order.id, ['processing']);
     assert.equal(held.needs_review, true);
-    assert.equal(await rechargeCount(order.id), 0);
-    assert.equal(await balanceOf(account.apiKey), '0.000000');
+    assert.equal(await rechargeCount(pipeline.database.sql, order.id), 0);
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), '0.000000');
 
-    const otherCurrency = await createPendingOrder(account.apiKey, { amount: '50.00', payment_method: 'stripe' });
-    await sendWebhook(pipeline.api, await paidEvent(otherCurrency, { currency: 'eur' }));
+    const otherCurrency = await createPendingOrder(pipeline.api, account.apiKey, { amount: '50.00', payment_method: 'stripe' });
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, otherCurrency, { currency: 'eur' }));
     assert.equal((await waitForOrder(pipeline.api, account.apiKey, otherCurrency.id, ['processing'])).needs_review, true);
   });
 
   test('ops resolve a held payment once: credit the locked quote, or fail the order', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const held = await createPendingOrder(account.apiKey, { amount: '50.00', payment_method: 'stripe' });
-    await sendWebhook(pipeline.api, await paidEvent(held, { amountTotal: 4_999 }));
+    const held = await createPendingOrder(pipeline.api, account.apiKey, { amount: '50.00', payment_method: 'stripe' });
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, held, { amountTotal: 4_999 }));
     await waitForOrder(pipeline.api, account.apiKey, held.id, ['processing']);
-    const resolve = (orderId: string, body: unknown, token = testAdminToken) =>
+    const resolve = (orderId: string, body: unknown, token = testOperatorToken('ops-alice')) =>
       pipeline.api.request('POST', `/admin/topups/${orderId}/resolve-review`, { token, body, headers: { 'x-operator': 'ops-alice' } });
 
     const byCustomer = await resolve(held.id, { decision: 'credit', reason: 'checked' }, account.apiKey);
@@ -327,29 +292,29 @@ describe('webhooks', () => {
     assert.equal(credited.status, 200, credited.text);
     assert.equal(credited.body.status, 'succeeded');
     assert.equal(credited.body.needs_review, false);
-    assert.equal(await balanceOf(account.apiKey), '50.000000');
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), '50.000000');
     const repeat = await resolve(held.id, { decision: 'credit', reason: 'one cent short: bank fee, accepted' });
     assert.equal(repeat.status, 200);
     assert.equal(repeat.body.status, 'succeeded');
     const contrary = await resolve(held.id, { decision: 'fail', reason: 'changed my mind' });
     assert.equal(contrary.status, 409);
     assert.equal(contrary.body.error.code, 'order_already_reviewed');
-    assert.equal(await rechargeCount(held.id), 1);
+    assert.equal(await rechargeCount(pipeline.database.sql, held.id), 1);
     const actions = await pipeline.api.request('GET', `/admin/topups/${held.id}`, { token: testAdminToken });
     assert.ok(
       actions.body.actions.some((action: { action: string; actor: string }) => action.action === 'resolve_review' && action.actor === 'ops-alice'),
       actions.text,
     );
 
-    const refused = await createPendingOrder(account.apiKey, { amount: '50.00', payment_method: 'stripe' });
-    await sendWebhook(pipeline.api, await paidEvent(refused, { currency: 'eur' }));
+    const refused = await createPendingOrder(pipeline.api, account.apiKey, { amount: '50.00', payment_method: 'stripe' });
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, refused, { currency: 'eur' }));
     await waitForOrder(pipeline.api, account.apiKey, refused.id, ['processing']);
     const failed = await resolve(refused.id, { decision: 'fail', reason: 'paid in EUR: refund at Stripe' });
     assert.equal(failed.body.status, 'failed');
     assert.match(failed.body.failure_reason, /paid in EUR/);
-    assert.equal(await rechargeCount(refused.id), 0);
+    assert.equal(await rechargeCount(pipeline.database.sql, refused.id), 0);
 
-    const pending = await createPendingOrder(account.apiKey);
+    const pending = await createPendingOrder(pipeline.api, account.apiKey);
     const notHeld = await resolve(pending.id, { decision: 'credit', reason: 'x' });
     assert.equal(notHeld.status, 409);
     assert.equal(notHeld.body.error.code, 'order_not_in_review');
@@ -358,61 +323,62 @@ describe('webhooks', () => {
 
   test('a delayed payment goes to processing, then succeeds or fails with the async events', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    await sendWebhook(pipeline.api, await paidEvent(order, { paymentStatus: 'unpaid' }));
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order, { paymentStatus: 'unpaid' }));
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['processing']);
     const cancel = await pipeline.api.request('POST', `/v1/topups/${order.id}/cancel`, { token: account.apiKey });
     assert.equal(cancel.status, 409);
     assert.equal(cancel.body.error.code, 'order_not_cancellable');
-    const sessionId = await sessionIdOf(order.id);
+    const sessionId = await sessionIdOf(pipeline.database.sql, order.id);
     await sendWebhook(pipeline.api, checkoutEventFor(order, 'checkout.session.async_payment_succeeded', { sessionId }));
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
-    assert.equal(await balanceOf(account.apiKey), '20.000000');
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), '20.000000');
 
-    const failing = await createPendingOrder(account.apiKey);
-    const failingSession = await sessionIdOf(failing.id);
-    await sendWebhook(pipeline.api, await paidEvent(failing, { paymentStatus: 'unpaid' }));
+    const failing = await createPendingOrder(pipeline.api, account.apiKey);
+    const failingSession = await sessionIdOf(pipeline.database.sql, failing.id);
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, failing, { paymentStatus: 'unpaid' }));
     await sendWebhook(pipeline.api, checkoutEventFor(failing, 'checkout.session.async_payment_failed', { sessionId: failingSession }));
     const failed = await waitForOrder(pipeline.api, account.apiKey, failing.id, ['failed']);
     assert.equal(failed.failure_reason, 'The payment failed.');
-    assert.equal(await balanceOf(account.apiKey), '20.000000');
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), '20.000000');
   });
 });
 
 describe('events out of order', () => {
   test('expired after completed leaves the order succeeded', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    const sessionId = await sessionIdOf(order.id);
-    await sendWebhook(pipeline.api, await paidEvent(order));
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const sessionId = await sessionIdOf(pipeline.database.sql, order.id);
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order));
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
     const late = await sendWebhook(pipeline.api, checkoutEventFor(order, 'checkout.session.expired', { sessionId }));
     assert.equal(late.status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The late event is applied, or was answered by the webhook, once the workflow has finished.
+    await waitForOrderWorkflow(pipeline.api, order.id);
     assert.equal((await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded'])).status, 'succeeded');
-    assert.equal(await rechargeCount(order.id), 1);
+    assert.equal(await rechargeCount(pipeline.database.sql, order.id), 1);
   });
 
   test('async failed after succeeded leaves the order succeeded', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    const sessionId = await sessionIdOf(order.id);
-    await sendWebhook(pipeline.api, await paidEvent(order, { paymentStatus: 'unpaid' }));
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const sessionId = await sessionIdOf(pipeline.database.sql, order.id);
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order, { paymentStatus: 'unpaid' }));
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['processing']);
     await sendWebhook(pipeline.api, checkoutEventFor(order, 'checkout.session.async_payment_succeeded', { sessionId }));
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
     const late = await sendWebhook(pipeline.api, checkoutEventFor(order, 'checkout.session.async_payment_failed', { sessionId }));
     assert.equal(late.status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForOrderWorkflow(pipeline.api, order.id);
     const final = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
     assert.equal(final.failure_reason, null);
-    assert.equal(await balanceOf(account.apiKey), '20.000000');
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), '20.000000');
   });
 
   test('completed after cancel is not credited but becomes a payment exception, so the payment is not lost', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    const event = await paidEvent(order);
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const event = await paidEvent(pipeline.database.sql, order);
     const cancelled = await pipeline.api.request('POST', `/v1/topups/${order.id}/cancel`, { token: account.apiKey });
     assert.equal(cancelled.status, 200, cancelled.text);
     assert.equal(cancelled.body.status, 'cancelled');
@@ -436,14 +402,14 @@ describe('events out of order', () => {
     // The cancelled order is history: not edited, not credited.
     const final = await waitForOrder(pipeline.api, account.apiKey, order.id, ['cancelled']);
     assert.equal(final.needs_review, false);
-    assert.equal(await rechargeCount(order.id), 0);
+    assert.equal(await rechargeCount(pipeline.database.sql, order.id), 0);
   });
 });
 
 describe('cancel and resume', () => {
   test('resume returns the still-valid checkout; a cancelled order cannot be resumed, paid or cancelled again', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
     const resumed = await pipeline.api.request('POST', `/v1/topups/${order.id}/resume`, { token: account.apiKey });
     assert.equal(resumed.status, 200, resumed.text);
     assert.equal(resumed.body.checkout_url, order.checkout_url);
@@ -461,8 +427,8 @@ describe('cancel and resume', () => {
     const account = await createTestAccount(pipeline.api, 'USD');
     const outcomes: string[] = [];
     for (let round = 0; round < 4; round += 1) {
-      const order = await createPendingOrder(account.apiKey);
-      const event = await paidEvent(order);
+      const order = await createPendingOrder(pipeline.api, account.apiKey);
+      const event = await paidEvent(pipeline.database.sql, order);
       const [cancel] = await Promise.all([
         pipeline.api.request('POST', `/v1/topups/${order.id}/cancel`, { token: account.apiKey }),
         sendWebhook(pipeline.api, event),
@@ -470,17 +436,17 @@ describe('cancel and resume', () => {
       const final = await waitForOrder(pipeline.api, account.apiKey, order.id, ['cancelled', 'succeeded']);
       outcomes.push(final.status);
       assert.equal(cancel.status === 200, final.status === 'cancelled', `cancel said ${cancel.status}, order is ${final.status}`);
-      assert.equal(await rechargeCount(order.id), final.status === 'succeeded' ? 1 : 0);
+      assert.equal(await rechargeCount(pipeline.database.sql, order.id), final.status === 'succeeded' ? 1 : 0);
     }
     const succeeded = outcomes.filter((status) => status === 'succeeded').length;
-    assert.equal(await balanceOf(account.apiKey), `${20 * succeeded}.000000`);
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), `${20 * succeeded}.000000`);
     assert.deepEqual(await checkLedgerInvariants(pipeline.database.sql), []);
   });
 });
 
 describe('promo codes under concurrency', () => {
   test('a code at its redemption limit is never over-reserved by concurrent orders, and is released by cancel', async () => {
-    const code = `LIMIT${process.pid}${keyCounter}`;
+    const code = uniqueKey('LIMIT');
     const created = await pipeline.api.request('POST', '/admin/promo-codes', {
       token: testAdminToken,
       body: { code, kind: 'bonus_fixed', amount: '2.00', currency: 'USD', max_redemptions: 3 },
@@ -488,7 +454,7 @@ describe('promo codes under concurrency', () => {
     assert.equal(created.status, 201, created.text);
     const accounts = await Promise.all(Array.from({ length: 8 }, () => createTestAccount(pipeline.api, 'USD')));
     const responses = await Promise.all(
-      accounts.map((account) => createTopUp(account.apiKey, { amount: '20.00', payment_method: 'stripe', promo_code: code })),
+      accounts.map((account) => createTopUp(pipeline.api, account.apiKey, { amount: '20.00', payment_method: 'stripe', promo_code: code })),
     );
     const accepted = responses.filter((response) => response.status === 201);
     const refused = responses.filter((response) => response.status !== 201);
@@ -504,11 +470,11 @@ describe('promo codes under concurrency', () => {
     await pipeline.api.request('POST', `/v1/topups/${responses[firstIndex]!.body.id}/cancel`, { token: accounts[firstIndex]!.apiKey });
     const secondIndex = responses.findIndex((response, index) => response.status === 201 && index !== firstIndex);
     const secondOrder = responses[secondIndex]!.body as OrderJson;
-    await sendWebhook(pipeline.api, await paidEvent(secondOrder));
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, secondOrder));
     await waitForOrder(pipeline.api, accounts[secondIndex]!.apiKey, secondOrder.id, ['succeeded']);
-    assert.equal(await balanceOf(accounts[secondIndex]!.apiKey), '22.000000');
+    assert.equal(await balanceOf(pipeline.api, accounts[secondIndex]!.apiKey), '22.000000');
     const refusedIndex = responses.findIndex((response) => response.status !== 201);
-    const retry = await createTopUp(accounts[refusedIndex]!.apiKey, { amount: '20.00', payment_method: 'stripe', promo_code: code });
+    const retry = await createTopUp(pipeline.api, accounts[refusedIndex]!.apiKey, { amount: '20.00', payment_method: 'stripe', promo_code: code });
     assert.equal(retry.status, 201, retry.text);
     const usage = await pipeline.api.request('GET', `/admin/promo-codes/${code}`, { token: testAdminToken });
     assert.deepEqual(usage.body.usage, { reserved: 2, redeemed: 1 });
@@ -518,38 +484,38 @@ describe('promo codes under concurrency', () => {
 describe('crashes and outages', () => {
   test('a payment that arrives while the worker is down is credited once when it comes back', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    const event = await paidEvent(order);
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const event = await paidEvent(pipeline.database.sql, order);
     await pipeline.stopWorker();
     try {
       const delivered = await sendWebhook(pipeline.api, event);
       // The signal is durable in Temporal even with no worker running.
       assert.equal(delivered.status, 200);
-      assert.equal(await rechargeCount(order.id), 0);
+      assert.equal(await rechargeCount(pipeline.database.sql, order.id), 0);
     } finally {
       await pipeline.startWorker();
     }
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
-    assert.equal(await rechargeCount(order.id), 1);
+    assert.equal(await rechargeCount(pipeline.database.sql, order.id), 1);
   });
 
   test('a credit committed before the worker could report it is not applied a second time', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
     const row = await getOrderRow(pipeline.database.sql, order.id, null);
     // What a crash right after the credit's commit leaves behind: the credit is in the ledger, the
     // workflow does not know, and its retried activity runs again.
     await creditOrderDirectly(pipeline.database.sql, snapshotFromRow(row!));
-    await sendWebhook(pipeline.api, await paidEvent(order));
+    await sendWebhook(pipeline.api, await paidEvent(pipeline.database.sql, order));
     await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
-    assert.equal(await rechargeCount(order.id), 1);
-    assert.equal(await balanceOf(account.apiKey), '20.000000');
+    assert.equal(await rechargeCount(pipeline.database.sql, order.id), 1);
+    assert.equal(await balanceOf(pipeline.api, account.apiKey), '20.000000');
   });
 
   test('a webhook that cannot reach Temporal is answered 503, so Stripe retries', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
-    const order = await createPendingOrder(account.apiKey);
-    const event = await paidEvent(order);
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const event = await paidEvent(pipeline.database.sql, order);
     const cutOff = await startTestApi({
       sql: pipeline.database.sql,
       databaseUrl: pipeline.database.url,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { log as activityLog } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { repositoryRoot, temporalTestServerPath } from '../dev/tools.ts';
 import { orderWorkflowId } from '../domain/orders.ts';
 import { randomToken } from '../ids/ids.ts';
@@ -16,6 +16,8 @@ import { createLogger } from '../observability/logger.ts';
 import { orderIdFromWorkflowId, temporalLogFields } from '../observability/temporal-log-fields.ts';
 import { installTemporalRuntime } from '../worker/temporal-runtime.ts';
 import { testTemporalAddress } from './support/environment.ts';
+import { eventually } from './support/eventually.ts';
+import { workflowBundle } from './support/pipeline.ts';
 import type { LoggingActivities } from './support/logging-workflow.ts';
 
 type LogLine = Record<string, unknown>;
@@ -28,7 +30,6 @@ installTemporalRuntime(logger);
 const namespace = 'default';
 const lineDeadlineMilliseconds = 10_000;
 const loggingWorkflowsPath = fileURLToPath(new URL('./support/logging-workflow.ts', import.meta.url));
-const silentBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never;
 
 function parsedLines(): LogLine[] {
   return written.map((line) => JSON.parse(line) as LogLine);
@@ -39,13 +40,14 @@ function parsedLines(): LogLine[] {
  * 100 ms) to hand it over.
  */
 async function lineWhere(description: string, matches: (line: LogLine) => boolean, from = 0): Promise<LogLine> {
-  const deadline = Date.now() + lineDeadlineMilliseconds;
-  while (Date.now() < deadline) {
-    const found = parsedLines().slice(from).find(matches);
-    if (found !== undefined) return found;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`no log line ${description} within ${lineDeadlineMilliseconds} ms; last lines:\n${written.slice(-10).join('')}`);
+  return eventually(
+    () => {
+      const found = parsedLines().slice(from).find(matches);
+      if (found !== undefined) return found;
+      throw new Error(`last lines:\n${written.slice(-10).join('')}`);
+    },
+    { description: `a log line ${description}`, timeoutMilliseconds: lineDeadlineMilliseconds, intervalMilliseconds: 25 },
+  );
 }
 
 const loggingActivities: LoggingActivities = {
@@ -68,7 +70,7 @@ describe('worker logs', () => {
       connection: workerConnection,
       namespace,
       taskQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: loggingWorkflowsPath, logger: silentBundlerLogger }),
+      workflowBundle: await workflowBundle(loggingWorkflowsPath),
       activities: loggingActivities,
     });
     workerRunning = worker.run();
@@ -176,7 +178,7 @@ describe("Core's lines", () => {
       const coreWorker = await Worker.create({
         connection: environment.nativeConnection,
         taskQueue: coreTaskQueue,
-        workflowBundle: await bundleWorkflowCode({ workflowsPath: loggingWorkflowsPath, logger: silentBundlerLogger }),
+        workflowBundle: await workflowBundle(loggingWorkflowsPath),
         activities: loggingActivities,
       });
       const workflowId = `logging-core-${randomToken(8)}`;

@@ -34,12 +34,17 @@ export interface CreateRefillWorkerOptions {
  */
 const stickyQueueScheduleToStartTimeout = '3 seconds';
 
+/** Where npm run build:workflows writes the bundle (git-ignored). */
+export const defaultWorkflowBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
+
 /**
  * The prebuilt bundle's absolute path, or undefined to bundle at start. A path that names no file ends
  * the process with one line: a production worker must not quietly fall back to bundling other code.
+ * In production (REFILL_ENV=production) without WORKFLOW_BUNDLE_PATH, the default build output is
+ * used when it is there.
  */
-export function prebuiltWorkflowBundle(workflowBundlePath: string | undefined): string | undefined {
-  if (workflowBundlePath === undefined) return undefined;
+export function prebuiltWorkflowBundle(workflowBundlePath: string | undefined, production: boolean): string | undefined {
+  if (workflowBundlePath === undefined) return production && existsSync(defaultWorkflowBundlePath) ? defaultWorkflowBundlePath : undefined;
   const absolute = path.resolve(workflowBundlePath);
   if (!existsSync(absolute)) {
     console.error(`Invalid configuration: WORKFLOW_BUNDLE_PATH names no file (${absolute}); build it with npm run build:workflows`);

@@ -20,7 +20,7 @@ const modulesLoadedMilliseconds = Math.round(performance.now());
 const temporalConnectTimeout = '5 seconds';
 
 const { config, logger, sql } = await startProcessFoundation('refill-worker');
-const workflowBundlePath = prebuiltWorkflowBundle(config.temporal.workflowBundlePath);
+const workflowBundlePath = prebuiltWorkflowBundle(config.temporal.workflowBundlePath, config.environment === 'production');
 // First, before any NativeConnection: the SDK's and the workflows' lines join this process's JSON stream.
 installTemporalRuntime(logger);
 

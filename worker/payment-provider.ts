@@ -6,7 +6,8 @@ import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/client.ts';
 
 export function createPaymentProvider(config: Config, sql: Sql): PaymentProvider {
-  return config.stripe.mode === 'stripe'
-    ? createStripeProvider(createStripeClient(config.stripe))
-    : createSandboxProvider(sql, config.api.publicBaseUrl);
+  if (config.stripe.mode === 'stripe') return createStripeProvider(createStripeClient(config.stripe));
+  // The configuration already refuses this; a Config built another way must not slip through either.
+  if (config.environment === 'production') throw new Error('the sandbox payment provider does not run when REFILL_ENV is production');
+  return createSandboxProvider(sql, config.api.publicBaseUrl);
 }

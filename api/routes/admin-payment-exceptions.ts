@@ -1,4 +1,4 @@
-// Ops' payment exceptions (under /admin, with the admin token): payments that reached an order after its
+// Ops' payment exceptions (under /admin, with an operator's token): payments that reached an order after its
 // workflow had closed, each waiting in its own workflow for a decision.
 //   GET  /admin/payment-exceptions?status=open|resolved&limit=&cursor=   oldest first
 //   GET  /admin/payment-exceptions/:id

@@ -8,22 +8,25 @@ import { ApiError } from '../../domain/errors.ts';
 import { currencies, currencyExponents, formatMicros, isWholeMinorUnits } from '../../domain/money.ts';
 import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { normalizePromoCode, promoCodePattern, promoKinds } from '../../domain/promo-codes.ts';
+import { setAuditTarget } from '../admin-audit.ts';
 import type { ApiDependencies } from '../dependencies.ts';
-import { amountSchema, parseBody } from '../validation.ts';
+import { amountSchema, parseBody, storedText } from '../validation.ts';
+
+const maximumPromoCodeDescriptionLength = 500;
 
 const createPromoCodeBody = z
   .strictObject({
-    code: z.string().transform(normalizePromoCode).pipe(z.string().regex(promoCodePattern, { message: 'must be 3 to 40 letters, digits, _ or -' })),
+    code: storedText(1, 100).transform(normalizePromoCode).pipe(z.string().regex(promoCodePattern, { message: 'must be 3 to 40 letters, digits, _ or -' })),
     kind: z.enum(promoKinds),
     /** Percent kinds: "10" or "12.5" (percent, at most 2 decimals). Fixed kinds: an amount. */
-    percent: z.string().regex(/^\d{1,3}(\.\d{1,2})?$/, { message: 'must be a percentage such as "10" or "12.5"' }).optional(),
+    percent: storedText(1, 10).regex(/^\d{1,3}(\.\d{1,2})?$/, { message: 'must be a percentage such as "10" or "12.5"' }).optional(),
     amount: amountSchema.optional(),
     currency: z.enum(currencies),
     min_amount: amountSchema.optional(),
     expires_at: z.iso.datetime({ offset: true }).optional(),
     max_redemptions: z.number().int().min(1).max(1_000_000_000).optional(),
     max_redemptions_per_account: z.number().int().min(1).max(1_000_000).optional(),
-    description: z.string().max(500).optional(),
+    description: storedText(0, maximumPromoCodeDescriptionLength).optional(),
   })
   .superRefine((body, context) => {
     const percentKind = body.kind.endsWith('_percent');
@@ -66,6 +69,8 @@ export function adminPromoCodeRoutes(dependencies: ApiDependencies): Router {
   const router = Router();
   router.post('/admin/promo-codes', async (request, response) => {
     const body = parseBody(createPromoCodeBody, request.body);
+    // Named before it is created, so that a refused duplicate is found under the code it tried to take.
+    setAuditTarget(response, body.code);
     const percentKind = body.kind.endsWith('_percent');
     const result = await createPromoCode(dependencies.sql, {
       code: body.code,

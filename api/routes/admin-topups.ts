@@ -1,4 +1,4 @@
-// Ops' view of top-up orders, and their review of bank transfers (under /admin, with the admin token):
+// Ops' view of top-up orders, and their review of bank transfers (under /admin, with an operator's token):
 //   GET  /admin/topups?payment_method=bank_transfer&status=pending,processing   oldest first, with age
 //   GET  /admin/topups/:id                                             the order and its recorded actions
 //   POST /admin/topups/:id/start-review                                pending -> processing
@@ -6,8 +6,9 @@
 //   POST /admin/topups/:id/reject-transfer                             processing -> failed (customer emailed)
 //   POST /admin/topups/:id/resolve-review                              a Stripe payment held for review:
 //                                                                      credit it, or fail the order
-// Each action is a Temporal update to the order's workflow, recorded once, and idempotent: repeating it
-// returns the same order and changes nothing.
+// Each action is a Temporal update to the order's workflow, recorded once as the operator of the token,
+// and idempotent: repeating it returns the same order and changes nothing. The audit log (api/admin-audit.ts)
+// records every request besides.
 import { Router } from 'express';
 import { z } from 'zod';
 import { getOrderRow } from '../../db/orders/get-order.ts';
@@ -25,7 +26,7 @@ import { operator, reasonText } from '../operator.ts';
 import { presentOrder } from '../presenters.ts';
 import { applyOpsAction } from '../topups/bank-transfer-workflow-calls.ts';
 import { resolveHeldPayment } from '../topups/order-workflow-calls.ts';
-import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit } from '../validation.ts';
+import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit, storedText } from '../validation.ts';
 
 const maximumBankReferenceLength = 100;
 const orderIdPattern = /^ord_[0-9a-z]{24}$/;
@@ -45,7 +46,7 @@ const confirmTransferBody = (currency: Currency) =>
   z
   .strictObject({
     amount_received: statementAmount(currency),
-    bank_reference: z.string().trim().min(1).max(maximumBankReferenceLength).regex(/^[\x20-\x7e]+$/, {
+    bank_reference: storedText(1, maximumBankReferenceLength, { trim: true }).regex(/^[\x20-\x7e]+$/, {
       message: 'must be printable ASCII, as on the bank statement',
     }),
     corrected_credit: statementAmount(currency).optional(),

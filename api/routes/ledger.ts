@@ -27,7 +27,7 @@ import {
 
 const consumptionBody = z.strictObject({
   amount: amountSchema,
-  currency: z.string().optional(),
+  currency: storedText(1, 10).optional(),
   description: storedText(1, maximumDescriptionLength),
   user: storedText(1, maximumUserReferenceLength).optional(),
   metadata: metadataSchema.optional(),

@@ -1,7 +1,11 @@
 // The sandbox provider's payment page, used when no Stripe key is configured. Paying or declining here
-// sends Stripe-format events, signed with the webhook secret, to this API's own webhook route: the
-// same path a real Stripe payment takes. No money moves.
-import express, { Router, type Response } from 'express';
+// sends Stripe-format events, signed with the installation's webhook secret, to this API's own webhook
+// route: the same path a real Stripe payment takes. No money moves. Never served in production.
+//
+// The Pay and Decline forms carry a CSRF token bound to the session and to a random cookie of the
+// browser (SameSite=Lax, so another site's form posts without it), and the pages cannot be framed.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
 import { completeSandboxSession, getSandboxSession, type SandboxSessionRow } from '../../db/sandbox/sandbox-sessions.ts';
 import { ApiError } from '../../domain/errors.ts';
@@ -12,6 +16,18 @@ import { buildCheckoutEvent, type CheckoutEventType } from '../webhooks/stripe-e
 const sessionIdPattern = /^cs_sandbox_[0-9a-z]{24}$/;
 const signer = new Stripe('sk_test_signature_only').webhooks;
 const webhookDeliveryTimeoutMilliseconds = 10_000;
+const csrfCookieName = 'refill_sandbox_csrf';
+const csrfFieldName = 'csrf_token';
+const csrfCookieBytes = 32;
+const csrfCookiePattern = /^[A-Za-z0-9_-]{43}$/;
+// The pages show a payment and carry a CSRF token: not framed, not cached, their URL not passed on.
+const pageSecurityHeaders = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+};
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
@@ -20,7 +36,7 @@ function escapeHtml(value: string): string {
 function page(response: Response, status: number, title: string, body: string): void {
   response
     .status(status)
-    .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+    .set(pageSecurityHeaders)
     .type('html')
     .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -43,10 +59,52 @@ async function sessionOrNotFound(sql: ApiDependencies['sql'], id: string | strin
   return session;
 }
 
+/** The browser's CSRF cookie, when it sent a well-formed one. */
+function csrfCookieOf(request: Request): string | null {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [name, value] = part.trim().split('=');
+    if (name === csrfCookieName && value !== undefined && csrfCookiePattern.test(value)) return value;
+  }
+  return null;
+}
+
+/** Signs (session, browser cookie) with a key derived from the installation's webhook secret. */
+function csrfSigner(webhookSecret: string): (sessionId: string, cookie: string) => string {
+  const key = createHmac('sha256', webhookSecret).update('refill sandbox csrf tokens').digest();
+  return (sessionId, cookie) => createHmac('sha256', key).update(`${sessionId}\n${cookie}`).digest('base64url');
+}
+
+function sameText(left: string, right: string): boolean {
+  const a = Buffer.from(left);
+  const b = Buffer.from(right);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function sandboxRoutes(dependencies: ApiDependencies): Router {
   const { sql, config, logger } = dependencies;
+  if (config.environment === 'production') throw new Error('the sandbox payment provider does not run when REFILL_ENV is production');
   const router = Router();
   router.use('/sandbox', express.urlencoded({ extended: false, limit: '1kb' }));
+  const csrfToken = csrfSigner(config.stripe.webhookSecret);
+  const secureCookie = config.api.publicBaseUrl.startsWith('https:');
+
+  /** The browser's cookie, or a new one set on this response. */
+  function browserCookie(request: Request, response: Response): string {
+    const existing = csrfCookieOf(request);
+    if (existing !== null) return existing;
+    const cookie = randomBytes(csrfCookieBytes).toString('base64url');
+    response.cookie(csrfCookieName, cookie, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: '/sandbox' });
+    return cookie;
+  }
+
+  /** Refuses a form post that does not carry the token the page gave this browser for this session. */
+  function requireCsrfToken(request: Request, sessionId: string): void {
+    const cookie = csrfCookieOf(request);
+    const sent = (request.body as Record<string, unknown> | undefined)?.[csrfFieldName];
+    if (cookie === null || typeof sent !== 'string' || !sameText(sent, csrfToken(sessionId, cookie))) {
+      throw new ApiError('forbidden', 'The form is not from this checkout page in this browser (CSRF check); open the checkout page again.');
+    }
+  }
 
   /** Signs an event as Stripe would and posts it to this API's webhook route. */
   async function sendEvent(type: CheckoutEventType, session: SandboxSessionRow): Promise<void> {
@@ -74,6 +132,7 @@ export function sandboxRoutes(dependencies: ApiDependencies): Router {
     const session = await sessionOrNotFound(sql, request.params.id);
     const open = session.status === 'open' && session.expires_at.getTime() > Date.now();
     const action = `/sandbox/checkout/${session.id}`;
+    const token = `<input type="hidden" name="${csrfFieldName}" value="${escapeHtml(csrfToken(session.id, browserCookie(request, response)))}">`;
     page(
       response,
       200,
@@ -82,8 +141,8 @@ export function sandboxRoutes(dependencies: ApiDependencies): Router {
 <p class="amount">${escapeHtml(formatMinorUnits(session))}</p>
 ${
   open
-    ? `<form method="post" action="${action}/pay" style="display:inline"><button class="pay" type="submit">Pay</button></form>
-<form method="post" action="${action}/decline" style="display:inline"><button type="submit">Decline</button></form>
+    ? `<form method="post" action="${action}/pay" style="display:inline">${token}<button class="pay" type="submit">Pay</button></form>
+<form method="post" action="${action}/decline" style="display:inline">${token}<button type="submit">Decline</button></form>
 <p>Expires ${escapeHtml(session.expires_at.toISOString())}.</p>`
     : `<p>This checkout is <strong>${escapeHtml(session.status === 'open' ? 'expired' : session.status)}</strong>${
         session.status === 'complete' ? ` (${escapeHtml(session.payment_status)})` : ''
@@ -98,6 +157,7 @@ ${
   ] as const) {
     router.post(`/sandbox/checkout/:id/${path}`, async (request, response) => {
       const session = await sessionOrNotFound(sql, request.params.id);
+      requireCsrfToken(request, session.id);
       const completed = await completeSandboxSession(sql, session.id, paymentStatus);
       if (completed === null) {
         page(response, 409, 'Sandbox checkout', '<h1>This checkout can no longer be paid.</h1>');
@@ -124,6 +184,7 @@ export function checkoutReturnRoutes(): Router {
     const succeeded = request.query.result === 'success';
     const orderId = typeof request.query.order_id === 'string' ? request.query.order_id.slice(0, 40) : '';
     response
+      .set(pageSecurityHeaders)
       .type('html')
       .send(
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Top-up</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto">` +

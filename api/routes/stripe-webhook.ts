@@ -1,19 +1,69 @@
-// POST /webhooks/stripe: verifies the signature over the raw body, then records and delivers the event.
-// Mounted before any JSON parser. Answers 2xx only once the event is recorded and delivered (or known
-// to need no delivery); any failure on the way is a 503, so Stripe delivers it again.
+// POST /webhooks/stripe: verifies the signature over the raw body, checks the event's shape, then records
+// and delivers it. Mounted before any JSON parser. Answers 2xx only once the event is recorded and
+// delivered (or known to need no delivery); a signed event that can never be acted on is a 400, which
+// Stripe does not retry; any failure on the way to recording or delivering it is a 503, so Stripe
+// delivers it again.
 import express, { Router } from 'express';
 import Stripe from 'stripe';
 import { ApiError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { handleStripeEvent } from '../webhooks/handle-stripe-event.ts';
+import { InvalidStripeEvent } from '../webhooks/stripe-event-schema.ts';
 
-/** Stripe's own default: a signature older than this is refused as a possible replay. */
+/** Stripe's own default: a signature older than this is refused as a possible replay; one as far ahead, too. */
 export const webhookToleranceSeconds = 300;
 /** Stripe's events are a few kilobytes; this leaves room without inviting abuse. */
 const maximumWebhookBodySize = '1mb';
 
 // Only the signature helpers are used: they need no API key.
-const webhookVerifier = new Stripe('sk_test_signature_verification_only').webhooks;
+const signatureVerifier = present(new Stripe('sk_test_signature_verification_only').webhooks.signature);
+
+function present<Value>(value: Value | null): Value {
+  if (value === null) throw new Error('this version of the stripe package has no webhook signature verifier');
+  return value;
+}
+
+/**
+ * The timestamp the signature is over, or null when the header does not carry exactly one `t` of
+ * digits. Stripe's library reads the last `t` with parseInt, which takes `t=12abc` as 12 and `t=abc`
+ * as NaN (then checking no time at all); Stripe itself sends one plain integer.
+ */
+function signatureTimestampSeconds(header: string): number | null {
+  const timestamps = header
+    .split(',')
+    .map((item) => item.split('='))
+    .filter(([key]) => key === 't');
+  if (timestamps.length !== 1 || timestamps[0]!.length !== 2 || !/^\d{1,12}$/.test(timestamps[0]![1]!)) return null;
+  return Number(timestamps[0]![1]);
+}
+
+/** Verifies the signature and its timestamp in both directions; throws the route's error when either fails. */
+function verifySignature(body: Buffer, header: string, secret: string): void {
+  const timestampSeconds = signatureTimestampSeconds(header);
+  if (timestampSeconds === null) throw new ApiError('invalid_signature', 'The Stripe-Signature header has no valid timestamp.');
+  try {
+    signatureVerifier.verifyHeader(body, header, secret, webhookToleranceSeconds);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    if (/tolerance/i.test(message)) {
+      throw new ApiError('signature_expired', `The signature timestamp is more than ${webhookToleranceSeconds} seconds in the past.`);
+    }
+    throw new ApiError('invalid_signature', 'The Stripe-Signature does not match the body.');
+  }
+  // Stripe's library checks only the past: a captured request signed for later would replay until then.
+  if (timestampSeconds - Date.now() / 1000 > webhookToleranceSeconds) {
+    throw new ApiError('signature_expired', `The signature timestamp is more than ${webhookToleranceSeconds} seconds in the future.`);
+  }
+}
+
+/** The body as JSON; a signed body that is not JSON will never be, so it is an invalid event. */
+function parseBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ApiError('invalid_event', 'The event is not valid JSON.', 'body');
+  }
+}
 
 export function stripeWebhookRoutes(dependencies: ApiDependencies): Router {
   const router = Router();
@@ -23,25 +73,27 @@ export function stripeWebhookRoutes(dependencies: ApiDependencies): Router {
       throw new ApiError('invalid_signature', 'The Stripe-Signature header is missing.');
     }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    let event: Stripe.Event;
-    try {
-      event = webhookVerifier.constructEvent(body, signature, dependencies.config.stripe.webhookSecret, webhookToleranceSeconds);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : '';
-      if (/tolerance/i.test(message)) {
-        throw new ApiError('signature_expired', `The signature timestamp is more than ${webhookToleranceSeconds} seconds away.`);
-      }
-      throw new ApiError('invalid_signature', 'The Stripe-Signature does not match the body.');
-    }
+    verifySignature(body, signature, dependencies.config.stripe.webhookSecret);
+    const event = parseBody(body);
     try {
       const outcome = await handleStripeEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue }, event);
       response.json({ received: true, outcome });
     } catch (error) {
-      dependencies.logger.error({ err: error, stripeEventId: event.id }, 'stripe event not delivered; asking Stripe to retry');
+      if (error instanceof InvalidStripeEvent) {
+        dependencies.logger.warn({ field: error.field, reason: error.reason }, 'signed stripe event refused: invalid');
+        throw new ApiError('invalid_event', error.message, error.field);
+      }
+      dependencies.logger.error({ err: error, stripeEventId: eventIdForLog(event) }, 'stripe event not delivered; asking Stripe to retry');
       throw new ApiError('service_unavailable', 'The event could not be recorded or delivered; it will be retried.', undefined, {
         cause: error,
       });
     }
   });
   return router;
+}
+
+/** The event's id for a log line, read defensively: the body may be any JSON value. */
+function eventIdForLog(event: unknown): string | null {
+  const id = typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id.slice(0, 255) : null;
 }

@@ -1,18 +1,14 @@
 // The bank transfer fields of POST /v1/topups (payment_method "bank_transfer"): who will transfer, and
 // the customer's consent. The order itself is created by the one creation path (create-order.ts).
 import { z } from 'zod';
+import { storedText } from '../validation.ts';
 
 export const maximumRemitterFieldLength = 100;
 export const maximumRemarksLength = 200;
 
-/** Text a person typed, kept as typed apart from surrounding spaces; Postgres refuses NUL in text. */
+/** Text a person typed, kept as typed apart from surrounding spaces. */
 function personText(minimumLength: number, maximumLength: number) {
-  return z
-    .string()
-    .trim()
-    .min(minimumLength)
-    .max(maximumLength)
-    .refine((value) => !value.includes('\u0000'), { message: 'must not contain the NUL character' });
+  return storedText(minimumLength, maximumLength, { trim: true });
 }
 
 /** A field the body must have: missing is `missing_field`, present but wrong is `invalid_field`. */

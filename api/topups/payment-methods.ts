@@ -8,15 +8,32 @@ import { ApiError } from '../../domain/errors.ts';
 import { orderWorkflowTypes, type OrderRequest, type StripeCheckoutOrderInput } from '../../domain/orders.ts';
 import type { PaymentMethod } from '../../domain/pricing.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { storedText } from '../validation.ts';
 import { bankTransferBody, normalisedBankTransfer } from './bank-transfer-fields.ts';
 
-const maximumUrlLength = 2_000;
-const returnUrl = z
-  .string()
-  .max(maximumUrlLength)
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-    message: 'must be an http or https URL',
-  });
+/** Browsers and Stripe take longer URLs, but no return page needs one. */
+export const maximumReturnUrlLength = 2_048;
+
+/** A URL the payer is sent back to: http(s), bounded, text only; its host is checked against the allow-list later. */
+const returnUrl = storedText(1, maximumReturnUrlLength).refine(
+  (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+  { message: 'must be an http or https URL' },
+);
+
+/**
+ * Refuses a return URL whose host is not in ALLOWED_REDIRECT_HOSTS: the order's checkout would otherwise
+ * send a payer, straight from paying, to any site the client names (a phishing page that looks like ours).
+ */
+function checkRedirectHosts(fields: MethodFields, allowedHosts: readonly string[]): void {
+  for (const name of ['success_url', 'cancel_url'] as const) {
+    const value = fields[name];
+    if (value === undefined) continue;
+    const host = new URL(value).hostname;
+    if (!allowedHosts.includes(host)) {
+      throw new ApiError('redirect_not_allowed', `${name} must point to one of the allowed hosts (${allowedHosts.join(', ')}), not ${host}.`, name);
+    }
+  }
+}
 
 /** Every method's own fields, as POST /v1/topups parses them; each method takes only its own. */
 export const methodFields = {
@@ -45,6 +62,7 @@ const stripe: PaymentMethodEntry = {
   fields: ['success_url', 'cancel_url'],
   normalise: (fields) => ({ success_url: fields.success_url ?? null, cancel_url: fields.cancel_url ?? null }),
   workflowInput(request, fields, { config }) {
+    checkRedirectHosts(fields, config.http.allowedRedirectHosts);
     const returnBase = `${config.api.publicBaseUrl}/checkout/return?order_id=${request.orderId}`;
     const createdAtMilliseconds = Date.parse(request.createdAt);
     return {

@@ -10,14 +10,14 @@ import { formatMicros } from '../../domain/money.ts';
 import type { OrderTerms } from '../../domain/orders.ts';
 import { computeQuote, paymentMethods, type Pricing, type Quote } from '../../domain/pricing.ts';
 import { normalizePromoCode, promoCodePattern, type PromoCode } from '../../domain/promo-codes.ts';
-import { amountSchema } from '../validation.ts';
+import { amountSchema, storedText } from '../validation.ts';
 
 /** The fields that choose what to buy; POST /v1/topups adds its own to these. */
 export const quoteFields = {
   amount: amountSchema.optional(),
-  package_id: z.string().min(1).max(40).optional(),
+  package_id: storedText(1, 40).optional(),
   payment_method: z.enum(paymentMethods),
-  promo_code: z.string().min(1).max(40).optional(),
+  promo_code: storedText(1, 40).optional(),
 };
 
 export const quoteBody = z.strictObject(quoteFields);

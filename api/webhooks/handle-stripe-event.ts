@@ -3,24 +3,26 @@
 // own that ops resolve; the closed order itself is never edited. Throws when the event can be neither
 // recorded nor delivered, so the route answers 5xx and Stripe retries.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type Stripe from 'stripe';
 import type { Sql } from '../../db/client.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import type { OrderRow } from '../../db/orders/order-row.ts';
+import { admitStripeEvent } from '../../db/stripe-events/admit-stripe-event.ts';
 import { markStripeEvent, type StripeEventOutcome } from '../../db/stripe-events/mark-stripe-event.ts';
 import { recordStripeEvent } from '../../db/stripe-events/record-stripe-event.ts';
 import { isPaymentEvent, orderWorkflowId, paymentEventSignal, type PaymentEvent } from '../../domain/orders.ts';
 import { paymentExceptionWorkflowId, type PaymentExceptionInput } from '../../domain/payment-exceptions.ts';
 import { accountIdKey, needsReviewKey, paymentMethodKey } from '../../domain/search-attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
-import {
-  checkoutEventTypes,
-  orderIdOfCheckoutEvent,
-  paymentEventFromCheckoutEvent,
-  type CheckoutEventType,
-} from './stripe-event-format.ts';
+import { orderIdOfCheckoutEvent, paymentEventContentKey, paymentEventFromCheckoutEvent } from './stripe-event-format.ts';
+import { validateStripeEvent } from './stripe-event-schema.ts';
 
 const signalDeadlineMilliseconds = 5_000;
+/**
+ * How many events that change nothing (duplicates by content, events the order ignores) one order's
+ * workflow is signalled at most; later ones are recorded as ignored_duplicate. Real orders see a handful
+ * of events; the cap keeps a flood far from Temporal's 51,200-event history limit.
+ */
+export const maximumNoOpEventsPerOrder = 50;
 
 export interface StripeEventDependencies {
   sql: Sql;
@@ -28,25 +30,36 @@ export interface StripeEventDependencies {
   logger: Logger;
   /** Where payment exception workflows run: the worker's task queue. */
   taskQueue: string;
+  /** maximumNoOpEventsPerOrder unless a test sets another. */
+  maximumNoOpEventsPerOrder?: number;
 }
 
-function isCheckoutEventType(type: string): type is CheckoutEventType {
-  return (checkoutEventTypes as readonly string[]).includes(type);
-}
-
-export async function handleStripeEvent(dependencies: StripeEventDependencies, event: Stripe.Event): Promise<StripeEventOutcome> {
+/**
+ * Handles a verified webhook body. Throws InvalidStripeEvent, before anything is recorded, when the body
+ * lacks what Refill reads; any other error means it could not be recorded or delivered (retry).
+ */
+export async function handleStripeEvent(dependencies: StripeEventDependencies, body: unknown): Promise<StripeEventOutcome> {
   const { sql, temporalClient, logger } = dependencies;
-  const session = event.data.object as unknown as Record<string, unknown>;
-  const relevant = isCheckoutEventType(event.type);
-  const orderId = relevant ? orderIdOfCheckoutEvent(session) : null;
-  const record = await recordStripeEvent(sql, { id: event.id, type: event.type, orderId, payload: event });
+  const event = validateStripeEvent(body);
+  const orderId = event.checkout === null ? null : orderIdOfCheckoutEvent(event.checkout.session);
+  const record = await recordStripeEvent(sql, { id: event.id, type: event.type, orderId, payload: event.payload });
   const context = { stripeEventId: event.id, type: event.type, orderId, redelivery: !record.firstDelivery };
+  // Handled before: what it led to (a signal, an exception) is durable, so it is not done twice.
+  if (record.outcome !== null) return finish(record.outcome as StripeEventOutcome);
 
-  if (!isCheckoutEventType(event.type)) return finish('ignored_type');
+  if (event.checkout === null) return finish('ignored_type');
   const order = orderId === null ? null : await getOrderRow(sql, orderId, null);
   if (order === null) return finish('unknown_order');
 
-  const paymentEvent = paymentEventFromCheckoutEvent({ id: event.id, type: event.type, created: event.created, data: { object: session } });
+  const paymentEvent = paymentEventFromCheckoutEvent({ id: event.id, type: event.checkout.type, created: event.created, session: event.checkout.session });
+  const admission = await admitStripeEvent(sql, {
+    eventId: event.id,
+    orderId: order.id,
+    contentKey: paymentEventContentKey(paymentEvent),
+    ignoredByOrder: isIgnoredByOrder(order, paymentEvent),
+    maximumNoOpSignals: dependencies.maximumNoOpEventsPerOrder ?? maximumNoOpEventsPerOrder,
+  });
+  if (admission === 'over_cap') return finish('ignored_duplicate');
   try {
     // Stripe waits a limited time for an answer; a Temporal that cannot take the signal by then gets a 503 instead.
     await temporalClient.withDeadline(Date.now() + signalDeadlineMilliseconds, () =>
@@ -66,6 +79,19 @@ export async function handleStripeEvent(dependencies: StripeEventDependencies, e
     logger.info({ ...context, outcome }, 'stripe event handled');
     return outcome;
   }
+}
+
+/**
+ * Whether the order, as its row shows it, ignores the event: one for another checkout session; after
+ * it closed, anything but a payment; after its credit, the payment it was credited for. The order's
+ * workflow is the row's only writer and a closed order does not reopen, so this never misjudges a
+ * payment the order would take.
+ */
+function isIgnoredByOrder(order: OrderRow, event: PaymentEvent): boolean {
+  if (order.checkout_session_id !== null && event.checkoutSessionId !== order.checkout_session_id) return true;
+  if (order.status === 'pending' || order.status === 'processing') return false;
+  if (!isPaymentEvent(event)) return true;
+  return order.status === 'succeeded' && event.providerPaymentId !== null && event.providerPaymentId === order.provider_payment_id;
 }
 
 /** A payment the closed order did not credit: any payment of an unsuccessful order, or a second one. */

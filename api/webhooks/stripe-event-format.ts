@@ -2,6 +2,7 @@
 // back into the workflow's PaymentEvent. One place knows the shape of a Stripe checkout session event.
 import type { PaymentEvent } from '../../domain/orders.ts';
 import { randomToken } from '../../ids/ids.ts';
+import type { CheckoutSession } from './stripe-event-schema.ts';
 
 export const checkoutEventTypes = [
   'checkout.session.completed',
@@ -61,37 +62,47 @@ export function buildCheckoutEvent(
 }
 
 /** The order a checkout event is about: client_reference_id, else metadata.order_id. */
-export function orderIdOfCheckoutEvent(session: Record<string, unknown>): string | null {
-  const candidates = [session.client_reference_id, (session.metadata as Record<string, unknown> | undefined)?.order_id];
-  for (const candidate of candidates) {
+export function orderIdOfCheckoutEvent(session: Pick<CheckoutSession, 'client_reference_id' | 'metadata'>): string | null {
+  for (const candidate of [session.client_reference_id, session.metadata?.order_id]) {
     if (typeof candidate === 'string' && /^ord_[0-9a-z]{24}$/.test(candidate)) return candidate;
   }
   return null;
 }
 
-/** Reduces a verified checkout event to what the order workflow needs. */
+/** Reduces a validated checkout event to what the order workflow needs. */
 export function paymentEventFromCheckoutEvent(event: {
   id: string;
   type: CheckoutEventType;
   created: number;
-  data: { object: Record<string, unknown> };
+  session: CheckoutSession;
 }): PaymentEvent {
-  const session = event.data.object;
+  const { session } = event;
   const paymentIntent = session.payment_intent;
   const paymentStatus = session.payment_status;
   return {
     eventId: event.id,
     type: event.type,
-    checkoutSessionId: String(session.id),
+    checkoutSessionId: session.id,
+    // A status Stripe may add later is treated as "not paid": it never credits by accident.
     paymentStatus: paymentStatus === 'paid' || paymentStatus === 'no_payment_required' ? paymentStatus : 'unpaid',
     amountTotalMinorUnits: typeof session.amount_total === 'number' ? String(session.amount_total) : null,
-    currency: typeof session.currency === 'string' ? session.currency : null,
-    providerPaymentId:
-      typeof paymentIntent === 'string'
-        ? paymentIntent
-        : typeof (paymentIntent as { id?: unknown } | null)?.id === 'string'
-          ? (paymentIntent as { id: string }).id
-          : null,
+    currency: session.currency ?? null,
+    providerPaymentId: typeof paymentIntent === 'string' ? paymentIntent : (paymentIntent?.id ?? null),
     createdSeconds: event.created,
   };
+}
+
+/**
+ * What an event tells its order, without its id: two events with the same content change an order at
+ * most once between them, so the second is a duplicate whatever its id.
+ */
+export function paymentEventContentKey(event: PaymentEvent): string {
+  return JSON.stringify([
+    event.type,
+    event.checkoutSessionId,
+    event.paymentStatus,
+    event.amountTotalMinorUnits,
+    event.currency,
+    event.providerPaymentId,
+  ]);
 }

@@ -7,7 +7,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { getOrderRow } from '../../db/orders/get-order.ts';
 import { repositoryRoot, temporalCliPath } from '../../dev/tools.ts';
 import type { BankTransferOrderInput } from '../../domain/bank-transfers.ts';
 import { bankTransferUtcOffsetMinutes } from '../../domain/bank-transfers.ts';
@@ -18,7 +17,8 @@ import { startOrderWorkflow } from '../../api/topups/order-workflow-calls.ts';
 import { testAdminToken, createTestAccount } from '../support/api.ts';
 import { testTemporalAddress } from '../support/environment.ts';
 import { eventually } from '../support/eventually.ts';
-import { checkoutEventFor, sendWebhook, startTestPipeline, type OrderJson, type TestPipeline } from '../support/pipeline.ts';
+import { createPendingOrder, paidEvent } from '../support/orders.ts';
+import { sendWebhook, startTestPipeline, waitForOrder, waitForOrderWorkflow, type OrderJson, type TestPipeline } from '../support/pipeline.ts';
 
 const historiesDirectory = path.join(repositoryRoot, 'test/fixtures/histories');
 
@@ -42,48 +42,27 @@ async function write(workflowType: string, scenario: string, workflowId: string)
   console.log(`recorded ${workflowType}/${scenario} (${(JSON.parse(stdout) as { events: unknown[] }).events.length} events)`);
 }
 
-async function createOrder(apiKey: string, body: Record<string, unknown>): Promise<OrderJson> {
-  const response = await api.request('POST', '/v1/topups', { token: apiKey, headers: { 'idempotency-key': randomToken(12) }, body });
-  if (response.status !== 201) throw new Error(`order creation failed: ${response.status} ${response.text}`);
-  return response.body as OrderJson;
-}
-
-async function paidEvent(order: OrderJson, overrides: Parameters<typeof checkoutEventFor>[2] = {}) {
-  const row = await getOrderRow(pipeline.database.sql, order.id, null);
-  return checkoutEventFor(order, 'checkout.session.completed', { sessionId: row!.checkout_session_id!, ...overrides });
-}
-
-async function status(apiKey: string, orderId: string, wanted: string, until: (order: OrderJson) => boolean = () => true) {
-  return eventually(
-    async () => {
-      const response = await api.request('GET', `/v1/topups/${orderId}`, { token: apiKey });
-      return response.body.status === wanted && until(response.body as OrderJson) ? (response.body as OrderJson) : undefined;
-    },
-    { description: `order ${orderId} ${wanted}` },
-  );
-}
-
 async function stripeScenarios(): Promise<void> {
   const customer = await createTestAccount(api, 'USD');
-  const paid = await createOrder(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
-  await sendWebhook(api, await paidEvent(paid));
+  const paid = await createPendingOrder(api, customer.apiKey);
+  await sendWebhook(api, await paidEvent(pipeline.database.sql, paid));
   await write('stripeCheckoutOrder', 'paid-and-invoiced', orderWorkflowId(paid.id));
 
-  const cancelled = await createOrder(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
+  const cancelled = await createPendingOrder(api, customer.apiKey);
   await api.request('POST', `/v1/topups/${cancelled.id}/cancel`, { token: customer.apiKey });
   await write('stripeCheckoutOrder', 'cancelled', orderWorkflowId(cancelled.id));
 
-  const held = await createOrder(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
-  await sendWebhook(api, await paidEvent(held, { amountTotal: 1999 }));
-  await status(customer.apiKey, held.id, 'processing', (order) => order.needs_review === true);
+  const held = await createPendingOrder(api, customer.apiKey);
+  await sendWebhook(api, await paidEvent(pipeline.database.sql, held, { amountTotal: 1999 }));
+  await waitForOrder(api, customer.apiKey, held.id, ['processing'], { until: (order) => order.needs_review === true });
   await api.request('POST', `/admin/topups/${held.id}/resolve-review`, { ...admin, body: { decision: 'credit', reason: 'accepted' } });
   await write('stripeCheckoutOrder', 'held-then-credited', orderWorkflowId(held.id));
 
   // Paid after the customer cancelled: a payment exception, credited by ops.
-  const late = await createOrder(customer.apiKey, { amount: '20.00', payment_method: 'stripe' });
-  const lateEvent = await paidEvent(late);
+  const late = await createPendingOrder(api, customer.apiKey);
+  const lateEvent = await paidEvent(pipeline.database.sql, late);
   await api.request('POST', `/v1/topups/${late.id}/cancel`, { token: customer.apiKey });
-  await client.workflow.getHandle(orderWorkflowId(late.id)).result();
+  await waitForOrderWorkflow(api, late.id);
   await sendWebhook(api, lateEvent);
   const exceptionId = paymentExceptionIdFor(lateEvent.id);
   await eventually(async () => ((await api.request('GET', `/admin/payment-exceptions/${exceptionId}`, admin)).status === 200 ? true : undefined), {
@@ -97,7 +76,7 @@ async function bankTransferScenarios(): Promise<void> {
   const customer = await createTestAccount(api, 'CNY');
   const remitter = { remitter_name: 'Li Lei', bank_name: 'ICBC', agreement_accepted: true };
   for (const outcome of ['confirmed', 'rejected'] as const) {
-    const order = await createOrder(customer.apiKey, { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter });
+    const order = await createPendingOrder(api, customer.apiKey, { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter });
     await api.request('POST', `/admin/topups/${order.id}/start-review`, admin);
     if (outcome === 'confirmed') {
       await api.request('POST', `/admin/topups/${order.id}/confirm-transfer`, { ...admin, body: { amount_received: order.pay_amount, bank_reference: 'B-1' } });
@@ -128,7 +107,7 @@ async function legacyScenarios(): Promise<void> {
   const started = await startOrderWorkflow(client, pipeline.taskQueue, 'topUpOrderWorkflow', stripeInput);
   if (started.kind !== 'open') throw new Error('the legacy order did not open');
   const order = (await api.request('GET', `/v1/topups/${stripeInput.orderId}`, { token: customer.apiKey })).body as OrderJson;
-  await sendWebhook(api, await paidEvent(order));
+  await sendWebhook(api, await paidEvent(pipeline.database.sql, order));
   await write('topUpOrderWorkflow', 'paid-and-invoiced', orderWorkflowId(order.id));
 
   const cny = await createTestAccount(api, 'CNY');

@@ -1,14 +1,16 @@
-// Runs the real Express app on a free port against a test database, with a small JSON client.
+// Runs the real Express app on a free port against a test database, with a small JSON client, and the
+// account helpers tests call through it.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../api/app.ts';
+import { createApp, createHttpServer } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import { loadPricing } from '../../config/pricing.ts';
 import type { Sql } from '../../db/client.ts';
 import { LedgerBatcher } from '../../db/ledger/ledger-batcher.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { testTemporalAddress } from './environment.ts';
+import { testAdminTokensVariable } from './operators.ts';
 
 export const testAdminToken = 'test-admin-token-0123456789';
 
@@ -55,6 +57,7 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
     TEMPORAL_ADDRESS: options.temporalAddress ?? testTemporalAddress(),
     TEMPORAL_TASK_QUEUE: options.taskQueue ?? 'refill-test',
     ADMIN_TOKEN: testAdminToken,
+    ADMIN_TOKENS: testAdminTokensVariable,
     LOG_LEVEL: process.env.REFILL_TEST_LOG_LEVEL ?? 'silent',
     ...options.environment,
   });
@@ -65,7 +68,7 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
   const ledgerBatcher = options.ledgerBatcher ?? new LedgerBatcher(options.sql);
   const app = createApp({ config, sql: options.sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing: loadPricing() });
   const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    const listening = createHttpServer(app, config.http.timeouts, logger).listen(0, '127.0.0.1', () => resolve(listening));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   config.api.publicBaseUrl = baseUrl;
@@ -102,9 +105,28 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
   };
 }
 
+let uniqueCounter = 0;
+/** A name no other call in this test process returns (`label-pid-n`): for Idempotency-Keys, addresses, codes. */
+export function uniqueKey(label: string): string {
+  uniqueCounter += 1;
+  return `${label}-${process.pid}-${uniqueCounter}`;
+}
+
 /** Creates an account through the admin API and returns its id and key. */
 export async function createTestAccount(api: TestApi, currency = 'USD', email = 'customer@example.com') {
   const response = await api.request('POST', '/admin/accounts', { token: testAdminToken, body: { email, currency } });
   if (response.status !== 201) throw new Error(`account creation failed: ${response.status} ${response.text}`);
   return { accountId: response.body.account_id as string, apiKey: response.body.api_key as string };
+}
+
+/** An account with an address of its own (`label-pid-n@example.com`), so a test finds its mail in a shared inbox. */
+export async function createTestCustomer(api: TestApi, currency: string, label: string) {
+  const email = `${uniqueKey(label)}@example.com`;
+  return { email, ...(await createTestAccount(api, currency, email)) };
+}
+
+/** The account's balance as the API shows it (a six-decimal string). */
+export async function balanceOf(api: TestApi, apiKey: string): Promise<string> {
+  const response = await api.request('GET', '/v1/balance', { token: apiKey });
+  return response.body.balance;
 }

@@ -11,7 +11,10 @@ export interface EventuallyOptions {
 const defaultTimeoutMilliseconds = 20_000;
 const defaultIntervalMilliseconds = 50;
 
-/** Calls probe until it returns something other than undefined, and returns that. */
+/**
+ * Calls probe until it returns something other than undefined, and returns that. A probe that throws
+ * is called again; its last error goes into the timeout's message, so a probe can throw to say what it saw.
+ */
 export async function eventually<Value>(probe: () => Promise<Value | undefined> | Value | undefined, options: EventuallyOptions): Promise<Value> {
   const deadline = Date.now() + (options.timeoutMilliseconds ?? defaultTimeoutMilliseconds);
   let lastError: unknown = null;

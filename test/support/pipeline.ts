@@ -13,18 +13,24 @@ import { installTemporalRuntime } from '../../worker/temporal-runtime.ts';
 import { randomToken } from '../../ids/ids.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { buildCheckoutEvent, type CheckoutEventType } from '../../api/webhooks/stripe-event-format.ts';
-import { createTestAccount, startTestApi, type TestApi, type TestResponse } from './api.ts';
+import { orderWorkflowId } from '../../domain/orders.ts';
+import { startTestApi, type TestApi, type TestResponse } from './api.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { eventually } from './eventually.ts';
 import { testInvoiceDependencies } from './invoices.ts';
 import { testStripeApiBase, testTemporalAddress } from './environment.ts';
 
 export const testWebhookSecret = 'whsec_test_refill_webhook_secret';
 const signer = new Stripe('sk_test_signer').webhooks;
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle, built once per test process. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/** The bundle of the workflows at `path` (by default the order workflows), built once per test process. */
+export function workflowBundle(path = workflowsPath): Promise<WorkflowBundleWithSourceMap> {
+  let bundle = bundles.get(path);
+  if (bundle === undefined) {
+    bundle = bundleWorkflowCode({ workflowsPath: path, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+    bundles.set(path, bundle);
+  }
   return bundle;
 }
 
@@ -155,23 +161,35 @@ export function checkoutEventFor(
   );
 }
 
-/** Polls an order until its status is one of the wanted ones (and, when given, `until` holds for it). */
+export interface WaitForOrderOptions {
+  /** A further condition the order must meet (a receipt link, an invoice number). */
+  until?: (order: OrderJson) => boolean;
+  timeoutMilliseconds?: number;
+}
+
+/** Polls an order through the API until its status is one of the wanted ones and `until` holds for it. */
 export async function waitForOrder(
   api: TestApi,
   apiKey: string,
   orderId: string,
   statuses: string[],
-  timeoutMilliseconds = 20_000,
-  until: (order: OrderJson) => boolean = () => true,
+  options: WaitForOrderOptions = {},
 ): Promise<OrderJson> {
-  const deadline = Date.now() + timeoutMilliseconds;
-  let last: TestResponse | null = null;
-  while (Date.now() < deadline) {
-    last = await api.request('GET', `/v1/topups/${orderId}`, { token: apiKey });
-    if (last.status === 200 && statuses.includes(last.body.status) && until(last.body as OrderJson)) return last.body as OrderJson;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`order ${orderId} did not reach ${statuses.join('/')}: last ${last?.status} ${last?.text}`);
+  const until = options.until ?? (() => true);
+  return eventually(
+    async () => {
+      const response = await api.request('GET', `/v1/topups/${orderId}`, { token: apiKey });
+      if (response.status === 200 && statuses.includes(response.body.status) && until(response.body as OrderJson)) return response.body as OrderJson;
+      throw new Error(`the order answered ${response.status} ${response.text}`);
+    },
+    { description: `order ${orderId} to reach ${statuses.join('/')}`, timeoutMilliseconds: options.timeoutMilliseconds },
+  );
 }
 
-export { createTestAccount };
+/**
+ * Waits until the order's workflow has finished. Every signal and update that reached it has then been
+ * applied, and nothing more will happen to the order: what follows is answered from the database alone.
+ */
+export async function waitForOrderWorkflow(api: TestApi, orderId: string): Promise<void> {
+  await api.temporalClient.workflow.getHandle(orderWorkflowId(orderId)).result();
+}

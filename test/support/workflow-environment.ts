@@ -1,0 +1,105 @@
+// The harness for tests of the order workflows themselves: a Temporal test environment from
+// @temporalio/testing, a fresh database, and a worker running the real workflows and activities on a
+// task queue of its own. Either the CLI's dev server, in real time and with the search attributes
+// registered, or the time-skipping test server, whose clock a test moves with environment.sleep().
+import type { Client } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from '../../activities/index.ts';
+import { createSandboxProvider } from '../../activities/payments/sandbox-provider.ts';
+import { temporalCliPath, temporalTestServerPath } from '../../dev/tools.ts';
+import { refillSearchAttributeKeys } from '../../domain/search-attributes.ts';
+import { randomToken } from '../../ids/ids.ts';
+import { createLogger, type Logger } from '../../observability/logger.ts';
+import { installTemporalRuntime } from '../../worker/temporal-runtime.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { testInvoiceDependencies } from './invoices.ts';
+import { workflowBundle } from './pipeline.ts';
+
+const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
+/** The operator API's name for each type the order workflows' search attributes use. */
+const indexedValueTypes: Partial<Record<SearchAttributeType, proto.temporal.api.enums.v1.IndexedValueType>> = {
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  [SearchAttributeType.BOOL]: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+};
+
+export interface WorkflowEnvironmentOptions {
+  /**
+   * 'local': the CLI's dev server, in real time; it registers the search attributes itself.
+   * 'time-skipping': the test server, whose clock jumps to the next timer whenever the test waits on a workflow.
+   */
+  server: 'local' | 'time-skipping';
+  /** Names the worker's task queue (with a random suffix) and the logger's service (with `-test`). */
+  name: string;
+  /** Where the activities' mail goes; by default it is composed and delivered nowhere. */
+  mail?: Pick<ActivityDependencies, 'mailTransport' | 'invoices'>;
+}
+
+export interface WorkflowEnvironment {
+  environment: TestWorkflowEnvironment;
+  client: Client;
+  database: TestDatabase;
+  taskQueue: string;
+  logger: Logger;
+  /** Stops the worker, the Temporal environment and the database, in that order. */
+  close(): Promise<void>;
+}
+
+/** Starts the environment and its worker; payments go through the sandbox provider, whose sessions a test can pay in Postgres. */
+export async function startWorkflowEnvironment(options: WorkflowEnvironmentOptions): Promise<WorkflowEnvironment> {
+  const logger = createLogger(`${options.name}-test`, process.env.REFILL_TEST_LOG_LEVEL ?? 'silent');
+  // Before the environment's first connection, as the worker process does, so that the SDK's and the
+  // workflows' lines join the JSON stream (a no-op when this process installed it already).
+  installTemporalRuntime(logger);
+  const database = await createTestDatabase();
+  const environment = await createTemporalEnvironment(options.server);
+  const taskQueue = `${options.name}-${randomToken(8)}`;
+  const worker = await Worker.create({
+    connection: environment.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({
+      sql: database.sql,
+      paymentProvider: createSandboxProvider(database.sql, 'http://refill.test'),
+      logger,
+      ...(options.mail ?? testInvoiceDependencies()),
+    }),
+  });
+  const running = worker.run();
+  return {
+    environment,
+    client: environment.client,
+    database,
+    taskQueue,
+    logger,
+    close: async () => {
+      worker.shutdown();
+      await running;
+      await environment.teardown();
+      await database.close();
+    },
+  };
+}
+
+async function createTemporalEnvironment(server: WorkflowEnvironmentOptions['server']): Promise<TestWorkflowEnvironment> {
+  if (server === 'local') {
+    return TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: temporalCliPath(process.env) },
+        searchAttributes: [...refillSearchAttributeKeys],
+      },
+    });
+  }
+  const environment = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath(process.env) } },
+  });
+  // The test server cannot list search attributes (so worker/search-attributes.ts cannot run) but adds them.
+  await environment.connection.operatorService.addSearchAttributes({
+    namespace: environment.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(refillSearchAttributeKeys.map((key) => [key.name, indexedValueTypes[key.type]!])),
+  });
+  return environment;
+}
