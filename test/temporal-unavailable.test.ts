@@ -12,7 +12,7 @@ import { errorHandler } from '../api/error-handler.ts';
 import { isTemporalUnavailable } from '../api/temporal-unavailable.ts';
 import { randomToken } from '../ids/ids.ts';
 import { createLogger } from '../observability/logger.ts';
-import { createTestAccount } from './support/api.ts';
+import { createTestAccount, testAdminToken } from './support/api.ts';
 import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 /** A request that has not been answered by then is hanging. */
@@ -54,6 +54,43 @@ describe('POST /v1/topups with no worker polling', () => {
     assert.ok(retried.body.checkout_url, 'the order can be paid');
     const listed = await pipeline.api.request('GET', '/v1/topups', { token: account.apiKey });
     assert.deepEqual(listed.body.data.map((order: { id: string }) => order.id), [retried.body.id], 'one order for the key');
+  });
+
+  test('an ops action and a customer cancel with no worker polling answer 503, and go through once one polls', { timeout: hangingMilliseconds * 2 }, async () => {
+    const customer = await createTestAccount(pipeline.api, 'CNY', 'no-worker-bank@example.com');
+    const remitter = { remitter_name: 'Li Lei', bank_name: 'ICBC Beijing', agreement_accepted: true };
+    const created = await pipeline.api.request('POST', '/v1/topups', {
+      token: customer.apiKey,
+      idempotencyKey: `no-worker-bank-${randomToken(6)}`,
+      body: { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter },
+    });
+    assert.equal(created.status, 201, created.text);
+    const usd = await createTestAccount(pipeline.api, 'USD');
+    const stripeOrder = await pipeline.api.request('POST', '/v1/topups', {
+      token: usd.apiKey,
+      idempotencyKey: `no-worker-cancel-${randomToken(6)}`,
+      body: { amount: '20.00', payment_method: 'stripe' },
+    });
+    assert.equal(stripeOrder.status, 201, stripeOrder.text);
+    await pipeline.stopWorker();
+    let review;
+    let cancel;
+    try {
+      [review, cancel] = await Promise.all([
+        pipeline.api.request('POST', `/admin/topups/${created.body.id}/start-review`, { token: testAdminToken }),
+        pipeline.api.request('POST', `/v1/topups/${stripeOrder.body.id}/cancel`, { token: usd.apiKey }),
+      ]);
+    } finally {
+      await pipeline.startWorker();
+    }
+    for (const response of [review, cancel]) {
+      assert.equal(response.status, 503, response.text);
+      assert.equal(response.body.error.code, 'service_unavailable');
+      assert.match(response.headers.get('retry-after') ?? '', /^\d+$/);
+    }
+    const reviewed = await pipeline.api.request('POST', `/admin/topups/${created.body.id}/start-review`, { token: testAdminToken });
+    assert.equal(reviewed.status, 200, reviewed.text);
+    assert.equal(reviewed.body.status, 'processing');
   });
 });
 

@@ -20,7 +20,7 @@ import {
 } from '../../domain/payment-exceptions.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { operator, reasonText } from '../operator.ts';
-import { apiErrorFromFailure, isClosedWorkflowError } from '../topups/order-workflow-calls.ts';
+import { apiErrorFromFailure, callWithDeadline, isClosedWorkflowError } from '../topups/order-workflow-calls.ts';
 import { decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit } from '../validation.ts';
 
 const exceptionIdPattern = /^pex_[A-Za-z0-9_]{1,200}$/;
@@ -53,7 +53,7 @@ export function presentPaymentException(row: PaymentExceptionRow) {
 /** Sends the decision to the exception's workflow; once it has finished, the recorded decision answers. */
 async function resolve(client: Client, row: PaymentExceptionRow, request: ResolvePaymentExceptionRequest): Promise<void> {
   try {
-    await client.workflow.getHandle(workflowIdOfPaymentException(row.id)).executeUpdate(resolvePaymentExceptionUpdate, { args: [request] });
+    await callWithDeadline(client, () => client.workflow.getHandle(workflowIdOfPaymentException(row.id)).executeUpdate(resolvePaymentExceptionUpdate, { args: [request] }));
     return;
   } catch (error) {
     const apiError = apiErrorFromFailure(error);

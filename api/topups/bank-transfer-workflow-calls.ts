@@ -17,7 +17,7 @@ import {
 import { ApiError, type ErrorCode } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { orderWorkflowId, type OrderSnapshot } from '../../domain/orders.ts';
-import { apiErrorFromFailure, isClosedWorkflowError } from './order-workflow-calls.ts';
+import { apiErrorFromFailure, callWithDeadline, isClosedWorkflowError } from './order-workflow-calls.ts';
 
 /** Fields named by the ops errors that are about one field of the request. */
 const fieldOfFailure: Partial<Record<ErrorCode, string>> = { amount_mismatch: 'amount_received' };
@@ -41,7 +41,7 @@ function sendOpsUpdate(handle: WorkflowHandle, request: OpsRequest): Promise<Ord
 /** Applies an ops action to a bank transfer order; returns the order, or throws the refusal as an ApiError. */
 export async function applyOpsAction(client: Client, sql: Sql, orderId: string, request: OpsRequest): Promise<OrderSnapshot> {
   try {
-    return await sendOpsUpdate(client.workflow.getHandle(orderWorkflowId(orderId)), request);
+    return await callWithDeadline(client, () => sendOpsUpdate(client.workflow.getHandle(orderWorkflowId(orderId)), request));
   } catch (error) {
     const apiError = apiErrorFromFailure(error);
     if (apiError !== null) throw withField(apiError);

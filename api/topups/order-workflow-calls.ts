@@ -80,6 +80,20 @@ function notTakenInTime(timeoutMilliseconds: number, cause: unknown): ApiError {
   );
 }
 
+/**
+ * Runs a call into a workflow (an update: it waits for a worker) under a deadline; no answer in time,
+ * or Temporal unable to take it now, is a 503 that the caller may retry. Refusals and closed workflows
+ * come through as they are, for the caller to map.
+ */
+export async function callWithDeadline<Result>(client: Client, call: () => Promise<Result>, timeoutMilliseconds = defaultOrderCallTimeoutMilliseconds): Promise<Result> {
+  try {
+    return await client.withDeadline(Date.now() + timeoutMilliseconds, call);
+  } catch (error) {
+    if (namedFailureOf(error) === null && isTemporalUnavailable(error)) throw notTakenInTime(timeoutMilliseconds, error);
+    throw error;
+  }
+}
+
 /** Rethrows a workflow call's failure as its API error, or as itself when it is not a refusal. */
 function rethrowAsApiError(error: unknown): never {
   const apiError = apiErrorFromFailure(error);
@@ -124,17 +138,15 @@ export async function startOrderWorkflow(
   try {
     // Without a deadline the update waits for as long as no worker polls; with it, the client hears
     // 503 and retries with the same Idempotency-Key, which joins the same workflow (or finds its row).
-    const order = await client.withDeadline(Date.now() + timeoutMilliseconds, () =>
-      client.workflow.executeUpdateWithStart(openCheckoutUpdate, {
-        args: [{ requestHash: input.requestHash }],
-        startWorkflowOperation,
-      }),
+    const order = await callWithDeadline(
+      client,
+      () => client.workflow.executeUpdateWithStart(openCheckoutUpdate, { args: [{ requestHash: input.requestHash }], startWorkflowOperation }),
+      timeoutMilliseconds,
     );
     return { kind: 'open', order };
   } catch (error) {
     const named = namedFailureOf(error);
     if (named !== null && failureTypes[named.type].apiErrorCode !== null) throw apiErrorFromRefusal(named.type, named.message);
-    if (isTemporalUnavailable(error)) throw notTakenInTime(timeoutMilliseconds, error);
     if (!isClosedWorkflowError(error)) throw error;
   }
   const result: TopUpOrderResult = await client.workflow.getHandle(workflowId).result();
@@ -149,12 +161,9 @@ async function updateOrder(
   closedCode: ErrorCode,
 ): Promise<OrderSnapshot> {
   try {
-    return await client.withDeadline(Date.now() + defaultOrderCallTimeoutMilliseconds, () =>
-      client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update),
-    );
+    return await callWithDeadline(client, () => client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update));
   } catch (error) {
     if (isClosedWorkflowError(error)) throw new ApiError(closedCode, 'The order has already finished.');
-    if (isTemporalUnavailable(error)) throw notTakenInTime(defaultOrderCallTimeoutMilliseconds, error);
     rethrowAsApiError(error);
   }
 }
@@ -174,11 +183,8 @@ export function resumeOrder(client: Client, orderId: string): Promise<OrderSnaps
  */
 export async function resolveHeldPayment(client: Client, sql: Sql, orderId: string, request: ResolveReviewRequest): Promise<OrderSnapshot> {
   try {
-    return await client.withDeadline(Date.now() + defaultOrderCallTimeoutMilliseconds, () =>
-      client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resolveReviewUpdate, { args: [request] }),
-    );
+    return await callWithDeadline(client, () => client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resolveReviewUpdate, { args: [request] }));
   } catch (error) {
-    if (isTemporalUnavailable(error)) throw notTakenInTime(defaultOrderCallTimeoutMilliseconds, error);
     if (!isClosedWorkflowError(error)) rethrowAsApiError(error);
   }
   const recorded = (await listOrderActions(sql, orderId)).find((action) => action.action === 'resolve_review');
