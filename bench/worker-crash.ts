@@ -89,6 +89,9 @@ async function main(): Promise<void> {
       SMTP_URL: inbox.smtpUrl,
       PORT: String(apiPort),
       LOG_LEVEL: 'info',
+      // The load comes from one key and one address: the API's rate limits are not what is measured.
+      RATE_LIMIT_ORDERS_PER_KEY: '0',
+      RATE_LIMIT_WEBHOOKS_PER_ADDRESS: '0',
     };
     // As production starts the worker: from a bundle built ahead of time (npm run build:workflows), unless
     // BENCH_BUNDLE=start asks for the worker to bundle at every start (as before there was a build step).
