@@ -3,9 +3,9 @@
 // its token, or it is refused, because a client that relies on the header would otherwise record the
 // wrong person without noticing.
 import type { NextFunction, Request, Response } from 'express';
-import { z } from 'zod';
 import { operatorNamePattern } from '../config/admin-operators.ts';
 import { ApiError } from '../domain/errors.ts';
+import { storedText } from './validation.ts';
 
 /** The operator of an /admin request, as requireAdmin (api/auth.ts) authenticated it. */
 export function operator(request: Request): string {
@@ -31,9 +31,4 @@ export function refuseOtherOperator(request: Request, _response: Response, next:
 const maximumReasonLength = 500;
 
 /** The reason an operator gives for an action; recorded with it, and shown to the customer where it says so. */
-export const reasonText = z
-  .string()
-  .trim()
-  .min(1)
-  .max(maximumReasonLength)
-  .refine((value) => !value.includes('\u0000'), { message: 'must not contain the NUL character' });
+export const reasonText = storedText(1, maximumReasonLength, { trim: true });

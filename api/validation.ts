@@ -36,7 +36,7 @@ export const amountSchema = z.unknown().transform((value, context) => {
 /** C0 controls (tab and line breaks included), DEL and C1 controls: no field of this API takes them. */
 const controlCharacterPattern = /[\u0000-\u001f\u007f-\u009f]/;
 /** Half of a surrogate pair without its other half: not Unicode text, and not storable as UTF-8. */
-const loneSurrogatePattern = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const loneSurrogatePattern = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * Why a client's string cannot be text, or null when it can. Postgres refuses NUL in text and jsonb,

@@ -3,6 +3,7 @@
 // 400 invalid_event (Stripe stops retrying a 4xx) rather than a 5xx that would be retried for days.
 // Only what Refill reads is held to a shape; the rest of the event is kept as sent, made storable.
 import { z } from 'zod';
+import { loneSurrogatePattern, textProblem } from '../validation.ts';
 import { checkoutEventTypes, type CheckoutEventType } from './stripe-event-format.ts';
 
 export const maximumStripeIdLength = 255;
@@ -13,16 +14,16 @@ const maximumFutureSkewSeconds = 24 * 60 * 60;
 /** Stripe's events nest a few levels (expanded objects at most four); far deeper is not an event. */
 const maximumPayloadDepth = 64;
 
-const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Text Refill stores or compares: no control characters (PostgreSQL refuses NUL), well-formed Unicode. */
 function text(maximumLength: number) {
   return z
     .string()
     .max(maximumLength)
-    .refine((value) => !controlCharacter.test(value), { message: 'must not contain control characters' })
-    .refine((value) => !loneSurrogate.test(value), { message: 'must be well-formed Unicode' });
+    .superRefine((value, context) => {
+      const problem = textProblem(value);
+      if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+    });
 }
 
 const identifier = text(maximumStripeIdLength).min(1);
@@ -137,5 +138,5 @@ function storable(value: unknown): unknown {
 }
 
 function storableText(value: string): string {
-  return value.replace(/\u0000/g, '\ufffd').replace(new RegExp(loneSurrogate.source, 'g'), '\ufffd');
+  return value.replace(/\u0000/g, '\ufffd').replace(new RegExp(loneSurrogatePattern.source, 'g'), '\ufffd');
 }
