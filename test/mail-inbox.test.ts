@@ -34,9 +34,19 @@ async function temporaryFolder(t: TestContext): Promise<string> {
 
 /** An inbox on free ports, stopped when the test ends, pass or fail. */
 async function startTestInbox(t: TestContext, storageDirectory: string | null): Promise<MailInbox> {
-  const inbox = await startMailInbox({ smtpPort: await freePort(), webPort: await freePort(), storageDirectory });
+  const inbox = await startOnFreePorts(storageDirectory);
   t.after(() => inbox.stop());
   return inbox;
+}
+
+/** A free port can be taken by another test file between finding it and listening: draw again, a few times. */
+async function startOnFreePorts(storageDirectory: string | null, attemptsLeft = 3): Promise<MailInbox> {
+  try {
+    return await startMailInbox({ smtpPort: await freePort(), webPort: await freePort(), storageDirectory });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE' || attemptsLeft <= 1) throw error;
+    return startOnFreePorts(storageDirectory, attemptsLeft - 1);
+  }
 }
 
 function webUrl(inbox: MailInbox, pathname: string): string {
