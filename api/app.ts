@@ -76,7 +76,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(adminAuditLogRoutes(dependencies));
 
   // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.
-  app.use('/v1', authenticationFailures.customer(requireAccount(dependencies.sql)));
+  app.use('/v1', authenticationFailures.customer(requireAccount(dependencies.sql, dependencies.apiKeyCache)));
   app.post('/v1/topups', limits.orders);
   app.post('/v1/topup-quotes', limits.quotes);
   app.use(ledgerRoutes(dependencies));
