@@ -10,7 +10,8 @@
 // and prints deductions/s of each, the ratio HTTP / in process, and the CPU each part used per deduction.
 // The last line holds the ratios.
 //
-//   BENCH_PHASE_MS (default 5000): the length of each measurement; BENCH_ACCOUNTS (default 1000).
+//   BENCH_PHASE_MS (default 5000): the length of each measurement; BENCH_ACCOUNTS (default 1000);
+//   BENCH_API_CPU_PROFILE=<folder>: the API processes run with `node --cpu-prof` into that folder.
 //   The machine's cores are shared by PostgreSQL, the API processes and this process (the load
 //   generator and the in-process library), which the CPU lines show.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -45,6 +46,8 @@ const initialCreditMicros = 1_000_000n * microsPerUnit;
 const deductionMicros = 10_000n; // 0.01
 const startLimitMilliseconds = 120_000;
 const adminToken = `bench-admin-${randomToken(16)}`;
+const cpuProfileFolder = process.env.BENCH_API_CPU_PROFILE;
+const cpuProfileArguments = cpuProfileFolder === undefined || cpuProfileFolder === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfileFolder}`];
 
 interface Account {
   accountId: string;
@@ -203,7 +206,7 @@ async function startApi(databaseUrl: string, processes: number): Promise<Running
   const api = startProcess({
     name: `api-${processes}`,
     command: process.execPath,
-    args: ['--import', 'tsx', 'api/main.ts'],
+    args: [...cpuProfileArguments, '--import', 'tsx', 'api/main.ts'],
     environment,
     cwd: repositoryRoot,
     onLine: (line) => lines.push(line),
