@@ -1,6 +1,6 @@
 // The Express application: routes, body parsing and error rendering. No I/O at construction.
 // The edge's defences come first: a request id, security headers, rate limits (see rate-limits.ts).
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { ApiError } from '../domain/errors.ts';
 import { auditAdminWrites } from './admin-audit.ts';
 import { requireAccount, requireAdmin } from './auth.ts';
@@ -28,6 +28,17 @@ export { attachClientErrorHandler, createHttpServer } from './http-server.ts';
 /** Bodies are small JSON documents; anything larger is refused before it is parsed. */
 export const maximumBodySize = '64kb';
 
+/** A body must be JSON: anything sent with another type is refused before it is read. */
+const refuseNonJsonBody: RequestHandler = (request, _response, next) => {
+  const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
+  if ((hasBody || request.headers['transfer-encoding'] !== undefined) && !request.is('application/json')) {
+    return next(new ApiError('unsupported_media_type', 'Send the body as application/json.'));
+  }
+  next();
+};
+
+const jsonBody = express.json({ limit: maximumBodySize, strict: true, type: 'application/json' });
+
 export function createApp(given: ApiDependencies): Express {
   // Every log line written while a request is handled carries its request id.
   const dependencies: ApiDependencies = { ...given, logger: requestScopedLogger(given.logger) };
@@ -47,6 +58,14 @@ export function createApp(given: ApiDependencies): Express {
     next();
   });
 
+  // The usage hot path goes straight to its routes, through the same checks in the same order as every
+  // other /v1 request (body type, JSON, key), past the layers that can never match it (health, webhooks,
+  // pages, /admin, the limits of other routes). Usage is never rate limited; failed keys are counted.
+  const customerAuthentication = authenticationFailures.customer(requireAccount(dependencies.sql, dependencies.apiKeyCache));
+  const ledger = ledgerRoutes(dependencies);
+  app.post('/v1/consumptions', refuseNonJsonBody, jsonBody, customerAuthentication, ledger);
+  app.get('/v1/balance', refuseNonJsonBody, jsonBody, customerAuthentication, ledger);
+
   app.use(healthRoutes(dependencies));
   // The webhook's signature is over the exact bytes, so it reads the raw body before any JSON parser.
   app.post('/webhooks/stripe', limits.webhooks);
@@ -55,14 +74,8 @@ export function createApp(given: ApiDependencies): Express {
   app.use(checkoutReturnRoutes());
   if (config.stripe.mode === 'sandbox') app.use(sandboxRoutes(dependencies));
 
-  app.use((request, _response, next) => {
-    const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
-    if ((hasBody || request.headers['transfer-encoding'] !== undefined) && !request.is('application/json')) {
-      return next(new ApiError('unsupported_media_type', 'Send the body as application/json.'));
-    }
-    next();
-  });
-  app.use(express.json({ limit: maximumBodySize, strict: true, type: 'application/json' }));
+  app.use(refuseNonJsonBody);
+  app.use(jsonBody);
 
   app.use('/admin', authenticationFailures.admin(requireAdmin(dependencies.sql, config.api.adminOperators)));
   // Every write an operator makes is in the audit log, a refused one included (X-Operator below).
@@ -76,10 +89,10 @@ export function createApp(given: ApiDependencies): Express {
   app.use(adminAuditLogRoutes(dependencies));
 
   // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.
-  app.use('/v1', authenticationFailures.customer(requireAccount(dependencies.sql)));
+  app.use('/v1', customerAuthentication);
   app.post('/v1/topups', limits.orders);
   app.post('/v1/topup-quotes', limits.quotes);
-  app.use(ledgerRoutes(dependencies));
+  app.use(ledger);
   app.use(topUpRoutes(dependencies));
   app.use(invoiceRoutes(dependencies));
 

@@ -3,8 +3,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { tokenDigest, type AdminOperator } from '../config/admin-operators.ts';
 import { ApiError } from '../domain/errors.ts';
-import { findAccountByApiKey, type AuthenticatedAccount } from '../db/accounts/find-account-by-api-key.ts';
+import { hashApiKey } from '../db/accounts/create-account.ts';
+import { findAccountByApiKey, findAccountByKeyHash, type AuthenticatedAccount } from '../db/accounts/find-account-by-api-key.ts';
 import type { Sql } from '../db/client.ts';
+import type { ApiKeyCache } from './api-key-cache.ts';
 
 /** Keys are far shorter than this; a longer header is refused before any lookup. */
 const maximumBearerTokenLength = 200;
@@ -26,12 +28,18 @@ export function currentAccount(response: Response): AuthenticatedAccount {
   return account;
 }
 
-/** Lets a request through only with an active customer API key, and remembers its account. */
-export function requireAccount(sql: Sql) {
+/**
+ * Lets a request through only with an active customer API key, and remembers its account. With a cache
+ * (api/api-key-cache.ts) a key's lookup is reused for a few seconds; a revoked key is refused at once all
+ * the same, since its revocation evicts it.
+ */
+export function requireAccount(sql: Sql, cache: ApiKeyCache | undefined) {
   return async (request: Request, response: Response, next: NextFunction) => {
     const token = bearerToken(request);
     if (token === null) throw unauthorized();
-    const account = await findAccountByApiKey(sql, token);
+    const keyHash = hashApiKey(token);
+    const account =
+      cache === undefined ? await findAccountByKeyHash(sql, keyHash) : await cache.lookup(keyHash.toString('hex'), () => findAccountByKeyHash(sql, keyHash));
     if (account === null) throw unauthorized();
     response.locals.account = account;
     next();

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/client.ts';
 import type { LedgerBatcher } from '../db/ledger/ledger-batcher.ts';
 import type { Pricing } from '../domain/pricing.ts';
+import type { ApiKeyCache } from './api-key-cache.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface ApiDependencies {
@@ -15,4 +16,6 @@ export interface ApiDependencies {
   temporalClient: Client;
   logger: Logger;
   pricing: Pricing;
+  /** The process's API key lookups (api/api-key-cache.ts); without it every request queries. */
+  apiKeyCache?: ApiKeyCache;
 }

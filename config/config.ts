@@ -56,6 +56,9 @@ export const configEnvironmentVariables = [
   'RATE_LIMIT_QUOTES_PER_KEY',
   'RATE_LIMIT_WEBHOOKS_PER_ADDRESS',
   'RATE_LIMIT_PAGES_PER_ADDRESS',
+  'API_PROCESSES',
+  'API_KEY_CACHE_SECONDS',
+  'API_KEY_CACHE_ENTRIES',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -192,6 +195,11 @@ const environmentSchema = z
     RATE_LIMIT_QUOTES_PER_KEY: rateLimit(600),
     RATE_LIMIT_WEBHOOKS_PER_ADDRESS: rateLimit(1_200),
     RATE_LIMIT_PAGES_PER_ADDRESS: rateLimit(300),
+    // API processes behind the one port (node:cluster); the API keeps no state between requests.
+    API_PROCESSES: integerBetween(1, 64).default(1),
+    // How long an API key's lookup is reused (0: never); revocations are refused at once regardless.
+    API_KEY_CACHE_SECONDS: integerBetween(0, 60).default(5),
+    API_KEY_CACHE_ENTRIES: integerBetween(1, 1_000_000).default(10_000),
   })
   .superRefine((environment, context) => {
     const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
@@ -250,6 +258,12 @@ export interface HttpEdgeConfig {
   rateLimits: RateLimits;
 }
 
+/** The API key lookups each API process keeps (api/api-key-cache.ts): at most `maximumEntries`, each for `seconds`. */
+export interface ApiKeyCacheConfig {
+  seconds: number;
+  maximumEntries: number;
+}
+
 export interface Config {
   /** REFILL_ENV: development (the default), test or production. */
   environment: RefillEnvironment;
@@ -257,7 +271,7 @@ export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string; orderStartTimeoutSeconds: number; workflowBundlePath: string | undefined };
   startup: { timeoutSeconds: number };
   /** adminOperators: everyone who may use /admin, with the digest of their token (never the token). */
-  api: { port: number; adminOperators: AdminOperator[]; publicBaseUrl: string };
+  api: { port: number; adminOperators: AdminOperator[]; publicBaseUrl: string; processes: number; apiKeyCache: ApiKeyCacheConfig };
   stripe: StripeConfig;
   mail: { smtpUrl: string; from: string };
   invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string };
@@ -314,6 +328,8 @@ export function loadConfig(environment: Environment): Config {
       port: value.PORT,
       adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),
       publicBaseUrl,
+      processes: value.API_PROCESSES,
+      apiKeyCache: { seconds: value.API_KEY_CACHE_SECONDS, maximumEntries: value.API_KEY_CACHE_ENTRIES },
     },
     stripe: {
       mode: value.STRIPE_SECRET_KEY === undefined ? 'sandbox' : 'stripe',

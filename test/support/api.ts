@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { startApiKeyCache, type ApiKeyCache } from '../../api/api-key-cache.ts';
 import { createApp, createHttpServer } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import { loadPricing } from '../../config/pricing.ts';
@@ -18,6 +19,8 @@ export interface TestApi {
   baseUrl: string;
   config: Config;
   temporalClient: Client;
+  /** The API key lookups this API keeps, as each API process keeps its own. */
+  apiKeyCache: ApiKeyCache;
   request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   close(): Promise<void>;
 }
@@ -66,7 +69,8 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
   const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
   const logger = createLogger('refill-api-test', config.logLevel);
   const ledgerBatcher = options.ledgerBatcher ?? new LedgerBatcher(options.sql);
-  const app = createApp({ config, sql: options.sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing: loadPricing() });
+  const keyCache = await startApiKeyCache(config, logger);
+  const app = createApp({ config, sql: options.sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing: loadPricing(), apiKeyCache: keyCache.cache });
   const server: Server = await new Promise((resolve) => {
     const listening = createHttpServer(app, config.http.timeouts, logger).listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -95,8 +99,10 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
     baseUrl,
     config,
     temporalClient,
+    apiKeyCache: keyCache.cache,
     request,
     close: async () => {
+      await keyCache.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await ledgerBatcher.close();
