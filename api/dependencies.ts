@@ -5,6 +5,7 @@ import type { Sql } from '../db/client.ts';
 import type { LedgerBatcher } from '../db/ledger/ledger-batcher.ts';
 import type { Pricing } from '../domain/pricing.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Readiness } from './readiness.ts';
 
 export interface ApiDependencies {
   config: Config;
@@ -15,4 +16,6 @@ export interface ApiDependencies {
   temporalClient: Client;
   logger: Logger;
   pricing: Pricing;
+  /** Whether an order can be created now; createApp builds it from temporalConnection when not given. */
+  readiness?: Readiness;
 }
