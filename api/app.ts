@@ -7,6 +7,7 @@ import { requireAccount, requireAdmin } from './auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { refuseOtherOperator } from './operator.ts';
+import { createReadiness } from './readiness.ts';
 import { authenticationFailureLimit, routeLimits } from './rate-limits.ts';
 import { assignRequestId, requestScopedLogger } from './request-context.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -41,7 +42,11 @@ const jsonBody = express.json({ limit: maximumBodySize, strict: true, type: 'app
 
 export function createApp(given: ApiDependencies): Express {
   // Every log line written while a request is handled carries its request id.
-  const dependencies: ApiDependencies = { ...given, logger: requestScopedLogger(given.logger) };
+  const dependencies: ApiDependencies = {
+    ...given,
+    logger: requestScopedLogger(given.logger),
+    readiness: given.readiness ?? createReadiness(given.temporalConnection, given.config.temporal.namespace, given.config.temporal.taskQueue),
+  };
   const { config } = dependencies;
   const app = express();
   app.disable('x-powered-by');

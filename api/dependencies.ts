@@ -6,6 +6,7 @@ import type { LedgerBatcher } from '../db/ledger/ledger-batcher.ts';
 import type { Pricing } from '../domain/pricing.ts';
 import type { ApiKeyCache } from './api-key-cache.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Readiness } from './readiness.ts';
 
 export interface ApiDependencies {
   config: Config;
@@ -18,4 +19,6 @@ export interface ApiDependencies {
   pricing: Pricing;
   /** The process's API key lookups (api/api-key-cache.ts); without it every request queries. */
   apiKeyCache?: ApiKeyCache;
+  /** Whether an order can be created now; createApp builds it from temporalConnection when not given. */
+  readiness?: Readiness;
 }

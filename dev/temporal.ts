@@ -12,6 +12,8 @@ export interface LocalTemporalOptions {
   databaseFile: string | null;
   namespaces?: string[];
   onLine?: (line: string) => void;
+  /** A folder for the server's pid file (dev/run-files.ts), for the start command's leftovers. */
+  runDirectory?: string;
 }
 
 export interface LocalTemporal {
@@ -37,6 +39,7 @@ export async function startLocalTemporal(options: LocalTemporalOptions): Promise
     command: options.cliPath,
     args,
     ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
+    ...(options.runDirectory === undefined ? {} : { runDirectory: options.runDirectory }),
   });
   await waitUntil('Temporal server', () => isListening(options.port), {
     timeoutMilliseconds: startTimeoutMilliseconds,

@@ -14,8 +14,9 @@ mkdir -p "$tools"
 stamp=.data/npm-install.stamp
 if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "bootstrap: installing npm dependencies" >&2
-  # `npm ci` fails on this project's registry (it lacks some platform-only optional packages); `npm install` honours the lockfile.
-  npm install --no-audit --no-fund --loglevel=error >&2
+  # `npm ci` fails on this project's registry (it lacks some platform-only optional packages); `npm install`
+  # honours the lockfile, and --no-save keeps it from rewriting package-lock.json (a clone stays clean).
+  npm install --no-save --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
 

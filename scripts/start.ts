@@ -1,14 +1,19 @@
 // `npm start`: the whole pipeline on one machine. Starts a real PostgreSQL, Temporal dev server (with its
 // Web UI) and mail inbox unless DATABASE_URL, TEMPORAL_ADDRESS or SMTP_URL name existing ones, then the
-// worker and the API; prints the URLs; Ctrl-C stops everything it started. Data lives in .data/.
+// worker and the API; prints the URLs once an order can be created; Ctrl-C (or SIGTERM to this process
+// alone, as a process manager sends it) stops everything it started, in reverse order. Data lives in .data/.
+//
+// Every child runs in its own process group with a pid file in .data/run/: a watchdog stops them if
+// this process is killed outright, and the next run stops whatever is still left (dev/run-files.ts).
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
-import { isListening } from '../dev/ports.ts';
+import { isListening, listenerOf } from '../dev/ports.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
+import { startWatchdog, stopLeftovers } from '../dev/run-files.ts';
 import { startLocalTemporal, type LocalTemporal } from '../dev/temporal.ts';
 import { dataDirectory, repositoryRoot, temporalCliPath } from '../dev/tools.ts';
 import { generateAdminToken, generateWebhookSecret, installationSecret } from './installation-secrets.ts';
@@ -20,6 +25,8 @@ const localSmtpPort = 1025;
 const localInboxPort = 1080;
 const applicationDatabase = 'refill';
 const readyTimeoutMilliseconds = 120_000;
+/** Pid files of what this command runs; REFILL_RUN_DIRECTORY moves them (tests use their own). */
+const runDirectory = process.env.REFILL_RUN_DIRECTORY || path.join(dataDirectory, 'run');
 
 type Stoppable = { name: string; stop(): Promise<void> };
 const started: Stoppable[] = [];
@@ -48,7 +55,10 @@ async function webhookSecret(environment: NodeJS.ProcessEnv): Promise<string | u
 
 async function ensurePortFree(port: number, variable: string): Promise<void> {
   if (await isListening(port)) {
-    throw new Error(`port ${port} is already in use; stop what runs there, or set ${variable} to use an existing server`);
+    const holder = listenerOf(port);
+    throw new Error(
+      `port ${port} is already in use${holder === null ? '' : ` by ${holder}`}, not by a leftover of this checkout's npm start; stop it, or set ${variable} to use an existing server`,
+    );
   }
 }
 
@@ -60,6 +70,7 @@ async function startPostgres(): Promise<string> {
     port: localPostgresPort,
     durable: true,
     log: () => {},
+    runDirectory,
   });
   started.push({ name: 'PostgreSQL', stop: () => server.stop() });
   const administrator = postgres(server.url, { max: 1, onnotice: () => {} });
@@ -79,7 +90,12 @@ async function startTemporal(): Promise<LocalTemporal> {
     port: localTemporalPort,
     uiPort: localTemporalUiPort,
     databaseFile: path.join(dataDirectory, 'temporal', 'temporal.db'),
-    onLine: (line) => process.stdout.write(`[temporal] ${line}\n`),
+    // While everything stops, the server's own internal workers warn about every poll it cuts off.
+    onLine: (line) => {
+      if (stopping && line.includes('level=WARN')) return;
+      process.stdout.write(`[temporal] ${line}\n`);
+    },
+    runDirectory,
   });
   started.push({ name: 'Temporal', stop: () => server.stop() });
   return server;
@@ -104,6 +120,7 @@ function startApplicationProcess(name: string, entry: string, environment: NodeJ
     args: ['--import', 'tsx', entry],
     environment,
     cwd: repositoryRoot,
+    runDirectory,
   });
   started.push({ name, stop: () => child.stop() });
   void child.exited.then((code) => {
@@ -117,6 +134,7 @@ function startApplicationProcess(name: string, entry: string, environment: NodeJ
 async function stopAll(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  const began = Date.now();
   say('stopping');
   // In reverse: the API and worker first, the servers they use last.
   for (const component of started.reverse()) {
@@ -124,14 +142,27 @@ async function stopAll(exitCode: number): Promise<void> {
       await component.stop();
       say(`stopped ${component.name}`);
     } catch (error) {
-      say(`could not stop ${component.name}: ${(error as Error).message}`);
+      say(`could not stop ${component.name}: ${describe(error)}`);
     }
   }
+  stopWatchdog();
+  say(`stopped in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   process.exit(exitCode);
 }
 
+/** One line for anything thrown: the message of an Error (or its class), the text of anything else. */
+function describe(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  if (error instanceof Error) return error.message === '' ? error.name : error.message;
+  return error === undefined ? 'failed without saying why' : String(error);
+}
+
+let stopWatchdog: () => void = () => {};
+
 async function main(): Promise<void> {
   await mkdir(dataDirectory, { recursive: true });
+  await stopLeftovers(runDirectory, say);
+  stopWatchdog = startWatchdog(runDirectory);
   const environment: NodeJS.ProcessEnv = {
     ...process.env,
     ADMIN_TOKEN: await adminToken(process.env),
@@ -189,11 +220,13 @@ async function main(): Promise<void> {
 // the other components running; this command stops everything itself, in order, PostgreSQL last.
 process.removeAllListeners('SIGINT');
 process.removeAllListeners('SIGTERM');
-process.once('SIGINT', () => void stopAll(0));
-process.once('SIGTERM', () => void stopAll(0));
+// `on`, not `once`: Ctrl-C reaches this process twice (from the terminal, and passed on by npm), and a
+// second signal without a handler would kill it halfway through stopping.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
 try {
   await main();
 } catch (error) {
-  process.stderr.write(`[start] ${error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`[start] could not start: ${describe(error)}\n`);
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
   await stopAll(1);
 }

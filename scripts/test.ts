@@ -1,10 +1,13 @@
 // `npm test`: type-checks, starts a throwaway PostgreSQL and Temporal dev server on free ports,
-// runs every test file against them with Node's test runner, stops them, and exits non-zero on any failure.
+// runs every test file against them with Node's test runner (one process per file, two at a time, each
+// file's output printed whole when it ends), stops them, prints the run time and the slowest files, and
+// exits non-zero on any failure.
 // `--script FILE` runs one script against the same servers instead (npm run histories:record).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { startLocalPostgres } from '../dev/postgres.ts';
 import { freePort } from '../dev/ports.ts';
 import { startStripeMock } from '../dev/stripe-mock.ts';
@@ -26,6 +29,65 @@ async function testFiles(filter: string[]): Promise<string[]> {
   const files = (await readdir(folder)).filter((name) => name.endsWith('.test.ts')).sort();
   const chosen = filter.length === 0 ? files : files.filter((name) => filter.some((part) => name.includes(part)));
   return chosen.map((name) => path.join('test', name));
+}
+
+interface FileRun {
+  file: string;
+  exitCode: number;
+  milliseconds: number;
+  /** The counts the spec reporter prints at its end. */
+  tests: number;
+  failed: number;
+}
+
+/** Runs one test file in its own test runner, and prints its whole output when it ends. */
+function runTestFile(file: string, environment: NodeJS.ProcessEnv): Promise<FileRun> {
+  const began = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: environment,
+    cwd: repositoryRoot,
+  });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve) => {
+    child.once('close', (code, signal) => {
+      const output = Buffer.concat(chunks).toString('utf8');
+      const count = (name: string) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
+      const milliseconds = Date.now() - began;
+      const exitCode = code ?? (signal === null ? 1 : 128);
+      process.stdout.write(`\n── ${file} (${(milliseconds / 1000).toFixed(1)} s${exitCode === 0 ? '' : ', FAILED'})\n${output}`);
+      resolve({ file, exitCode, milliseconds, tests: count('tests'), failed: count('fail') });
+    });
+  });
+}
+
+/** How many of the slowest files the summary names. */
+const slowestFilesShown = 5;
+
+/** Every file, testConcurrency at a time; then one summary: counts, run time, the slowest files. */
+async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv): Promise<number> {
+  const began = Date.now();
+  const queue = [...files];
+  const runs: FileRun[] = [];
+  const lane = async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) runs.push(await runTestFile(file, environment));
+  };
+  await Promise.all(Array.from({ length: testConcurrency }, lane));
+  const failedFiles = runs.filter((entry) => entry.exitCode !== 0);
+  const tests = runs.reduce((sum, entry) => sum + entry.tests, 0);
+  const failed = runs.reduce((sum, entry) => sum + entry.failed, 0);
+  const slowest = [...runs].sort((a, b) => b.milliseconds - a.milliseconds).slice(0, slowestFilesShown);
+  const lines = [
+    '',
+    `slowest files: ${slowest.map((entry) => `${path.basename(entry.file)} ${(entry.milliseconds / 1000).toFixed(1)} s`).join(', ')}`,
+    ...failedFiles.map((entry) => `FAILED: ${entry.file}`),
+    `${failedFiles.length === 0 ? 'passed' : 'FAILED'}: ${tests} tests in ${runs.length} files, ${failed} failed; ` +
+      `tests ran for ${((Date.now() - began) / 1000).toFixed(1)} s, npm test for ${(performance.now() / 1000).toFixed(1)} s`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return failedFiles.length === 0 ? 0 : 1;
 }
 
 /** Servers this run started, stopped at the end or on Ctrl-C. */
@@ -72,8 +134,8 @@ async function main(): Promise<number> {
       TEMPORAL_TEST_SERVER_PATH: temporalTestServerPath(process.env),
       TEMPORAL_CLI_PATH: temporalCliPath(process.env),
     };
-    const testRunner = ['--test', `--test-concurrency=${testConcurrency}`, '--test-reporter=spec'];
-    return await run(process.execPath, ['--import', 'tsx', ...(script === undefined ? testRunner : []), ...files], environment);
+    if (script !== undefined) return await run(process.execPath, ['--import', 'tsx', script], environment);
+    return await runTestFiles(files, environment);
   } finally {
     for (const server of servers.reverse()) await server.stop().catch(() => {});
     await rm(scratch, { recursive: true, force: true });

@@ -540,12 +540,15 @@ describe('GET /v1/account-flows', () => {
 });
 
 describe('health', () => {
-  test('/healthz is up, and /readyz reports Postgres and Temporal up', async () => {
+  test('/healthz is up, and /readyz reports Postgres and Temporal up, and no worker on this API\'s task queue', async () => {
     const live = await api.request('GET', '/healthz');
     assert.equal(live.status, 200, live.text);
     const ready = await api.request('GET', '/readyz');
-    assert.equal(ready.status, 200, ready.text);
-    assert.deepEqual(ready.body.checks, { postgres: 'up', temporal: 'up' });
+    // No worker polls this file's task queue, so no order could be created: not ready.
+    assert.equal(ready.status, 503, ready.text);
+    assert.equal(ready.body.checks.postgres, 'up');
+    assert.equal(ready.body.checks.temporal, 'up');
+    assert.equal(ready.body.checks.worker, 'absent');
   });
 
   test('with Postgres unreachable, /readyz is 503 naming it, and a /v1 request is 503, not 500', async () => {
@@ -555,7 +558,8 @@ describe('health', () => {
     try {
       const ready = await deadApi.request('GET', '/readyz');
       assert.equal(ready.status, 503, ready.text);
-      assert.deepEqual(ready.body.checks, { postgres: 'down', temporal: 'up' });
+      assert.equal(ready.body.checks.postgres, 'down');
+      assert.equal(ready.body.checks.temporal, 'up');
       assert.equal((await deadApi.request('GET', '/healthz')).status, 200);
       const balance = await deadApi.request('GET', '/v1/balance', { token: `rfk_${randomToken(40)}` });
       assertApiError(balance, 503, 'service_unavailable');

@@ -23,6 +23,16 @@ const { config, logger, sql } = await startProcessFoundation('refill-worker');
 const workflowBundlePath = prebuiltWorkflowBundle(config.temporal.workflowBundlePath, config.environment === 'production');
 // First, before any NativeConnection: the SDK's and the workflows' lines join this process's JSON stream.
 installTemporalRuntime(logger);
+// Until the worker runs, a stop signal has nothing to wait for (no task is in flight): it ends the
+// process at once instead of letting it go on starting a worker nobody wants.
+let workerRunning = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (workerRunning) return;
+    logger.info({ signal }, 'worker stopped before it started');
+    process.exit(0);
+  });
+}
 
 const temporal = { description: `Temporal at ${config.temporal.address}`, timeoutSeconds: config.startup.timeoutSeconds, logger };
 const operatorConnection = await waitForDependencyOrExit(
@@ -57,6 +67,7 @@ logger.info(
   'worker running',
 );
 // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight tasks finish.
+workerRunning = true;
 await worker.run();
 mailTransport.close();
 await connection.close();

@@ -1,4 +1,5 @@
-// GET /healthz (the process is up) and GET /readyz (Postgres and Temporal both answer).
+// GET /healthz (the process is up) and GET /readyz (an order can be created: Postgres and Temporal answer,
+// the search attributes exist, a worker polls the order task queue; api/readiness.ts).
 import { Router } from 'express';
 import type { ApiDependencies } from '../dependencies.ts';
 
@@ -6,14 +7,19 @@ import type { ApiDependencies } from '../dependencies.ts';
 const readinessCheckTimeoutMilliseconds = 2_000;
 
 async function withinDeadline(check: () => Promise<unknown>): Promise<'up' | 'down'> {
+  return (await holdsWithinDeadline(async () => (await check(), true))) ? 'up' : 'down';
+}
+
+/** Whether the check answered true in time; false when it said no, failed or was late. */
+async function holdsWithinDeadline(check: () => Promise<boolean>, onFailure?: (error: unknown) => void): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'down'>((resolve) => {
-    timer = setTimeout(() => resolve('down'), readinessCheckTimeoutMilliseconds);
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), readinessCheckTimeoutMilliseconds);
   });
-  const result = check().then(
-    () => 'up' as const,
-    () => 'down' as const,
-  );
+  const result = check().catch((error: unknown) => {
+    onFailure?.(error);
+    return false;
+  });
   try {
     return await Promise.race([result, deadline]);
   } finally {
@@ -27,12 +33,22 @@ export function healthRoutes(dependencies: ApiDependencies): Router {
     response.json({ status: 'ok' });
   });
   router.get('/readyz', async (_request, response) => {
-    const [postgres, temporal] = await Promise.all([
+    const readiness = dependencies.readiness!;
+    const [postgres, temporal, searchAttributes, worker] = await Promise.all([
       withinDeadline(() => dependencies.sql`select 1`),
       withinDeadline(() => dependencies.temporalConnection.healthService.check({})),
+      holdsWithinDeadline(() => readiness.searchAttributesRegistered(), (err) => dependencies.logger.warn({ err }, 'readiness: search attributes not readable')),
+      holdsWithinDeadline(() => readiness.workerPolling(), (err) => dependencies.logger.warn({ err }, 'readiness: task queue not readable')),
     ]);
-    const ready = postgres === 'up' && temporal === 'up';
-    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, temporal } });
+    const checks = {
+      postgres,
+      temporal,
+      search_attributes: searchAttributes ? ('registered' as const) : ('missing' as const),
+      worker: worker ? ('polling' as const) : ('absent' as const),
+    };
+    const ready = postgres === 'up' && temporal === 'up' && searchAttributes && worker;
+    if (!ready) response.set('Retry-After', '2');
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
   return router;
 }

@@ -49,6 +49,16 @@ function fieldsOfMethod(body: CreateTopUpBody): MethodFields {
   return fields;
 }
 
+/**
+ * On a first start the worker registers the search attributes a moment after the API listens; an order
+ * started before that would be refused by Temporal. The client hears 503 and retries, as for any
+ * dependency not ready yet.
+ */
+async function refuseUntilSearchAttributesExist(dependencies: ApiDependencies): Promise<void> {
+  if (dependencies.readiness === undefined || (await dependencies.readiness.searchAttributesRegistered())) return;
+  throw new ApiError('service_unavailable', 'Refill is starting (its workflow search attributes are not registered yet); retry shortly with the same Idempotency-Key.');
+}
+
 /** Creates the order (or finds the one this Idempotency-Key created) and returns it as its creator sees it. */
 export async function createTopUp(
   dependencies: ApiDependencies,
@@ -79,6 +89,7 @@ export async function createTopUp(
     createdAt: new Date().toISOString(),
   };
   const input = entry.workflowInput(request, fields, dependencies);
+  await refuseUntilSearchAttributesExist(dependencies);
   const started = await startOrderWorkflow(temporalClient, config.temporal.taskQueue, entry.workflowType, input, config.temporal.orderStartTimeoutSeconds * 1000);
   if (started.kind === 'open') return { order: started.order, replayed: existing !== null };
   // The workflow had already finished (a retry long after the first request): the row is the order.
