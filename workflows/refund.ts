@@ -29,6 +29,7 @@ import {
   type RefundState,
 } from './refund-state.ts';
 
+const rowWritingCommands: RefundCommand['kind'][] = ['save', 'take_credit', 'restore_credit'];
 const creditNoteIssue = proxyActivities<OrderActivities>(invoiceIssuePolicy);
 const creditNoteMail = proxyActivities<OrderActivities>(invoiceEmailPolicy);
 
@@ -40,6 +41,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   let pendingDecision: RefundDecisionRequest | null = null;
   let pendingPayout: ConfirmPayoutRequest | null = null;
   let idle = false;
+  /** Writes of the refund's row so far: an update answers once its change is written. */
+  let writes = 0;
 
   setHandler(refundStateQuery, () => state.refund);
   setHandler(providerRefundSignal, (outcome) => void inbox.push({ type: 'provider_outcome', outcome, nowMilliseconds: Date.now() }));
@@ -50,7 +53,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         pendingDecision = request;
         inbox.push({ type: 'decided', request, nowMilliseconds: Date.now() });
       }
-      await condition(() => state.refund.decidedAt !== null && (idle || state.phase === 'closed'));
+      const before = writes;
+      await condition(() => state.refund.decidedAt !== null && (writes > before || idle || state.phase === 'closed'));
       return state.refund;
     },
     { validator: (request) => refuseWith('refund_already_decided', decisionRefusal(state, pendingDecision, request)) },
@@ -62,7 +66,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         pendingPayout = request;
         inbox.push({ type: 'payout_confirmed', request, nowMilliseconds: Date.now() });
       }
-      await condition(() => state.refund.bankReference !== null && (idle || state.phase === 'closed'));
+      const before = writes;
+      await condition(() => state.refund.bankReference !== null && (writes > before || idle || state.phase === 'closed'));
       return state.refund;
     },
     { validator: (request) => refuseWith('refund_not_awaiting_payout', payoutRefusal(state, pendingPayout, request)) },
@@ -74,6 +79,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     idle = false;
     for (let command = commands.shift(); command !== undefined; command = commands.shift()) {
       const event = await runCommand(command, state);
+      if (rowWritingCommands.includes(command.kind) && (command.kind !== 'take_credit' || event?.type === 'credit_taken')) writes += 1;
       if (event === null) continue;
       const next = decideRefund(state, event);
       state = next.state;
