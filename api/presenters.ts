@@ -21,6 +21,8 @@ export interface FlowJson {
   order_id: string | null;
   metadata: Record<string, string>;
   created_at: string;
+  /** The refund of a refund or refund_reversal flow; null otherwise. */
+  refund_id: string | null;
 }
 
 export function flowId(entryId: bigint): string {
@@ -38,6 +40,7 @@ export function presentFlow(flow: AccountFlow): FlowJson {
     order_id: flow.orderId,
     metadata: flow.metadata ?? {},
     created_at: flow.createdAt.toISOString(),
+    refund_id: flow.refundId ?? null,
   };
 }
 

@@ -91,7 +91,7 @@ export function adminRefundRoutes(dependencies: ApiDependencies): Router {
   for (const decision of ['approve', 'reject'] as const) {
     router.post(`/admin/refunds/:id/${decision}`, async (request, response) => {
       const row = await refundNamed(request.params.id);
-      const body = parseBody(decision === 'approve' ? approveBody : rejectBody, request.body);
+      const body = parseBody(decision === 'approve' ? approveBody : rejectBody, request.body ?? {});
       const actor = operator(request);
       // A refund whose workflow a crash kept from starting gets it now, so ops' decision has somewhere to go.
       if (row.status === 'requested') await startRefundWorkflow(temporalClient, config.temporal.taskQueue, config.refunds, row);
