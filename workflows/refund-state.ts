@@ -239,5 +239,7 @@ export function payoutRefusal(state: RefundState, pending: ConfirmPayoutRequest 
   const confirmed = pending?.bankReference ?? state.refund.bankReference;
   if (confirmed !== null) return confirmed === request.bankReference ? null : 'The payout was already confirmed with another bank reference.';
   if (state.refund.paymentMethod !== 'bank_transfer') return 'Only a refund of a bank transfer order is paid out by ops.';
-  return state.phase === 'awaiting_payout' ? null : `The refund is ${state.refund.status}${state.phase === 'awaiting_decision' ? ' and not approved yet' : ''}.`;
+  // While the credit is being taken back the confirmation waits in the inbox: the payout may be that quick.
+  if (state.phase === 'awaiting_payout' || state.phase === 'taking_credit') return null;
+  return `The refund is ${state.refund.status}${state.phase === 'awaiting_decision' ? ' and not approved yet' : ''}.`;
 }

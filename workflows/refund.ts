@@ -2,7 +2,7 @@
 // the handlers (ops' decision, ops' payout confirmation, the provider's events), turns them and timers
 // into the machine's events, and runs the machine's commands as activities. It owns the refund's row.
 // Deterministic orchestration only.
-import { ActivityFailure, condition, isCancellation, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.ts';
 import { failure } from '../domain/failures.ts';
 import {
@@ -54,7 +54,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         inbox.push({ type: 'decided', request, nowMilliseconds: Date.now() });
       }
       const before = writes;
-      await condition(() => state.refund.decidedAt !== null && (writes > before || idle || state.phase === 'closed'));
+      await condition(() => (state.refund.decidedAt !== null && (writes > before || idle)) || (state.phase === 'closed' && idle));
       return state.refund;
     },
     { validator: (request) => refuseWith('refund_already_decided', decisionRefusal(state, pendingDecision, request)) },
@@ -67,7 +67,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         inbox.push({ type: 'payout_confirmed', request, nowMilliseconds: Date.now() });
       }
       const before = writes;
-      await condition(() => state.refund.bankReference !== null && (writes > before || idle || state.phase === 'closed'));
+      await condition(() => (state.refund.bankReference !== null && (writes > before || idle)) || (state.phase === 'closed' && idle));
       return state.refund;
     },
     { validator: (request) => refuseWith('refund_not_awaiting_payout', payoutRefusal(state, pendingPayout, request)) },
@@ -86,7 +86,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       commands.push(...next.commands);
     }
     lastStatus = indexState(state, lastStatus);
-    if (state.phase === 'closed') return state.refund;
+    if (state.phase === 'closed') {
+      // An update waiting for this last write answers before the run completes.
+      idle = true;
+      await condition(allHandlersFinished);
+      return state.refund;
+    }
     idle = true;
     const event = await nextEvent(state, inbox);
     const next = decideRefund(state, event);
