@@ -43,7 +43,7 @@ const refundObject = z.looseObject({
   currency: z.string().max(16),
   status: z.string().max(64).nullish(),
   payment_intent: expandable,
-  metadata: z.looseObject({ refund_id: z.string().max(255).optional() }).nullish(),
+  metadata: z.looseObject({ refund_id: z.string().max(255).optional(), payment_exception: z.string().max(255).optional() }).nullish(),
   failure_reason: z.string().max(255).nullish(),
 });
 const chargeObject = z.looseObject({ id: identifier, payment_intent: expandable, refunds: z.looseObject({ data: z.array(refundObject).max(100) }).nullish() });
@@ -105,6 +105,8 @@ async function handleRefund(dependencies: MoneyBackDependencies, event: ValidStr
       throw error;
     }
   }
+  // A payment exception's refund (activities/payments.ts) is of a payment no order was credited for.
+  if (refund.metadata?.payment_exception !== undefined) return 'ignored_type';
   const paymentId = idOf(refund.payment_intent);
   if (!isCurrency(currency) || paymentId === null || refund.amount === 0) return 'unknown_order';
   // A refund the provider failed or cancelled moved no money: there is no credit to take back.
