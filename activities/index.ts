@@ -9,6 +9,7 @@ import { createLegacyActivities } from './legacy.ts';
 import { createOrderActivities } from './orders.ts';
 import { createPaymentExceptionActivities } from './payment-exceptions.ts';
 import { createPaymentActivities } from './payments.ts';
+import { createRefundActivities } from './refunds.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 
 export interface ActivityDependencies {
@@ -31,6 +32,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createLegacyActivities(dependencies),
     ...createInvoiceActivities(dependencies),
     ...createBankTransferActivities(dependencies),
+    ...createRefundActivities(dependencies),
   });
 }
 

@@ -28,6 +28,8 @@ export interface InvoiceSettings {
   mailFrom: string;
   /** The API's public address, for the download link in the email. */
   publicBaseUrl: string;
+  /** Where reminders to ops go (REFUND_OPS_EMAIL); the sender's address when unset. */
+  opsEmail?: string;
 }
 
 /** The part of a nodemailer SMTP transport the activities use (worker/mail-transport.ts builds it). */
@@ -51,7 +53,7 @@ function isPermanentSmtpRefusal(error: unknown): boolean {
  * code), or no connection was made. A timeout or a connection lost mid-transfer proves nothing: the
  * server may have accepted the message just before.
  */
-function provablyNotHandedOver(error: unknown): boolean {
+export function provablyNotHandedOver(error: unknown): boolean {
   const { responseCode, code, command } = (error ?? {}) as { responseCode?: unknown; code?: unknown; command?: unknown };
   if (typeof responseCode === 'number' && responseCode >= 400) return true;
   return code === 'ECONNECTION' || code === 'EDNS' || command === 'CONN';

@@ -16,10 +16,12 @@ import { adminAccountRoutes } from './routes/admin-accounts.ts';
 import { adminAuditLogRoutes } from './routes/admin-audit-log.ts';
 import { adminPaymentExceptionRoutes } from './routes/admin-payment-exceptions.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
+import { adminRefundRoutes } from './routes/admin-refunds.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { refundRoutes } from './routes/refunds.ts';
 import { checkoutReturnRoutes, sandboxRoutes } from './routes/sandbox.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { topUpRoutes } from './routes/topups.ts';
@@ -92,6 +94,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(adminTopUpRoutes(dependencies));
   app.use(adminPaymentExceptionRoutes(dependencies));
   app.use(adminAuditLogRoutes(dependencies));
+  app.use(adminRefundRoutes(dependencies));
 
   // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.
   app.use('/v1', customerAuthentication);
@@ -100,6 +103,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(ledger);
   app.use(topUpRoutes(dependencies));
   app.use(invoiceRoutes(dependencies));
+  app.use(refundRoutes(dependencies));
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));

@@ -6,6 +6,9 @@ import { formatMicros } from '../domain/money.ts';
 import type { BankTransferDetails, OrderSnapshot } from '../domain/orders.ts';
 import type { Quote } from '../domain/pricing.ts';
 import type { PromoCode } from '../domain/promo-codes.ts';
+import type { OrderRefundSummary } from '../db/refunds/refunds-of-orders.ts';
+import type { RefundRow } from '../db/refunds/refund-row.ts';
+import { creditNotePath } from '../domain/refunds.ts';
 
 export interface FlowJson {
   id: string;
@@ -18,6 +21,8 @@ export interface FlowJson {
   order_id: string | null;
   metadata: Record<string, string>;
   created_at: string;
+  /** The refund of a refund or refund_reversal flow; null otherwise. */
+  refund_id: string | null;
 }
 
 export function flowId(entryId: bigint): string {
@@ -35,6 +40,7 @@ export function presentFlow(flow: AccountFlow): FlowJson {
     order_id: flow.orderId,
     metadata: flow.metadata ?? {},
     created_at: flow.createdAt.toISOString(),
+    refund_id: flow.refundId ?? null,
   };
 }
 
@@ -64,6 +70,9 @@ export interface OrderJson {
   invoice_url: string | null;
   /** Where and how to pay a bank transfer order; null for other payment methods. */
   bank_transfer: BankTransferJson | null;
+  /** What of the pay amount has been refunded (succeeded refunds), and every refund of the order. */
+  refunded_amount: string;
+  refunds: { id: string; status: string; amount: string }[];
 }
 
 export interface BankTransferJson {
@@ -89,7 +98,7 @@ export function presentBankTransfer(details: BankTransferDetails): BankTransferJ
 }
 
 /** An order as JSON. Links are absolute when the API's public base URL is given, else relative to its root. */
-export function presentOrder(order: OrderSnapshot, publicBaseUrl: string): OrderJson {
+export function presentOrder(order: OrderSnapshot, publicBaseUrl: string, refunds: readonly OrderRefundSummary[] = []): OrderJson {
   return {
     id: order.orderId,
     status: order.status,
@@ -113,6 +122,7 @@ export function presentOrder(order: OrderSnapshot, publicBaseUrl: string): Order
     invoice_number: order.invoiceNumber ?? null,
     invoice_url: order.invoiceNumber == null ? null : `${publicBaseUrl}${invoicePath(order.orderId)}`,
     bank_transfer: order.bankTransfer == null ? null : presentBankTransfer(order.bankTransfer),
+    ...presentOrderRefunds(refunds),
   };
 }
 
@@ -158,5 +168,36 @@ export function presentInvoice(invoice: InvoiceRow, publicBaseUrl: string): Invo
     issued_at: invoice.issued_at.toISOString(),
     email_status: invoice.email_status,
     url: `${publicBaseUrl}${invoicePath(invoice.order_id)}`,
+  };
+}
+
+/** A refund as JSON: the customer's view; ops see the same and more (admin-refunds.ts). */
+export function presentRefund(refund: RefundRow, publicBaseUrl: string) {
+  return {
+    id: refund.id,
+    order_id: refund.order_id,
+    status: refund.status,
+    amount: formatMicros(refund.amount_micros),
+    credit_removed: formatMicros(refund.credit_removed_micros),
+    currency: refund.currency,
+    reason: refund.reason,
+    requested_by: refund.requested_by,
+    created_at: refund.created_at.toISOString(),
+    decided_at: refund.decided_at?.toISOString() ?? null,
+    succeeded_at: refund.succeeded_at?.toISOString() ?? null,
+    failure_reason: refund.failure_reason,
+    decision_reason: refund.decision_reason,
+    provider_refund_id: refund.provider_refund_id,
+    credit_note_number: refund.credit_note_number,
+    credit_note_url: refund.credit_note_number === null ? null : `${publicBaseUrl}${creditNotePath(refund.id)}`,
+  };
+}
+
+/** What the order object says of its refunds: the amount refunded (succeeded) and each refund's id and status. */
+export function presentOrderRefunds(refunds: readonly OrderRefundSummary[]) {
+  const refunded = refunds.filter((refund) => refund.status === 'succeeded').reduce((sum, refund) => sum + refund.amountMicros, 0n);
+  return {
+    refunded_amount: formatMicros(refunded),
+    refunds: refunds.map((refund) => ({ id: refund.refundId, status: refund.status, amount: formatMicros(refund.amountMicros) })),
   };
 }

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { PayeeAccount } from '../domain/bank-transfers.ts';
+import type { RefundPolicy } from '../domain/refunds.ts';
 import {
   adminOperatorsOf,
   duplicateOperatorReason,
@@ -59,6 +60,12 @@ export const configEnvironmentVariables = [
   'API_PROCESSES',
   'API_KEY_CACHE_SECONDS',
   'API_KEY_CACHE_ENTRIES',
+  'REFUND_WINDOW_DAYS',
+  'REFUND_AUTO_APPROVAL_HOURS',
+  'REFUND_AUTO_APPROVAL_MAX_CONSUMED_PERCENT',
+  'REFUND_PAYOUT_DEADLINE_DAYS',
+  'REFUND_PAYOUT_REMINDER_HOURS',
+  'REFUND_OPS_EMAIL',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -200,6 +207,15 @@ const environmentSchema = z
     // How long an API key's lookup is reused (0: never); revocations are refused at once regardless.
     API_KEY_CACHE_SECONDS: integerBetween(0, 60).default(5),
     API_KEY_CACHE_ENTRIES: integerBetween(1, 1_000_000).default(10_000),
+    // The refund policy (README "Refunds and disputes"): how long after payment a customer may ask, and
+    // which requests are approved without ops (0 hours: none).
+    REFUND_WINDOW_DAYS: integerBetween(0, 3_650).default(30),
+    REFUND_AUTO_APPROVAL_HOURS: integerBetween(0, 24 * 365).default(24),
+    REFUND_AUTO_APPROVAL_MAX_CONSUMED_PERCENT: integerBetween(0, 100).default(10),
+    // How long ops have to pay a bank transfer refund out and confirm it, and when they are reminded.
+    REFUND_PAYOUT_DEADLINE_DAYS: integerBetween(1, 365).default(14),
+    REFUND_PAYOUT_REMINDER_HOURS: integerBetween(1, 24 * 365).default(72),
+    REFUND_OPS_EMAIL: z.string().min(3).max(320).optional(),
   })
   .superRefine((environment, context) => {
     const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
@@ -277,8 +293,17 @@ export interface Config {
   invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string };
   bankTransfers: { payee: PayeeAccount; deadlineBusinessDays: number };
   orders: { expiryMinutes: number };
+  refunds: RefundConfig;
   logLevel: string;
   http: HttpEdgeConfig;
+}
+
+/** The refund policy and the bank payout's wait (REFUND_*). */
+export interface RefundConfig {
+  policy: RefundPolicy;
+  payoutDeadlineMilliseconds: number;
+  payoutReminderMilliseconds: number;
+  opsEmail: string | undefined;
 }
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */
@@ -353,6 +378,16 @@ export function loadConfig(environment: Environment): Config {
       deadlineBusinessDays: value.BANK_TRANSFER_DEADLINE_BUSINESS_DAYS,
     },
     orders: { expiryMinutes: value.ORDER_EXPIRY_MINUTES },
+    refunds: {
+      policy: {
+        windowDays: value.REFUND_WINDOW_DAYS,
+        autoApprovalHours: value.REFUND_AUTO_APPROVAL_HOURS,
+        autoApprovalMaximumConsumedBasisPoints: value.REFUND_AUTO_APPROVAL_MAX_CONSUMED_PERCENT * 100,
+      },
+      payoutDeadlineMilliseconds: value.REFUND_PAYOUT_DEADLINE_DAYS * 86_400_000,
+      payoutReminderMilliseconds: value.REFUND_PAYOUT_REMINDER_HOURS * 3_600_000,
+      opsEmail: value.REFUND_OPS_EMAIL,
+    },
     logLevel: value.LOG_LEVEL,
     http: {
       allowedRedirectHosts: value.ALLOWED_REDIRECT_HOSTS ?? [...new Set([new URL(publicBaseUrl).hostname, 'localhost'])],

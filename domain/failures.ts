@@ -32,6 +32,11 @@ export const failureTypes = {
     retryable: false,
     meaning: 'The payment exception names no provider payment to refund.',
   },
+  // Refunds (workflows/refund.ts): ops' decisions and payouts, and the refund's own permanent failures.
+  refund_already_decided: { apiErrorCode: 'refund_already_decided', retryable: false, meaning: 'The refund was approved or rejected already, otherwise.' },
+  refund_not_awaiting_payout: { apiErrorCode: 'refund_not_awaiting_payout', retryable: false, meaning: 'The refund is not waiting for a bank payout.' },
+  refund_credit_refused: { apiErrorCode: null, retryable: false, meaning: 'The balance no longer covers the credit a refund takes back; the refund fails, nothing taken.' },
+  refund_not_succeeded: { apiErrorCode: null, retryable: false, meaning: 'A credit note was asked for a refund that has not succeeded.' },
   // A new order refused while it was being recorded: its promo code ran out meanwhile.
   promo_code_not_found: { apiErrorCode: 'promo_code_not_found', retryable: false, meaning: 'The promo code does not exist.' },
   promo_code_exhausted: { apiErrorCode: 'promo_code_exhausted', retryable: false, meaning: 'The promo code is used up.' },

@@ -12,6 +12,11 @@ export const needsReviewKey = defineSearchAttributeKey('RefillNeedsReview', Sear
 /** Set when an invoice email could not be delivered after its retries. */
 export const invoiceEmailFailedKey = defineSearchAttributeKey('RefillInvoiceEmailFailed', SearchAttributeType.BOOL);
 
+/** A refund's status (refund-<refund id>), a dispute's (dispute-<dispute id>), and the order either is of. */
+export const refundStatusKey = defineSearchAttributeKey('RefillRefundStatus', SearchAttributeType.KEYWORD);
+export const disputeStatusKey = defineSearchAttributeKey('RefillDisputeStatus', SearchAttributeType.KEYWORD);
+export const orderIdKey = defineSearchAttributeKey('RefillOrderId', SearchAttributeType.KEYWORD);
+
 export const refillSearchAttributeKeys = [
   orderStatusKey,
   accountIdKey,
@@ -20,4 +25,7 @@ export const refillSearchAttributeKeys = [
   amountMicrosKey,
   needsReviewKey,
   invoiceEmailFailedKey,
+  refundStatusKey,
+  disputeStatusKey,
+  orderIdKey,
 ] as const;

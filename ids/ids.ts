@@ -42,3 +42,26 @@ export function orderIdFor(accountId: string, idempotencyKey: string): string {
   }
   return `ord_${id}`;
 }
+
+/** 24 characters of [0-9a-z] from a digest of the parts: the same parts always give the same id. */
+function derivedToken(...parts: string[]): string {
+  const digest = createHash('sha256').update(parts.join('\n')).digest();
+  let id = '';
+  for (let index = 0; id.length < idLength; index += 1) {
+    const bitOffset = index * 5;
+    const byte = bitOffset >> 3;
+    const value = ((digest[byte]! << 8) | (digest[byte + 1] ?? 0)) >> (11 - (bitOffset & 7));
+    id += idAlphabet[value & 31];
+  }
+  return id;
+}
+
+/** A refund's id follows from its account and the client's Idempotency-Key, as an order's does. */
+export function refundIdFor(accountId: string, idempotencyKey: string): string {
+  return `rfd_${derivedToken('refund', accountId, idempotencyKey)}`;
+}
+
+/** The id of a refund made at the provider: every event of that provider refund names the same one. */
+export function refundIdOfProviderRefund(providerRefundId: string): string {
+  return `rfd_${derivedToken('provider-refund', providerRefundId)}`;
+}

@@ -157,6 +157,7 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
   // validation still changes nothing.
   const cancelledOrder = () => fixtures.cancelledBankOrderId;
   const missingException = () => 'pex_doesnotexist0000000000';
+  const missingRefund = () => 'rfd_000000000000000000000000';
   const pagesQuery = ['order_id', 'result'];
   return {
     'GET /healthz': { caller: 'none' },
@@ -197,6 +198,19 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'POST /v1/topups/:id/cancel': { caller: 'cny', parameter: cancelledOrder },
     'GET /v1/topups/:id/invoice': { caller: 'customer', parameter: stripeOrder },
     'GET /v1/invoices': { caller: 'customer', query: ['limit', 'cursor'] },
+    // The order is pending, the refunds and accounts do not exist: valid bodies are refused and change nothing.
+    'POST /v1/topups/:id/refund-requests': { caller: 'customer', parameter: stripeOrder, body: { amount: '1.00', reason: 'fuzz' } },
+    'GET /v1/refunds': { caller: 'customer', query: ['status', 'limit', 'cursor'] },
+    'GET /v1/refunds/:id': { caller: 'customer', parameter: missingRefund },
+    'GET /v1/refunds/:id/credit-note': { caller: 'customer', parameter: missingRefund },
+    'GET /admin/refunds': { caller: 'admin', query: ['status', 'limit', 'cursor'] },
+    'GET /admin/refunds/:id': { caller: 'admin', parameter: missingRefund },
+    'POST /admin/refunds/:id/approve': { caller: 'admin', parameter: missingRefund, body: { reason: 'fuzz' } },
+    'POST /admin/refunds/:id/reject': { caller: 'admin', parameter: missingRefund, body: { reason: 'fuzz' } },
+    'POST /admin/refunds/:id/confirm-payout': { caller: 'admin', parameter: missingRefund, body: { bank_reference: 'B-1' } },
+    'POST /admin/topups/:id/refunds': { caller: 'admin', parameter: cancelledOrder, body: { amount: '1.00', reason: 'fuzz', cap_to_unconsumed_credit: true } },
+    'GET /admin/disputes': { caller: 'admin', query: ['status', 'limit', 'cursor'] },
+    'POST /admin/accounts/:id/lift-restriction': { caller: 'admin', parameter: () => 'acct_000000000000000000000000', body: { reason: 'fuzz' } },
   };
 }
 

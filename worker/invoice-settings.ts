@@ -12,5 +12,6 @@ export function invoiceSettings(config: Config): InvoiceSettings {
     },
     mailFrom: config.mail.from,
     publicBaseUrl: config.api.publicBaseUrl,
+    ...(config.refunds.opsEmail === undefined ? {} : { opsEmail: config.refunds.opsEmail }),
   };
 }

@@ -6,3 +6,5 @@ export { bankTransferOrder } from './bank-transfer-order.ts';
 export { paymentExceptionWorkflow } from './payment-exception.ts';
 export { topUpOrderWorkflow } from './legacy/topup-order.ts';
 export { bankTransferOrderWorkflow } from './legacy/bank-transfer-order.ts';
+export { refundWorkflow } from './refund.ts';
+export { disputeWorkflow } from './dispute.ts';

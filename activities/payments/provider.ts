@@ -28,11 +28,15 @@ export interface RefundPaymentInput {
   /** The same key on every retry: the provider refunds once. */
   idempotencyKey: string;
   metadata: Record<string, string>;
+  /** Part of the payment, in minor units; the whole payment when absent. */
+  amountMinorUnits?: bigint;
 }
 
 export interface RefundPaymentResult {
   refundId: string;
   status: string;
+  /** Why the provider failed the refund, when it says. */
+  failureReason?: string | null;
 }
 
 export interface PaymentProvider {
@@ -43,8 +47,10 @@ export interface PaymentProvider {
   expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult>;
   /** The provider's receipt page for a payment, or null when it has none (yet). */
   receiptUrl(checkoutSessionId: string, providerPaymentId: string): Promise<string | null>;
-  /** Refunds a whole payment; idempotent on the key. */
+  /** Refunds a payment, whole or in part; idempotent on the key. */
   refundPayment(input: RefundPaymentInput): Promise<RefundPaymentResult>;
+  /** A refund's current status at the provider, for a refund that was not final when it was made. */
+  retrieveRefund(refundId: string): Promise<RefundPaymentResult>;
 }
 
 /** A failure the provider will repeat however often it is asked (bad parameters, bad key). */

@@ -36,6 +36,10 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
       return { refundId: `re_sandbox_${input.idempotencyKey.replace(/[^A-Za-z0-9]/g, '_')}`, status: 'succeeded' };
     },
 
+    async retrieveRefund(refundId: string): Promise<RefundPaymentResult> {
+      return { refundId, status: 'succeeded' };
+    },
+
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
       const session = await expireSandboxSession(sql, sessionId);
       if (session === null || session.status !== 'complete') return { outcome: 'expired' };

@@ -93,10 +93,24 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
     async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentResult> {
       try {
         const refund = await stripe.refunds.create(
-          { payment_intent: input.providerPaymentId, metadata: input.metadata },
+          {
+            payment_intent: input.providerPaymentId,
+            metadata: input.metadata,
+            ...(input.amountMinorUnits === undefined ? {} : { amount: Number(input.amountMinorUnits) }),
+          },
           { idempotencyKey: input.idempotencyKey },
         );
-        return { refundId: refund.id, status: refund.status ?? 'pending' };
+        return { refundId: refund.id, status: refund.status ?? 'pending', failureReason: refund.failure_reason ?? null };
+      } catch (error) {
+        if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
+        throw error;
+      }
+    },
+
+    async retrieveRefund(refundId: string): Promise<RefundPaymentResult> {
+      try {
+        const refund = await stripe.refunds.retrieve(refundId);
+        return { refundId: refund.id, status: refund.status ?? 'pending', failureReason: refund.failure_reason ?? null };
       } catch (error) {
         if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
         throw error;

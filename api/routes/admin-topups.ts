@@ -16,6 +16,7 @@ import { listOrderActions, type OrderActionRow } from '../../db/orders/list-orde
 import { listOrdersForOps } from '../../db/orders/list-orders-for-ops.ts';
 import { snapshotFromRow, type OrderRow } from '../../db/orders/order-row.ts';
 import type { OpsRequest } from '../../domain/bank-transfers.ts';
+import { refundsOfOrders, type OrderRefundSummary } from '../../db/refunds/refunds-of-orders.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { currencyExponents, formatMicros, isWholeMinorUnits, type Currency } from '../../domain/money.ts';
 import { orderStatuses, type OrderStatus } from '../../domain/orders.ts';
@@ -106,9 +107,9 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
   const { sql, temporalClient, logger, config } = dependencies;
   const router = Router();
 
-  function presentOpsOrder(row: OrderRow, now: Date) {
+  function presentOpsOrder(row: OrderRow, now: Date, refunds: Map<string, OrderRefundSummary[]>) {
     return {
-      ...presentOrder(snapshotFromRow(row), config.api.publicBaseUrl),
+      ...presentOrder(snapshotFromRow(row), config.api.publicBaseUrl, refunds.get(row.id)),
       account_id: row.account_id,
       age_seconds: ageSeconds(row.created_at, now),
     };
@@ -136,8 +137,9 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
     const transferReference = parseTransferReference(request.query.reference);
     const rows = await listOrdersForOps(sql, { paymentMethod, statuses, transferReference, afterSequence, limit: limit + 1 });
     const now = new Date();
+    const refunds = await refundsOfOrders(sql, rows.map((row) => row.id));
     response.json(
-      pageOf(rows, limit, (row) => ({ ...presentOpsOrder(row, now), customer_email: row.customer_email }), {
+      pageOf(rows, limit, (row) => ({ ...presentOpsOrder(row, now, refunds), customer_email: row.customer_email }), {
         kind: opsCursorKind,
         position: (row) => row.sequence,
       }),
@@ -147,7 +149,8 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
   router.get('/admin/topups/:id', async (request, response) => {
     const row = await orderPaidBy(request.params.id, null);
     const actions = await listOrderActions(sql, row.id);
-    response.json({ ...presentOpsOrder(row, new Date()), actions: actions.map(presentAction) });
+    const refunds = await refundsOfOrders(sql, [row.id]);
+    response.json({ ...presentOpsOrder(row, new Date(), refunds), actions: actions.map(presentAction) });
   });
 
   router.post('/admin/topups/:id/start-review', async (request, response) => {

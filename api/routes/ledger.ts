@@ -11,6 +11,7 @@ import { formatMicros } from '../../domain/money.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentFlow } from '../presenters.ts';
+import { refuseRestrictedAccount } from '../account-restrictions.ts';
 import {
   amountSchema,
   decodeRowIdCursor,
@@ -33,7 +34,7 @@ const consumptionBody = z.strictObject({
   metadata: metadataSchema.optional(),
 });
 
-const flowTypes = ['recharge', 'consume', 'refund', 'adjustment'] as const;
+const flowTypes = ['recharge', 'consume', 'refund', 'adjustment', 'refund_reversal', 'dispute', 'dispute_reversal'] as const;
 
 /** Flow cursors name their account, so a cursor from another account's list is refused, not reinterpreted. */
 function flowCursorKind(accountId: string): string {
@@ -62,6 +63,7 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
     if (body.currency !== undefined && body.currency.toUpperCase() !== account.currency) {
       throw new ApiError('currency_mismatch', `This account holds ${account.currency}, not ${body.currency}.`, 'currency');
     }
+    await refuseRestrictedAccount(dependencies.sql, account.accountId);
     try {
       const result = await recordConsumptionBatched(dependencies.ledgerBatcher, {
         accountId: account.accountId,

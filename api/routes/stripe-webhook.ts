@@ -76,7 +76,7 @@ export function stripeWebhookRoutes(dependencies: ApiDependencies): Router {
     verifySignature(body, signature, dependencies.config.stripe.webhookSecret);
     const event = parseBody(body);
     try {
-      const outcome = await handleStripeEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue }, event);
+      const outcome = await handleStripeEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue, refunds: dependencies.config.refunds }, event);
       response.json({ received: true, outcome });
     } catch (error) {
       if (error instanceof InvalidStripeEvent) {

@@ -2,6 +2,8 @@
 import { Router } from 'express';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import { listOrders } from '../../db/orders/list-orders.ts';
+import { refundsOfOrders } from '../../db/refunds/refunds-of-orders.ts';
+import { refuseRestrictedAccount } from '../account-restrictions.ts';
 import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
@@ -78,6 +80,7 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
     const account = currentAccount(response);
     const idempotencyKey = parseIdempotencyKey(request.get('idempotency-key'));
     const body = parseBody(createTopUpBody, request.body);
+    await refuseRestrictedAccount(sql, account.accountId);
     const created = await createTopUp(dependencies, account, idempotencyKey, body);
     if (created.replayed) response.set('Idempotent-Replayed', 'true');
     response.status(201).json(presentOrder(created.order, config.api.publicBaseUrl));
@@ -94,8 +97,9 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
       beforeSequence,
       limit: limit + 1,
     });
+    const refunds = await refundsOfOrders(sql, rows.map((row) => row.id));
     response.json(
-      pageOf(rows, limit, (row) => presentOrder(snapshotFromRow(row), config.api.publicBaseUrl), {
+      pageOf(rows, limit, (row) => presentOrder(snapshotFromRow(row), config.api.publicBaseUrl, refunds.get(row.id)), {
         kind: orderCursorKind(account.accountId),
         position: (row) => row.sequence,
       }),
@@ -104,7 +108,9 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
 
   router.get('/v1/topups/:id', async (request, response) => {
     const account = currentAccount(response);
-    response.json(presentOrder(await findOrder(account.accountId, orderIdParameter(request.params.id)), config.api.publicBaseUrl));
+    const order = await findOrder(account.accountId, orderIdParameter(request.params.id));
+    const refunds = await refundsOfOrders(sql, [order.orderId]);
+    response.json(presentOrder(order, config.api.publicBaseUrl, refunds.get(order.orderId)));
   });
 
   router.post('/v1/topups/:id/resume', async (request, response) => {

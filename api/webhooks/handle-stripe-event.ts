@@ -3,6 +3,7 @@
 // own that ops resolve; the closed order itself is never edited. Throws when the event can be neither
 // recorded nor delivered, so the route answers 5xx and Stripe retries.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Config } from '../../config/config.ts';
 import type { Sql } from '../../db/client.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import type { OrderRow } from '../../db/orders/order-row.ts';
@@ -14,6 +15,7 @@ import { paymentExceptionWorkflowId, type PaymentExceptionInput } from '../../do
 import { accountIdKey, needsReviewKey, paymentMethodKey } from '../../domain/search-attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { orderIdOfCheckoutEvent, paymentEventContentKey, paymentEventFromCheckoutEvent } from './stripe-event-format.ts';
+import { handleMoneyBackEvent, isMoneyBackEvent } from './handle-refund-events.ts';
 import { validateStripeEvent } from './stripe-event-schema.ts';
 
 const signalDeadlineMilliseconds = 5_000;
@@ -30,6 +32,8 @@ export interface StripeEventDependencies {
   logger: Logger;
   /** Where payment exception workflows run: the worker's task queue. */
   taskQueue: string;
+  /** What refund workflows started by provider events start with; without it those events are ignored. */
+  refunds?: Config['refunds'];
   /** maximumNoOpEventsPerOrder unless a test sets another. */
   maximumNoOpEventsPerOrder?: number;
 }
@@ -47,6 +51,9 @@ export async function handleStripeEvent(dependencies: StripeEventDependencies, b
   // Handled before: what it led to (a signal, an exception) is durable, so it is not done twice.
   if (record.outcome !== null) return finish(record.outcome as StripeEventOutcome);
 
+  if (isMoneyBackEvent(event.type) && dependencies.refunds !== undefined) {
+    return finish(await handleMoneyBackEvent({ ...dependencies, refunds: dependencies.refunds }, event));
+  }
   if (event.checkout === null) return finish('ignored_type');
   const order = orderId === null ? null : await getOrderRow(sql, orderId, null);
   if (order === null) return finish('unknown_order');

@@ -1,8 +1,16 @@
 // Audits the ledger's invariants; an empty result means the books are consistent.
-import type { Sql } from '../client.ts';
+import type { Sql, TransactionSql } from '../client.ts';
 
 export interface InvariantViolation {
-  invariant: 'currency_sums_to_zero' | 'transfer_sums_to_zero' | 'cached_balance_matches_entries' | 'balance_not_negative' | 'balance_after_chain';
+  invariant:
+    | 'currency_sums_to_zero'
+    | 'transfer_sums_to_zero'
+    | 'cached_balance_matches_entries'
+    | 'balance_not_negative'
+    | 'balance_after_chain'
+    | 'debt_not_positive'
+    | 'refunds_within_pay_amount'
+    | 'refund_credit_once';
   detail: string;
 }
 
@@ -46,6 +54,33 @@ export async function checkLedgerInvariants(sql: Sql): Promise<InvariantViolatio
     for (const row of chain) {
       violations.push({ invariant: 'balance_after_chain', detail: `entry ${row.entry_id} on ${row.code}` });
     }
+    violations.push(...(await refundViolations(transaction)));
     return violations;
   });
+}
+
+/**
+ * Money going back (migration 0011): a customer's debt is never positive; an order's refunds not rejected
+ * or failed never exceed what it paid, nor their credit removed its credit; a refund's credit is taken at
+ * most once, and given back only if the refund failed.
+ */
+async function refundViolations(transaction: TransactionSql): Promise<InvariantViolation[]> {
+  const violations: InvariantViolation[] = [];
+  const debts = await transaction<{ code: string; balance_micros: bigint }[]>`
+    select code, balance_micros from ledger_accounts where kind = 'customer_debt' and balance_micros > 0`;
+  for (const row of debts) violations.push({ invariant: 'debt_not_positive', detail: `${row.code} is ${row.balance_micros}` });
+  const overRefunded = await transaction<{ order_id: string }[]>`
+    select r.order_id from refunds r join orders o on o.id = r.order_id
+    where r.status not in ('rejected', 'failed') and r.requested_by <> 'provider'
+    group by r.order_id, o.pay_amount_micros, o.credit_micros
+    having sum(r.amount_micros) > o.pay_amount_micros or sum(r.credit_removed_micros) > o.credit_micros limit 10`;
+  for (const row of overRefunded) violations.push({ invariant: 'refunds_within_pay_amount', detail: `order ${row.order_id}` });
+  const credited = await transaction<{ id: string }[]>`
+    select r.id from refunds r
+    where (select count(*) from transfers t where t.idempotency_key in ('refund:' || r.id)) > 1
+       or (r.status <> 'failed' and exists (select 1 from transfers t where t.idempotency_key = 'refund-reversal:' || r.id))
+       or (r.status = 'failed' and r.transfer_id is not null and r.reversal_transfer_id is null)
+    limit 10`;
+  for (const row of credited) violations.push({ invariant: 'refund_credit_once', detail: `refund ${row.id}` });
+  return violations;
 }

@@ -15,6 +15,8 @@ export interface AccountFlow {
   orderId: string | null;
   metadata: Record<string, string> | null;
   createdAt: Date;
+  /** The refund a refund flow (or its reversal) belongs to, from its metadata; null for other flows. */
+  refundId?: string | null;
 }
 
 export interface ListAccountFlowsInput {
@@ -60,5 +62,6 @@ export async function listAccountFlows(sql: Sql, input: ListAccountFlowsInput): 
     orderId: row.order_id,
     metadata: row.metadata,
     createdAt: row.created_at,
+    refundId: row.metadata?.refund_id ?? null,
   }));
 }

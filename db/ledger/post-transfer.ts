@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import type { Queryable } from '../client.ts';
 import type { Currency } from '../../domain/money.ts';
 
-export type FlowType = 'recharge' | 'consume' | 'refund' | 'adjustment';
+export type FlowType = 'recharge' | 'consume' | 'refund' | 'adjustment' | 'refund_reversal' | 'dispute' | 'dispute_reversal';
 
 export interface TransferLeg {
   code: string;

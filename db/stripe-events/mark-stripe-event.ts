@@ -12,7 +12,13 @@ export type StripeEventOutcome =
   | 'ignored_type'
   | 'flagged_for_review'
   | 'payment_exception'
-  | 'ignored_duplicate';
+  | 'ignored_duplicate'
+  /** Refunds and disputes (migration 0011, api/webhooks/handle-refund-events.ts). */
+  | 'refund_delivered'
+  | 'refund_recorded'
+  | 'refund_closed'
+  | 'dispute_delivered'
+  | 'dispute_closed';
 
 export async function markStripeEvent(sql: Sql, eventId: string, outcome: StripeEventOutcome): Promise<void> {
   await sql`update stripe_events set outcome = ${outcome}, delivered_at = now() where id = ${eventId}`;

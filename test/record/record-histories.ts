@@ -13,6 +13,7 @@ import { bankTransferUtcOffsetMinutes } from '../../domain/bank-transfers.ts';
 import { orderWorkflowId, type StripeCheckoutOrderInput } from '../../domain/orders.ts';
 import { paymentExceptionIdFor, workflowIdOfPaymentException } from '../../domain/payment-exceptions.ts';
 import { orderIdFor, randomToken } from '../../ids/ids.ts';
+import { disputeWorkflowId, refundWorkflowId } from '../../domain/refunds.ts';
 import { startOrderWorkflow } from '../../api/topups/order-workflow-calls.ts';
 import { testAdminToken, createTestAccount } from '../support/api.ts';
 import { testTemporalAddress } from '../support/environment.ts';
@@ -129,11 +130,33 @@ async function legacyScenarios(): Promise<void> {
   await write('bankTransferOrderWorkflow', 'confirmed', orderWorkflowId(bankInput.orderId));
 }
 
+/** Refunds (asked for and refunded at once by the policy; rejected by ops) and a dispute that was won. */
+async function refundScenarios(): Promise<void> {
+  const customer = await createTestAccount(api, 'USD');
+  const order = await createPendingOrder(api, customer.apiKey);
+  await sendWebhook(api, await paidEvent(pipeline.database.sql, order));
+  await waitForOrder(api, customer.apiKey, order.id, ['succeeded'], { until: (paid) => paid.invoice_number !== null });
+  const refunded = await api.request('POST', `/v1/topups/${order.id}/refund-requests`, { token: customer.apiKey, idempotencyKey: randomToken(12), body: { amount: '5.00', reason: 'wrong amount' } });
+  await write('refundWorkflow', 'approved-and-refunded', refundWorkflowId(refunded.body.id));
+
+  await api.request('POST', '/v1/consumptions', { token: customer.apiKey, idempotencyKey: randomToken(12), body: { amount: '10.00', description: 'usage' } });
+  const held = await api.request('POST', `/v1/topups/${order.id}/refund-requests`, { token: customer.apiKey, idempotencyKey: randomToken(12), body: { amount: '1.00', reason: 'more' } });
+  await api.request('POST', `/admin/refunds/${held.body.id}/reject`, { ...admin, body: { reason: 'spent' } });
+  await write('refundWorkflow', 'rejected', refundWorkflowId(held.body.id));
+
+  const dispute = { id: `dp_${randomToken(12)}`, object: 'dispute', amount: 2000, currency: 'usd', status: 'needs_response', reason: 'fraudulent', payment_intent: `pi_test_${order.id.slice(4)}` };
+  const event = (type: string, status: string) => ({ id: `evt_${randomToken(20)}`, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: { ...dispute, status } } });
+  await sendWebhook(api, event('charge.dispute.created', 'needs_response'));
+  await sendWebhook(api, event('charge.dispute.closed', 'won'));
+  await write('disputeWorkflow', 'won', disputeWorkflowId(dispute.id));
+}
+
 async function main(pipelineToClose: TestPipeline): Promise<void> {
   try {
     await stripeScenarios();
     await bankTransferScenarios();
     await legacyScenarios();
+    await refundScenarios();
   } finally {
     await pipelineToClose.close();
   }
