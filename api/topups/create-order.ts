@@ -77,6 +77,7 @@ export async function createTopUp(
     idempotencyKey,
     terms: orderTermsFromQuote(quote),
     createdAt: new Date().toISOString(),
+    paperworkTaskQueue: config.temporal.paperworkTaskQueue,
   };
   const input = entry.workflowInput(request, fields, dependencies);
   const started = await startOrderWorkflow(temporalClient, config.temporal.taskQueue, entry.workflowType, input, config.temporal.orderStartTimeoutSeconds * 1000);
