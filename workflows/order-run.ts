@@ -2,7 +2,20 @@
 // through the machine's pure transition function, runs the commands that come out, keeps the search
 // attributes in step, and registers the update and query handlers that both kinds of order answer
 // (openCheckout, cancelOrder, resumeOrder, orderState). Deterministic orchestration only.
-import { ActivityFailure, allHandlersFinished, condition, isCancellation, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TemporalFailure,
+  TimeoutFailure,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  log,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { failure, failureTypeOf, type FailureType } from '../domain/failures.ts';
 import {
   cancelOrderUpdate,
@@ -263,11 +276,23 @@ export function paperworkTaskQueueOf(input: { paperworkTaskQueue?: string }): st
 export async function localFirst<Result>(local: () => Promise<Result>, remote: () => Promise<Result>): Promise<Result> {
   try {
     return await local();
-  } catch (error) {
+  } catch (thrown) {
+    const error = asActivityFailure(thrown);
     if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
     // Every named failure is permanent (domain/failures.ts): retrying it through the server would not mend it.
     if (failureTypeOf(error) !== null) throw error;
     log.warn('a local database step used up its budget; running it through the server', { error: String(error.cause?.message ?? error.message) });
     return remote();
   }
+}
+
+/**
+ * A local activity's final failure reaches the workflow as the failure itself (an ApplicationFailure, a
+ * TimeoutFailure), where an activity's comes wrapped in an ActivityFailure. Wrapped the same way here, so
+ * the callers (reportFailure, recordOrReport, writeOrReport) treat both alike.
+ */
+function asActivityFailure(error: unknown): unknown {
+  if (error instanceof ActivityFailure || !(error instanceof TemporalFailure) || isCancellation(error)) return error;
+  const retryState = error instanceof TimeoutFailure ? 'TIMEOUT' : error instanceof ApplicationFailure && error.nonRetryable ? 'NON_RETRYABLE_FAILURE' : 'MAXIMUM_ATTEMPTS_REACHED';
+  return new ActivityFailure(error.message, 'local activity', undefined, retryState, undefined, error);
 }
