@@ -13,6 +13,7 @@ import {
   type OperatorToken,
 } from './admin-operators.ts';
 import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
+import { defaultPaperworkTaskQueue } from '../domain/orders.ts';
 import { productionIssues, refillEnvironments, type RefillEnvironment } from './production-rules.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
@@ -22,6 +23,7 @@ export const configEnvironmentVariables = [
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TASK_QUEUE',
+  'TEMPORAL_PAPERWORK_TASK_QUEUE',
   'STARTUP_TIMEOUT_SECONDS',
   'ORDER_START_TIMEOUT_SECONDS',
   'WORKFLOW_BUNDLE_PATH',
@@ -128,6 +130,8 @@ const environmentSchema = z
       .default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).max(255).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).max(255).default('refill-orders'),
+    // Where orders' receipts, invoices and emails run, with worker slots of their own; unset, <TEMPORAL_TASK_QUEUE>-paperwork.
+    TEMPORAL_PAPERWORK_TASK_QUEUE: z.string().min(1).max(255).optional(),
     // How long a starting process waits for PostgreSQL and Temporal before it gives up with one line.
     STARTUP_TIMEOUT_SECONDS: integerBetween(1, 3_600).default(120),
     // How long POST /v1/topups waits for a worker to record the order before it answers 503.
@@ -284,7 +288,7 @@ export interface Config {
   /** REFILL_ENV: development (the default), test or production. */
   environment: RefillEnvironment;
   database: { url: string; poolSize: number };
-  temporal: { address: string; namespace: string; taskQueue: string; orderStartTimeoutSeconds: number; workflowBundlePath: string | undefined };
+  temporal: { address: string; namespace: string; taskQueue: string; paperworkTaskQueue: string; orderStartTimeoutSeconds: number; workflowBundlePath: string | undefined };
   startup: { timeoutSeconds: number };
   /** adminOperators: everyone who may use /admin, with the digest of their token (never the token). */
   api: { port: number; adminOperators: AdminOperator[]; publicBaseUrl: string; processes: number; apiKeyCache: ApiKeyCacheConfig };
@@ -345,6 +349,7 @@ export function loadConfig(environment: Environment): Config {
       address: value.TEMPORAL_ADDRESS,
       namespace: value.TEMPORAL_NAMESPACE,
       taskQueue: value.TEMPORAL_TASK_QUEUE,
+      paperworkTaskQueue: value.TEMPORAL_PAPERWORK_TASK_QUEUE ?? defaultPaperworkTaskQueue(value.TEMPORAL_TASK_QUEUE),
       orderStartTimeoutSeconds: value.ORDER_START_TIMEOUT_SECONDS,
       workflowBundlePath: value.WORKFLOW_BUNDLE_PATH,
     },

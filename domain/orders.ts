@@ -120,6 +120,16 @@ export interface OrderRequest {
   terms: OrderTerms;
   /** ISO timestamp of the creating request. */
   createdAt: string;
+  /**
+   * The task queue of the order's receipt, invoice and email (TEMPORAL_PAPERWORK_TASK_QUEUE); absent in
+   * orders started before it existed, which derive it from their own task queue.
+   */
+  paperworkTaskQueue?: string;
+}
+
+/** The paperwork task queue of a task queue, when TEMPORAL_PAPERWORK_TASK_QUEUE names none. */
+export function defaultPaperworkTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-paperwork`;
 }
 
 /** The input of a Stripe Checkout order (stripeCheckoutOrder; also the frozen topUpOrderWorkflow's). */

@@ -14,6 +14,7 @@ import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
 import { isListening, listenerOf } from '../dev/ports.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
 import { startWatchdog, stopLeftovers } from '../dev/run-files.ts';
+import { workerLaunch } from '../worker/launch.ts';
 import { startLocalTemporal, type LocalTemporal } from '../dev/temporal.ts';
 import { dataDirectory, repositoryRoot, temporalCliPath } from '../dev/tools.ts';
 import { generateAdminToken, generateWebhookSecret, installationSecret } from './installation-secrets.ts';
@@ -113,11 +114,11 @@ async function startInbox(): Promise<MailInbox> {
   return inbox;
 }
 
-function startApplicationProcess(name: string, entry: string, environment: NodeJS.ProcessEnv): ManagedProcess {
+function startApplicationProcess(name: string, args: string[], environment: NodeJS.ProcessEnv): ManagedProcess {
   const child = startProcess({
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', entry],
+    args,
     environment,
     cwd: repositoryRoot,
     runDirectory,
@@ -187,8 +188,10 @@ async function main(): Promise<void> {
   } else say('using the SMTP server at SMTP_URL');
 
   const config = loadConfig(environment);
-  startApplicationProcess('worker', 'worker/main.ts', environment);
-  startApplicationProcess('api', 'api/main.ts', environment);
+  startApplicationProcess('api', ['--import', 'tsx', 'api/main.ts'], environment);
+  // The worker from the prebuilt workflow bundle, built first if it is missing or stale (worker/launch.ts).
+  const worker = await workerLaunch(environment, say);
+  startApplicationProcess('worker', worker.args, worker.environment);
   const readyUrl = `http://127.0.0.1:${config.api.port}/readyz`;
   await waitUntil('API', async () => (await fetch(readyUrl)).status === 200, { timeoutMilliseconds: readyTimeoutMilliseconds });
 

@@ -49,3 +49,59 @@ test('every recorded history replays against the current workflow code', async (
     );
   }
 });
+
+interface HistoryEvent {
+  eventType: string;
+  activityTaskScheduledEventAttributes?: { activityType: { name: string }; taskQueue: { name: string } };
+  markerRecordedEventAttributes?: { markerName: string; details?: { data?: { payloads?: { data: string }[] } } };
+}
+
+interface StepInHistory {
+  activityType: string;
+  local: boolean;
+  taskQueue: string | null;
+  /** Whether the payment event's signal came before it. */
+  afterSignal: boolean;
+}
+
+/** The workflow tasks and the activities (local ones from their markers) of a recorded history. */
+function stepsOf(history: unknown): { workflowTasks: number; activities: StepInHistory[] } {
+  const events = (history as { events: HistoryEvent[] }).events;
+  let signalled = false;
+  const activities: StepInHistory[] = [];
+  for (const event of events) {
+    if (event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED') signalled = true;
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled !== undefined) activities.push({ activityType: scheduled.activityType.name, local: false, taskQueue: scheduled.taskQueue.name, afterSignal: signalled });
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      const data = JSON.parse(Buffer.from(marker.details!.data!.payloads![0]!.data, 'base64').toString('utf8')) as { activity_type: string };
+      activities.push({ activityType: data.activity_type, local: true, taskQueue: null, afterSignal: signalled });
+    }
+  }
+  return { workflowTasks: events.filter((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').length, activities };
+}
+
+const paperworkActivityTypes = ['recordReceipt', 'issueInvoice', 'sendInvoiceEmail'];
+
+test('a paid Stripe order on the patched path: fewer workflow tasks, local database steps, one step from payment to credit, paperwork on its own queue', async (context) => {
+  const histories = await recordedHistories();
+  const recorded = (scenario: string) => stepsOf(histories.find((entry) => entry.workflowType === 'stripeCheckoutOrder' && entry.scenario === scenario)!.history);
+  const before = recorded('paid-and-invoiced');
+  const after = recorded('paid-and-invoiced-v2');
+  for (const [label, counts] of [['before', before], ['after', after]] as const) {
+    const local = counts.activities.filter((step) => step.local).length;
+    context.diagnostic(`${label}: ${counts.workflowTasks} workflow tasks, ${counts.activities.length} activities (${local} local): ${counts.activities.map((step) => step.activityType).join(', ')}`);
+  }
+  assert.equal(before.workflowTasks, 8);
+  assert.ok(after.workflowTasks < before.workflowTasks, `${after.workflowTasks} workflow tasks`);
+  assert.deepEqual(after.activities.filter((step) => step.local).map((step) => step.activityType), ['recordNewOrder', 'postOrderCredit']);
+  // From the payment event to the credit: the credit alone.
+  const toCredit = after.activities.filter((step) => step.afterSignal);
+  assert.equal(toCredit.findIndex((step) => step.activityType === 'postOrderCredit') + 1, 1);
+  // The paperwork runs on the paperwork task queue after the patch, on the order's queue before it.
+  const paperwork = (counts: typeof after) => counts.activities.filter((step) => paperworkActivityTypes.includes(step.activityType));
+  assert.deepEqual(paperwork(after).map((step) => step.activityType), paperworkActivityTypes);
+  assert.ok(paperwork(after).every((step) => step.taskQueue?.endsWith('-paperwork')), 'paperwork on the paperwork task queue');
+  assert.ok(paperwork(before).every((step) => !step.taskQueue?.endsWith('-paperwork')), 'the old path keeps its task queue');
+});

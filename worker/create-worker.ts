@@ -1,4 +1,7 @@
-// Builds the Temporal worker: the order workflows plus the activities wired to their dependencies.
+// Builds the Temporal workers of the worker process: the order worker (the order workflows, and the
+// activities of the credit path: record, checkout, credit, saves) on TEMPORAL_TASK_QUEUE, and the
+// paperwork worker (receipts, invoices, their emails) on TEMPORAL_PAPERWORK_TASK_QUEUE, with slots of its
+// own, so an order's credit never waits for a slot behind other orders' paperwork.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +10,7 @@ import { createActivities } from '../activities/index.ts';
 import type { InvoiceSettings, MailTransport } from '../activities/invoices.ts';
 import type { PaymentProvider } from '../activities/payments/provider.ts';
 import type { Sql } from '../db/client.ts';
+import { defaultPaperworkTaskQueue } from '../domain/orders.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -15,6 +19,8 @@ export interface CreateRefillWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** The paperwork task queue; by default the one derived from taskQueue (domain/orders.ts). */
+  paperworkTaskQueue?: string;
   sql: Sql;
   paymentProvider: PaymentProvider;
   logger: Logger;
@@ -53,21 +59,62 @@ export function prebuiltWorkflowBundle(workflowBundlePath: string | undefined, p
   return absolute;
 }
 
-export async function createRefillWorker(options: CreateRefillWorkerOptions): Promise<Worker> {
-  return Worker.create({
+/**
+ * Activity slots of each worker. The order worker's are the credit path's alone (its database steps run
+ * as local activities, in slots of their own, maxConcurrentLocalActivityExecutions); the paperwork
+ * worker's few bound how much PDF rendering and SMTP work shares the process's CPU with them.
+ */
+const orderActivitySlots = 20;
+const paperworkActivitySlots = 4;
+
+/** The process's two workers, run and shut down together. */
+export interface RefillWorkers {
+  order: Worker;
+  paperwork: Worker;
+  /** Runs both until they are shut down (SIGINT/SIGTERM, or shutdown()); one failing shuts the other down. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createRefillWorker(options: CreateRefillWorkerOptions): Promise<RefillWorkers> {
+  const activities = createActivities({
+    sql: options.sql,
+    paymentProvider: options.paymentProvider,
+    logger: options.logger,
+    mailTransport: options.mailTransport,
+    invoices: options.invoices,
+  });
+  const order = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle === undefined ? { workflowsPath } : { workflowBundle: options.workflowBundle }),
-    activities: createActivities({
-      sql: options.sql,
-      paymentProvider: options.paymentProvider,
-      logger: options.logger,
-      mailTransport: options.mailTransport,
-      invoices: options.invoices,
-    }),
+    activities,
     // Bounded concurrency: each activity holds at most one database connection.
-    maxConcurrentActivityTaskExecutions: 20,
+    maxConcurrentActivityTaskExecutions: orderActivitySlots,
     stickyQueueScheduleToStartTimeout,
   });
+  // Activities only: no workflows, so no second workflow bundle in the process.
+  const paperwork = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.paperworkTaskQueue ?? defaultPaperworkTaskQueue(options.taskQueue),
+    activities,
+    maxConcurrentActivityTaskExecutions: paperworkActivitySlots,
+  });
+  return runTogether(order, paperwork);
+}
+
+function runTogether(order: Worker, paperwork: Worker): RefillWorkers {
+  const shutdown = () => {
+    for (const worker of [order, paperwork]) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  const runOne = async (worker: Worker) => {
+    try {
+      await worker.run();
+    } finally {
+      shutdown();
+    }
+  };
+  return { order, paperwork, shutdown, run: async () => void (await Promise.all([runOne(order), runOne(paperwork)])) };
 }

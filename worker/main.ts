@@ -49,6 +49,7 @@ const worker = await createRefillWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
+  paperworkTaskQueue: config.temporal.paperworkTaskQueue,
   sql,
   paymentProvider: createPaymentProvider(config, sql),
   logger,
@@ -58,6 +59,7 @@ const worker = await createRefillWorker({
 logger.info(
   {
     taskQueue: config.temporal.taskQueue,
+    paperworkTaskQueue: config.temporal.paperworkTaskQueue,
     namespace: config.temporal.namespace,
     paymentProvider: config.stripe.mode,
     workflowBundle: workflowBundlePath ?? 'bundled at start',
@@ -66,7 +68,8 @@ logger.info(
   },
   'worker running',
 );
-// worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once in-flight tasks finish.
+// worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals, which stop both workers)
+// once the in-flight tasks of both have finished.
 workerRunning = true;
 await worker.run();
 mailTransport.close();

@@ -14,7 +14,7 @@ import {
 import { bankTransferSchedule } from '../domain/business-days.ts';
 import { failure } from '../domain/failures.ts';
 import type { OrderSnapshot, TopUpOrderResult } from '../domain/orders.ts';
-import { database, mail } from './activity-options.ts';
+import { mail } from './activity-options.ts';
 import {
   bankTransferWakeAtMilliseconds,
   canCancelBankTransfer,
@@ -29,12 +29,15 @@ import {
 } from './bank-transfer-state.ts';
 import { issueInvoiceAndEmail } from './invoice-step.ts';
 import { isTerminal, rowWritingCommands } from './order-machine.ts';
+import { orderSteps, type OrderSteps } from './order-steps.ts';
 import { OrderRun, recordOrReport, reportFailure, setSharedOrderHandlers, writeOrReport } from './order-run.ts';
 
 type BankRun = OrderRun<BankTransferState, BankTransferEvent, BankTransferCommand>;
 
 /** Runs one bank transfer order from its creation to its credit, rejection, cancellation or expiry. */
 export async function bankTransferOrder(input: BankTransferOrderInput): Promise<TopUpOrderResult> {
+  // First: where this run's steps go is decided once, before any command (workflows/order-steps.ts).
+  const steps = orderSteps(input);
   // Workflow time is the same on every replay, so the deadline is too.
   const schedule = bankTransferSchedule(Date.now(), input.deadlineBusinessDays, { utcOffsetMinutes: input.utcOffsetMinutes });
   const start = startBankTransfer(input, schedule);
@@ -44,7 +47,7 @@ export async function bankTransferOrder(input: BankTransferOrderInput): Promise<
     acceptsExternalEvents: isBankTransferWaiting,
     wakeAtMilliseconds: bankTransferWakeAtMilliseconds,
     writesRow: (command) => rowWritingCommands.includes(command.kind),
-    run: (command, state) => runCommand(input, command, state, emails),
+    run: (command, state) => runCommand(input, steps, command, state, emails),
   });
   setBankTransferHandlers(run, input);
   const result = await run.runOrder(start);
@@ -100,6 +103,7 @@ function refuseIf(verdict: ReturnType<typeof judgeBankTransfer>): void {
 /** Carries out one command of the machine; returns what it reports back. */
 async function runCommand(
   input: BankTransferOrderInput,
+  steps: OrderSteps,
   command: BankTransferCommand,
   state: BankTransferState,
   emails: Promise<void>[],
@@ -109,26 +113,26 @@ async function runCommand(
     case 'record':
       return recordOrReport<BankTransferEvent>(
         async () => {
-          const recorded = await database.recordBankTransferOrder({ ...input, expiresAt: order.expiresAt });
+          const recorded = await steps.databaseStep((activities) => activities.recordBankTransferOrder({ ...input, expiresAt: order.expiresAt }));
           return recorded.ok ? { type: 'recorded', refusal: null, reference: recorded.reference } : { type: 'recorded', refusal: recorded.refusal, reference: null };
         },
         (refusal) => ({ type: 'recorded', refusal, reference: null }),
       );
     case 'save':
-      return writeOrReport<BankTransferEvent>(() => database.saveOrder(order), (reason) => ({ type: 'write_failed', reason }));
+      return writeOrReport<BankTransferEvent>(() => steps.databaseStep((activities) => activities.saveOrder(order)), (reason) => ({ type: 'write_failed', reason }));
     case 'record_action':
       return writeOrReport<BankTransferEvent>(
-        () => database.recordOrderAction({ orderId: order.orderId, ...command.action }),
+        () => steps.databaseStep((activities) => activities.recordOrderAction({ orderId: order.orderId, ...command.action })),
         (reason) => ({ type: 'write_failed', reason }),
       );
     case 'credit':
       return reportFailure<BankTransferEvent>(
-        async () => ({ type: 'credited', command, ...(await database.postOrderCredit(command)) }),
+        async () => ({ type: 'credited', command, ...(await steps.databaseStep((activities) => activities.postOrderCredit(command))) }),
         (reason) => ({ type: 'credit_failed', reason }),
       );
     case 'paperwork': {
       // As for Stripe orders: the invoice never holds up or undoes the credit, which is committed.
-      const invoice = await issueInvoiceAndEmail(order, command.balanceAfter);
+      const invoice = await issueInvoiceAndEmail(order, command.balanceAfter, steps.invoiceStep);
       return { type: 'paperwork_done', invoiceNumber: invoice.outcome === 'not_issued' ? null : invoice.invoiceNumber };
     }
     case 'send_email':

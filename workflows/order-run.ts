@@ -2,10 +2,24 @@
 // through the machine's pure transition function, runs the commands that come out, keeps the search
 // attributes in step, and registers the update and query handlers that both kinds of order answer
 // (openCheckout, cancelOrder, resumeOrder, orderState). Deterministic orchestration only.
-import { ActivityFailure, allHandlersFinished, condition, isCancellation, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TemporalFailure,
+  TimeoutFailure,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  log,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { failure, failureTypeOf, type FailureType } from '../domain/failures.ts';
 import {
   cancelOrderUpdate,
+  defaultPaperworkTaskQueue,
   openCheckoutUpdate,
   orderStateQuery,
   resumeOrderUpdate,
@@ -230,4 +244,55 @@ export async function writeOrReport<Event>(write: () => Promise<void>, failed: (
     await write();
     return null;
   }, failed);
+}
+
+/**
+ * The patch behind which an order runs its short database steps (record, save, credit, ops action
+ * records) as local activities, and its paperwork (receipt link, invoice, its email) on the paperwork
+ * task queue, served by a worker of its own, so paperwork never takes a slot a credit needs. Runs
+ * started before it keep their activities, and their paperwork on the order's task queue, as recorded.
+ * Decided once, at the workflow's start (see leanOrderPath).
+ */
+export const leanOrderPatch = 'local-database-steps-paperwork-queue';
+
+/**
+ * Whether this run takes the lean path. Called once, first thing: patched() answers false while an old
+ * history replays and could answer true once that run goes on live, so the answer is kept for the run.
+ */
+export function leanOrderPath(): boolean {
+  return patched(leanOrderPatch);
+}
+
+/** The paperwork task queue: what the order's input names, else the one derived from its own task queue. */
+export function paperworkTaskQueueOf(input: { paperworkTaskQueue?: string }): string {
+  return input.paperworkTaskQueue ?? defaultPaperworkTaskQueue(workflowInfo().taskQueue);
+}
+
+/**
+ * A short database step as a local activity, then, once its short budget is spent (PostgreSQL away for
+ * more than seconds), the same activity through the server under its full budget. Both are idempotent
+ * (keyed by the order), so a step is never applied twice. A permanent failure is final at once.
+ */
+export async function localFirst<Result>(local: () => Promise<Result>, remote: () => Promise<Result>): Promise<Result> {
+  try {
+    return await local();
+  } catch (thrown) {
+    const error = asActivityFailure(thrown);
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    // Every named failure is permanent (domain/failures.ts): retrying it through the server would not mend it.
+    if (failureTypeOf(error) !== null) throw error;
+    log.warn('a local database step used up its budget; running it through the server', { error: String(error.cause?.message ?? error.message) });
+    return remote();
+  }
+}
+
+/**
+ * A local activity's final failure reaches the workflow as the failure itself (an ApplicationFailure, a
+ * TimeoutFailure), where an activity's comes wrapped in an ActivityFailure. Wrapped the same way here, so
+ * the callers (reportFailure, recordOrReport, writeOrReport) treat both alike.
+ */
+function asActivityFailure(error: unknown): unknown {
+  if (error instanceof ActivityFailure || !(error instanceof TemporalFailure) || isCancellation(error)) return error;
+  const retryState = error instanceof TimeoutFailure ? 'TIMEOUT' : error instanceof ApplicationFailure && error.nonRetryable ? 'NON_RETRYABLE_FAILURE' : 'MAXIMUM_ATTEMPTS_REACHED';
+  return new ActivityFailure(error.message, 'local activity', undefined, retryState, undefined, error);
 }

@@ -12,10 +12,11 @@ import {
 } from '../domain/orders.ts';
 import { paymentExceptionWorkflowId, type PaymentExceptionInput } from '../domain/payment-exceptions.ts';
 import { accountIdKey, needsReviewKey, paymentMethodKey } from '../domain/search-attributes.ts';
-import { database, provider, receipt } from './activity-options.ts';
+import { provider } from './activity-options.ts';
 import { issueInvoiceAndEmail } from './invoice-step.ts';
 import { isTerminal, rowWritingCommands } from './order-machine.ts';
 import { OrderRun, recordOrReport, reportFailure, setSharedOrderHandlers, writeOrReport, type OrderMachine } from './order-run.ts';
+import { orderSteps, type OrderSteps } from './order-steps.ts';
 import { paymentExceptionWorkflow } from './payment-exception.ts';
 import {
   acceptsExternalEvents,
@@ -33,13 +34,15 @@ type StripeRun = OrderRun<StripeCheckoutState, StripeCheckoutEvent, StripeChecko
 
 /** Runs one Stripe Checkout order from its creation to its credit, failure, cancellation or expiry. */
 export async function stripeCheckoutOrder(input: StripeCheckoutOrderInput): Promise<TopUpOrderResult> {
+  // First: where this run's steps go is decided once, before any command (workflows/order-steps.ts).
+  const steps = orderSteps(input);
   const start = startStripeCheckout(input);
   const machine: OrderMachine<StripeCheckoutState, StripeCheckoutEvent, StripeCheckoutCommand> = {
     decide: decideStripeCheckout,
     acceptsExternalEvents,
     wakeAtMilliseconds: stripeWakeAtMilliseconds,
     writesRow: (command) => rowWritingCommands.includes(command.kind),
-    run: (command, state) => runCommand(input, command, state),
+    run: (command, state) => runCommand(input, steps, command, state),
   };
   const run: StripeRun = new OrderRun(start.state, machine);
   setStripeHandlers(run, input);
@@ -82,6 +85,7 @@ function setStripeHandlers(run: StripeRun, input: StripeCheckoutOrderInput): voi
 /** Carries out one command of the machine; returns what it reports back. */
 async function runCommand(
   input: StripeCheckoutOrderInput,
+  steps: OrderSteps,
   command: StripeCheckoutCommand,
   state: StripeCheckoutState,
 ): Promise<StripeCheckoutEvent | null> {
@@ -90,7 +94,7 @@ async function runCommand(
     case 'record':
       return recordOrReport<StripeCheckoutEvent>(
         async () => {
-          const recorded = await database.recordNewOrder(input);
+          const recorded = await steps.databaseStep((activities) => activities.recordNewOrder(input));
           return { type: 'recorded', refusal: recorded.ok ? null : recorded.refusal };
         },
         (refusal) => ({ type: 'recorded', refusal }),
@@ -101,21 +105,21 @@ async function runCommand(
         (reason) => ({ type: 'checkout_failed', reason }),
       );
     case 'save':
-      return writeOrReport<StripeCheckoutEvent>(() => database.saveOrder(order), (reason) => ({ type: 'write_failed', reason }));
+      return writeOrReport<StripeCheckoutEvent>(() => steps.databaseStep((activities) => activities.saveOrder(order)), (reason) => ({ type: 'write_failed', reason }));
     case 'expire_checkout':
       return { type: 'checkout_closed', result: await provider.expireCheckoutSession(order), nowMilliseconds: Date.now() };
     case 'record_action':
       return writeOrReport<StripeCheckoutEvent>(
-        () => database.recordOrderAction({ orderId: order.orderId, ...command.action }),
+        () => steps.databaseStep((activities) => activities.recordOrderAction({ orderId: order.orderId, ...command.action })),
         (reason) => ({ type: 'write_failed', reason }),
       );
     case 'credit':
       return reportFailure<StripeCheckoutEvent>(
-        async () => ({ type: 'credited', command, ...(await database.postOrderCredit(command)) }),
+        async () => ({ type: 'credited', command, ...(await steps.databaseStep((activities) => activities.postOrderCredit(command))) }),
         (reason) => ({ type: 'credit_failed', reason }),
       );
     case 'paperwork':
-      return paperwork(state, command.balanceAfter);
+      return paperwork(steps, state, command.balanceAfter);
     case 'record_payment_exception':
       await openPaymentException(input, state, command.event, command.reason);
       return null;
@@ -123,13 +127,13 @@ async function runCommand(
 }
 
 /** The receipt link, then the invoice and its email; none of it can undo or hold up the credit. */
-async function paperwork(state: StripeCheckoutState, balanceAfter: string): Promise<StripeCheckoutEvent> {
-  const receiptUrl = await receipt.recordReceipt(state.order).catch((error: unknown) => {
+async function paperwork(steps: OrderSteps, state: StripeCheckoutState, balanceAfter: string): Promise<StripeCheckoutEvent> {
+  const receiptUrl = await steps.receipt.recordReceipt(state.order).catch((error: unknown) => {
     if (isCancellation(error)) throw error;
     log.warn('no receipt link for the order', { orderId: state.order.orderId, error: String(error) });
     return null;
   });
-  const invoice = await issueInvoiceAndEmail({ ...state.order, receiptUrl }, balanceAfter);
+  const invoice = await issueInvoiceAndEmail({ ...state.order, receiptUrl }, balanceAfter, steps.invoiceStep);
   return { type: 'paperwork_done', receiptUrl, invoiceNumber: invoice.outcome === 'not_issued' ? null : invoice.invoiceNumber };
 }
 

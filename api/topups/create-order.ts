@@ -87,6 +87,7 @@ export async function createTopUp(
     idempotencyKey,
     terms: orderTermsFromQuote(quote),
     createdAt: new Date().toISOString(),
+    paperworkTaskQueue: config.temporal.paperworkTaskQueue,
   };
   const input = entry.workflowInput(request, fields, dependencies);
   await refuseUntilSearchAttributesExist(dependencies);

@@ -28,7 +28,14 @@ const { api } = pipeline;
 const client = api.temporalClient;
 const admin = { token: testAdminToken };
 
-async function write(workflowType: string, scenario: string, workflowId: string): Promise<void> {
+/**
+ * Order histories recorded since the lean path (workflows/order-run.ts, leanOrderPatch) are written under
+ * <scenario>-v2, so the histories of the path before stay as they were recorded and both are replayed.
+ */
+const currentPathSuffix: Record<string, string> = { stripeCheckoutOrder: '-v2', bankTransferOrder: '-v2' };
+
+async function write(workflowType: string, recordedScenario: string, workflowId: string): Promise<void> {
+  const scenario = `${recordedScenario}${currentPathSuffix[workflowType] ?? ''}`;
   const handle = client.workflow.getHandle(workflowId);
   await handle.result();
   // The CLI writes the history as proto3 JSON, the form Temporal's replayer and UI read.

@@ -2,10 +2,10 @@
 // over HTTP, against the real Temporal dev server and Stripe's official mock. Webhooks are real
 // Stripe-format events signed with the webhook secret.
 import { Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import Stripe from 'stripe';
 import { createPaymentProvider } from '../../worker/payment-provider.ts';
-import { createRefillWorker, workflowsPath } from '../../worker/create-worker.ts';
+import { createRefillWorker, workflowsPath, type RefillWorkers } from '../../worker/create-worker.ts';
 import { invoiceSettings } from '../../worker/invoice-settings.ts';
 import { createMailTransport } from '../../worker/mail-transport.ts';
 import { ensureSearchAttributes } from '../../worker/search-attributes.ts';
@@ -68,7 +68,8 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
   // whatever happens to listen on the default port of a developer's machine.
   const mailTransport =
     options.environment?.SMTP_URL === undefined ? testInvoiceDependencies().mailTransport : createMailTransport(api.config.mail);
-  let worker: Worker | null = null;
+  // The order worker and the paperwork worker, as the worker process runs them.
+  let worker: RefillWorkers | null = null;
   let running: Promise<void> | null = null;
 
   async function startWorker(): Promise<void> {
@@ -77,6 +78,7 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
       connection,
       namespace: api.config.temporal.namespace,
       taskQueue,
+      paperworkTaskQueue: api.config.temporal.paperworkTaskQueue,
       sql: database.sql,
       paymentProvider: createPaymentProvider(api.config, database.sql),
       logger,

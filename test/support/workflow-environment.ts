@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../../activities/index.ts';
 import { createSandboxProvider } from '../../activities/payments/sandbox-provider.ts';
 import { temporalCliPath, temporalTestServerPath } from '../../dev/tools.ts';
+import { defaultPaperworkTaskQueue } from '../../domain/orders.ts';
 import { refillSearchAttributeKeys } from '../../domain/search-attributes.ts';
 import { randomToken } from '../../ids/ids.ts';
 import { createLogger, type Logger } from '../../observability/logger.ts';
@@ -57,18 +58,17 @@ export async function startWorkflowEnvironment(options: WorkflowEnvironmentOptio
   const database = await createTestDatabase();
   const environment = await createTemporalEnvironment(options.server);
   const taskQueue = `${options.name}-${randomToken(8)}`;
-  const worker = await Worker.create({
-    connection: environment.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      sql: database.sql,
-      paymentProvider: createSandboxProvider(database.sql, 'http://refill.test'),
-      logger,
-      ...(options.mail ?? testInvoiceDependencies()),
-    }),
+  const activities = createActivities({
+    sql: database.sql,
+    paymentProvider: createSandboxProvider(database.sql, 'http://refill.test'),
+    logger,
+    ...(options.mail ?? testInvoiceDependencies()),
   });
-  const running = worker.run();
+  const worker = await Worker.create({ connection: environment.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  // The paperwork worker, as the worker process runs it: orders started here name no paperwork task queue,
+  // so theirs is the one derived from this task queue.
+  const paperworkWorker = await Worker.create({ connection: environment.nativeConnection, taskQueue: defaultPaperworkTaskQueue(taskQueue), activities });
+  const running = Promise.all([worker.run(), paperworkWorker.run()]);
   return {
     environment,
     client: environment.client,
@@ -77,6 +77,7 @@ export async function startWorkflowEnvironment(options: WorkflowEnvironmentOptio
     logger,
     close: async () => {
       worker.shutdown();
+      paperworkWorker.shutdown();
       await running;
       await environment.teardown();
       await database.close();
