@@ -154,7 +154,7 @@ test('with DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL set, it uses them and sta
     assert.ok(stopMilliseconds < 5_000, `stopped in ${stopMilliseconds} ms`);
     await gone([pids.api, pids.worker], 'the worker and the API to be gone');
     // In reverse order of start, each reported.
-    assert.match(command.output(), /stopped api[\s\S]*stopped worker[\s\S]*stopped in \d+\.\d s/);
+    assert.match(command.output(), /stopped worker[\s\S]*stopped api[\s\S]*stopped in \d+\.\d s/);
     assert.deepEqual(readdirSync(runDirectory), []);
   } finally {
     if (!stopping) command.stop();
@@ -167,7 +167,7 @@ test('Ctrl-C (SIGINT to its whole process group) stops everything, each part rep
   process.kill(-command.pid, 'SIGINT');
   assert.equal(await command.exited, 0, command.output());
   await gone([pids.api, pids.worker], 'the worker and the API to be gone');
-  assert.match(command.output(), /stopped api[\s\S]*stopped worker/);
+  assert.match(command.output(), /stopped worker[\s\S]*stopped api/);
 });
 
 test('killed outright, its children die with it; a leftover of a killed run is stopped by the next start', async () => {
