@@ -42,3 +42,8 @@ export function orderIdFor(accountId: string, idempotencyKey: string): string {
   }
   return `ord_${id}`;
 }
+
+/** A new hold's id ('hold_…'); the client's Idempotency-Key finds it again through the holds table. */
+export function newHoldId(): string {
+  return `hold_${randomToken()}`;
+}
