@@ -19,6 +19,8 @@ import { adminTopUpRoutes } from './routes/admin-topups.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { holdRoutes } from './routes/holds.ts';
+import { spendLimitRoutes } from './routes/spend-limits.ts';
 import { checkoutReturnRoutes, sandboxRoutes } from './routes/sandbox.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { topUpRoutes } from './routes/topups.ts';
@@ -82,6 +84,8 @@ export function createApp(given: ApiDependencies): Express {
   app.use(ledgerRoutes(dependencies));
   app.use(topUpRoutes(dependencies));
   app.use(invoiceRoutes(dependencies));
+  app.use(holdRoutes(dependencies));
+  app.use(spendLimitRoutes(dependencies));
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));

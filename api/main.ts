@@ -5,6 +5,7 @@ import { readConfigurationOrExit, startProcessFoundation } from '../config/start
 import { loadPricing } from '../config/pricing.ts';
 import { closeSql } from '../db/client.ts';
 import { LedgerBatcher, maximumBatchesInFlight } from '../db/ledger/ledger-batcher.ts';
+import { startHoldSweeper } from '../db/holds/hold-sweeper.ts';
 import { createApp, createHttpServer } from './app.ts';
 
 const shutdownTimeoutMilliseconds = 10_000;
@@ -18,6 +19,9 @@ const ledgerBatcher = new LedgerBatcher(sql, { batchesInFlight: Math.max(1, Math
 const temporalConnection = Connection.lazy({ address: config.temporal.address });
 const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
 
+// Releases expired holds; the worker runs one too, so either process alone keeps expiry within seconds.
+const holdSweeper = startHoldSweeper(sql, ledgerBatcher, logger);
+
 const app = createApp({ config, sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing });
 const server: Server = createHttpServer(app, config.http.timeouts, logger).listen(config.api.port, () => {
   logger.info({ port: config.api.port, publicBaseUrl: config.api.publicBaseUrl }, 'API listening');
@@ -28,6 +32,7 @@ async function shutdown(signal: string): Promise<void> {
   const forced = setTimeout(() => process.exit(1), shutdownTimeoutMilliseconds);
   forced.unref();
   await new Promise((resolve) => server.close(resolve));
+  await holdSweeper.stop();
   await ledgerBatcher.close();
   await closeSql(sql);
   await temporalConnection.close();
