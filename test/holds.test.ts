@@ -296,3 +296,69 @@ test('an expired hold cannot be captured at once, and its money comes back after
   assert.equal(voided.body.status, 'expired');
   await assertInvariants();
 });
+
+test('a spend limit counts what the user consumed and holds in the period, and is set, listed and removed', async () => {
+  const customer = await fundedCustomer('100');
+  const consume = (amount: string, user: string) =>
+    call(customer, 'POST', '/v1/consumptions', { amount, description: 'tokens', user }, uniqueKey('consume'));
+  assert.equal((await consume('3', 'carol')).status, 201);
+  const put = await call(customer, 'PUT', '/v1/spend-limits/carol', { amount: '5', period: 'day' });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.body.spent, '3.000000');
+  const now = new Date();
+  assert.equal(put.body.resets_at, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString());
+
+  const held = await hold(customer, '1.5', { user: 'carol' });
+  assert.equal(held.status, 201, held.text);
+  const over = await consume('0.6', 'carol');
+  assert.equal(over.status, 402, over.text);
+  assert.equal(over.body.error.code, 'spend_limit_reached');
+  assert.equal((await hold(customer, '0.6', { user: 'carol' })).body.error.code, 'spend_limit_reached');
+  assert.equal((await call(customer, 'POST', `/v1/holds/${held.body.id}/extend`, { amount: '2.1' })).body.error.code, 'spend_limit_reached');
+  assert.equal((await consume('50', 'dave')).status, 201, 'another user is not limited');
+  // A capture moves held to spent; what it releases is free again.
+  assert.equal((await call(customer, 'POST', `/v1/holds/${held.body.id}/capture`, { amount: '1' })).status, 200);
+  const listed = await call(customer, 'GET', '/v1/spend-limits');
+  assert.deepEqual(
+    listed.body.data.map((limit: Record<string, string>) => [limit.user, limit.amount, limit.period, limit.spent, limit.held]),
+    [['carol', '5.000000', 'day', '4.000000', '0.000000']],
+  );
+  assert.equal((await consume('1', 'carol')).status, 201);
+  assert.equal((await consume('0.000001', 'carol')).body.error.code, 'spend_limit_reached');
+
+  assert.equal((await call(customer, 'PUT', '/v1/spend-limits/carol', { amount: '5', period: 'year' })).status, 422);
+  assert.equal((await call(customer, 'DELETE', '/v1/spend-limits/carol')).status, 204);
+  assert.equal((await call(customer, 'DELETE', '/v1/spend-limits/carol')).status, 404);
+  assert.equal((await consume('1', 'carol')).status, 201);
+  await assertInvariants();
+});
+
+test('spend limits hold under concurrent consumptions and holds of one user, and reset with their UTC period', async () => {
+  const customer = await fundedCustomer('100');
+  const week = await call(customer, 'PUT', '/v1/spend-limits/erin', { amount: '10', period: 'week' });
+  const resetsAt = new Date(week.body.resets_at);
+  assert.equal(resetsAt.getUTCDay(), 1, 'a week ends on Monday, 00:00 UTC');
+  assert.equal(resetsAt.getUTCHours() + resetsAt.getUTCMinutes(), 0);
+  const requests = Array.from({ length: 40 }, (_, index) =>
+    index % 4 === 0
+      ? hold(customer, '1', { user: 'erin' })
+      : call(customer, 'POST', '/v1/consumptions', { amount: '1', description: 'tokens', user: 'erin' }, uniqueKey('consume')),
+  );
+  const responses = await Promise.all(requests);
+  const granted = responses.filter((response) => response.status === 201);
+  assert.equal(granted.length, 10, 'exactly the limit is granted');
+  for (const refused of responses.filter((response) => response.status !== 201)) {
+    assert.equal(refused.body.error.code, 'spend_limit_reached', refused.text);
+  }
+  const [limit] = (await call(customer, 'GET', '/v1/spend-limits')).body.data;
+  assert.equal(microsFromDecimal(limit.spent) + microsFromDecimal(limit.held), microsFromDecimal('10.000000'));
+
+  // The stored count belongs to last week once the period has moved on: nothing of it counts now.
+  await database.sql`update spend_limits set period_start = period_start - interval '7 days' where account_id = ${customer.accountId}`;
+  const fresh = await call(customer, 'GET', '/v1/spend-limits');
+  assert.equal(fresh.body.data[0].spent, '0.000000');
+  assert.equal((await call(customer, 'POST', '/v1/consumptions', { amount: '1', description: 'tokens', user: 'erin' }, uniqueKey('consume'))).status, 201);
+  const month = await call(customer, 'PUT', '/v1/spend-limits/erin', { amount: '100', period: 'month' });
+  assert.equal(new Date(month.body.resets_at).getUTCDate(), 1);
+  await assertInvariants();
+});

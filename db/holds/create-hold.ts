@@ -56,7 +56,7 @@ async function pendingHold(sql: Sql, input: CreateHoldInput, hash: Buffer): Prom
 
 /**
  * Creates the hold, or returns the one created under the same Idempotency-Key. A creation refused
- * earlier is tried again, as a consumption would be. Throws HoldRefusal (insufficient_balance,
+ * earlier left nothing, and is tried again as a consumption would be. Throws HoldRefusal (insufficient_balance,
  * spend_limit_reached, idempotency_key_reused) or the batcher's errors.
  */
 export async function createHold(sql: Sql, ledger: TransferSubmitter, input: CreateHoldInput): Promise<CreateHoldResult> {
@@ -66,6 +66,8 @@ export async function createHold(sql: Sql, ledger: TransferSubmitter, input: Cre
   try {
     createdAt = (await ledger.submit(holdCreationTransfer(hold))).createdAt;
   } catch (error) {
+    // A refusal leaves no trace: the pending row goes (a retry with the same key inserts it again).
+    if (error instanceof LedgerError) await sql`delete from holds where id = ${hold.id} and status = 'pending'`;
     if (error instanceof LedgerError && (error.code === 'insufficient_balance' || error.code === 'spend_limit_reached')) {
       const message =
         error.code === 'insufficient_balance'
