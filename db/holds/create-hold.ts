@@ -32,14 +32,20 @@ function requestHash(input: CreateHoldInput): Buffer {
   return createHash('sha256').update(canonical).digest();
 }
 
-/** Inserts the pending row, or finds the one this Idempotency-Key already made. */
+/**
+ * Inserts the pending row, or finds the one this Idempotency-Key already made. Its commit does not wait
+ * for the disk (synchronous_commit off, for this transaction alone): the creation transfer's commit,
+ * which does wait, flushes the log up to itself and so this row with it, and a row lost with the
+ * transfer is a hold that was never granted.
+ */
 async function pendingHold(sql: Sql, input: CreateHoldInput, hash: Buffer): Promise<{ hold: StoredHold; inserted: boolean }> {
   const [inserted] = await sql<HoldRow[]>`
     insert into holds (id, account_id, currency, idempotency_key, request_hash, status, amount_micros,
                        user_reference, description, metadata, expires_in_seconds)
-    values (${newHoldId()}, ${input.accountId}, ${input.currency}, ${input.idempotencyKey}, ${hash}, 'pending',
-            ${input.amountMicros.toString()}, ${input.userReference}, ${input.description},
-            ${input.metadata === null ? null : sql.json(input.metadata)}, ${input.expiresInSeconds})
+    select ${newHoldId()}, ${input.accountId}, ${input.currency}, ${input.idempotencyKey}, ${hash}, 'pending',
+           ${input.amountMicros.toString()}, ${input.userReference}, ${input.description},
+           ${input.metadata === null ? null : sql.json(input.metadata)}, ${input.expiresInSeconds}
+    from (select set_config('synchronous_commit', 'off', true)) as asynchronous_commit
     on conflict (account_id, idempotency_key) do nothing
     returning *, false as past_expiry`;
   if (inserted !== undefined) return { hold: holdFromRow(inserted), inserted: true };
