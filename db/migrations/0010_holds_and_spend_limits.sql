@@ -79,48 +79,42 @@ $$;
 
 -- Applies a hold's transfer to its holds row. The transfer was computed from the row as the caller read
 -- it; when the row changed since (metadata.held_micros no longer matches), or the hold is no longer in a
--- state that allows it, the transaction is refused, so nothing of the transfer is recorded.
+-- state that allows it, the transaction is refused, so nothing of the transfer is recorded. The usual
+-- case is one guarded update; only a refusal reads the row again, to say why.
 -- SQLSTATEs: RF010 the hold changed or is not active, RF011 the hold has expired.
 create function apply_hold_transfer(p_transfer transfers) returns void language plpgsql as $$
 declare
   v_hold_id text := split_part(p_transfer.idempotency_key, ':', 2);
   v_action text := split_part(p_transfer.idempotency_key, ':', 3);
   v_outcome text := p_transfer.metadata->>'hold_outcome';
+  v_held_micros bigint := (p_transfer.metadata->>'held_micros')::bigint;
   v_hold holds%rowtype;
 begin
-  select * into v_hold from holds where id = v_hold_id for update;
-  if not found or v_hold.account_id <> p_transfer.account_id then
-    raise exception 'hold % does not exist in account %', v_hold_id, p_transfer.account_id using errcode = 'RF010';
-  end if;
   if v_action = 'create' then
-    if v_hold.status <> 'pending' then
-      raise exception 'hold % is already %', v_hold_id, v_hold.status using errcode = 'RF010';
-    end if;
-    update holds set status = 'active', expires_at = now() + make_interval(secs => v_hold.expires_in_seconds)
-    where id = v_hold_id;
-    return;
-  end if;
-  if v_hold.status <> 'active' or v_hold.amount_micros <> (p_transfer.metadata->>'held_micros')::bigint then
-    raise exception 'hold % changed while this transfer was prepared', v_hold_id using errcode = 'RF010';
-  end if;
-  if v_outcome = 'expired' then
-    if v_hold.expires_at > now() then
-      raise exception 'hold % was extended', v_hold_id using errcode = 'RF010';
-    end if;
-  elsif v_hold.expires_at <= now() then
-    raise exception 'hold % expired at %', v_hold_id, v_hold.expires_at using errcode = 'RF011';
-  end if;
-  if v_action = 'extend' then
+    update holds set status = 'active', expires_at = now() + make_interval(secs => expires_in_seconds)
+    where id = v_hold_id and account_id = p_transfer.account_id and status = 'pending';
+  elsif v_action = 'extend' then
     update holds set amount_micros = (p_transfer.metadata->>'amount_micros')::bigint,
                      expires_at = coalesce(now() + make_interval(secs => (p_transfer.metadata->>'expires_in_seconds')::integer), expires_at)
-    where id = v_hold_id;
+    where id = v_hold_id and account_id = p_transfer.account_id and status = 'active'
+      and amount_micros = v_held_micros and expires_at > now();
   elsif v_action = 'settle' and v_outcome in ('captured', 'voided', 'expired') then
     update holds set status = v_outcome, settled_at = now(), settlement_transfer_id = p_transfer.id,
                      captured_micros = case when v_outcome = 'captured' then (p_transfer.metadata->>'captured_micros')::bigint end
-    where id = v_hold_id;
+    where id = v_hold_id and account_id = p_transfer.account_id and status = 'active' and amount_micros = v_held_micros
+      and case when v_outcome = 'expired' then expires_at <= now() when v_outcome = 'captured' then expires_at > now() else true end;
   else
     raise exception 'transfer % is not a hold transfer', p_transfer.idempotency_key using errcode = 'RF004';
   end if;
+  if found then
+    return;
+  end if;
+  select * into v_hold from holds where id = v_hold_id and account_id = p_transfer.account_id;
+  if found and v_hold.status = 'active' and v_hold.amount_micros = v_held_micros and v_hold.expires_at <= now()
+     and v_outcome is distinct from 'expired' and v_outcome is distinct from 'voided' then
+    raise exception 'hold % expired at %', v_hold_id, v_hold.expires_at using errcode = 'RF011';
+  end if;
+  raise exception 'hold % is missing, ended or changed while this transfer was prepared', v_hold_id using errcode = 'RF010';
 end
 $$;
 
