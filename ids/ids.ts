@@ -43,7 +43,10 @@ export function orderIdFor(accountId: string, idempotencyKey: string): string {
   return `ord_${id}`;
 }
 
-/** A new hold's id ('hold_…'); the client's Idempotency-Key finds it again through the holds table. */
-export function newHoldId(): string {
-  return `hold_${randomToken()}`;
+/**
+ * A hold's id follows from its account and the client's Idempotency-Key, as an order's does, so a
+ * retried creation names the same hold, and so the same ledger transfer, without any lookup.
+ */
+export function holdIdFor(accountId: string, idempotencyKey: string): string {
+  return `hold_${orderIdFor(accountId, `hold\n${idempotencyKey}`).slice('ord_'.length)}`;
 }

@@ -69,14 +69,14 @@ function holdCursorKind(accountId: string): string {
 export function presentHold(hold: StoredHold) {
   return {
     id: hold.id,
-    status: hold.status ?? 'active',
+    status: hold.status,
     amount: formatMicros(hold.amountMicros),
     captured_amount: hold.capturedMicros === null ? null : formatMicros(hold.capturedMicros),
     currency: hold.currency,
     user: hold.userReference,
     description: hold.description,
     metadata: hold.metadata ?? {},
-    expires_at: hold.expiresAt?.toISOString() ?? null,
+    expires_at: hold.expiresAt.toISOString(),
     created_at: hold.createdAt.toISOString(),
     settled_at: hold.settledAt?.toISOString() ?? null,
   };
@@ -206,7 +206,7 @@ export function holdRoutes(dependencies: ApiDependencies): Router {
   router.get('/v1/holds/:id', async (request, response) => {
     const account = currentAccount(response);
     const hold = await readHold(sql, account.accountId, holdIdParameter(request.params.id));
-    if (hold === null || hold.status === null) throw new ApiError('not_found', 'No such hold.');
+    if (hold === null) throw new ApiError('not_found', 'No such hold.');
     response.json(presentHold(hold));
   });
 

@@ -17,7 +17,7 @@ export interface ExtendHoldInput {
 
 /** Refuses an extension of a hold that is not active, or is past its expiry. */
 function refuseEnded(hold: StoredHold | null): asserts hold is StoredHold {
-  if (hold === null || hold.status === null) throw new HoldRefusal('not_found', 'This account has no such hold.');
+  if (hold === null) throw new HoldRefusal('not_found', 'This account has no such hold.');
   if (hold.status === 'captured') throw new HoldRefusal('hold_already_captured', 'The hold was captured; it cannot be extended.');
   if (hold.status === 'voided') throw new HoldRefusal('hold_voided', 'The hold was voided; it cannot be extended.');
   if (hold.status === 'expired') throw new HoldRefusal('hold_expired', 'The hold expired; it cannot be extended.');

@@ -4,19 +4,20 @@
 import { randomToken } from '../../ids/ids.ts';
 import { customerBalanceCode, platformAccountCode } from '../ledger/ledger-account-codes.ts';
 import type { PostTransferInput, TransferLeg } from '../ledger/post-transfer.ts';
+import type { Currency } from '../../domain/money.ts';
 import type { StoredHold } from './hold.ts';
 
 export type SettlementOutcome = 'captured' | 'voided' | 'expired';
 
 /** Legs that move an amount between the customer's balance and the holds shard; positive takes from the customer. */
-function holdLegs(hold: StoredHold, toHoldsMicros: bigint): TransferLeg[] {
+function holdLegs(hold: Pick<NewHold, 'accountId' | 'currency'>, toHoldsMicros: bigint): TransferLeg[] {
   return [
     { code: customerBalanceCode(hold.accountId), amountMicros: -toHoldsMicros },
     { code: platformAccountCode('holds', hold.currency, hold.accountId), amountMicros: toHoldsMicros },
   ];
 }
 
-function baseTransfer(hold: StoredHold, key: string): Omit<PostTransferInput, 'flowType' | 'legs' | 'metadata'> {
+function baseTransfer(hold: Pick<NewHold, 'accountId' | 'currency' | 'description' | 'userReference'>, key: string): Omit<PostTransferInput, 'flowType' | 'legs' | 'metadata'> {
   return {
     idempotencyKey: key,
     currency: hold.currency,
@@ -27,12 +28,36 @@ function baseTransfer(hold: StoredHold, key: string): Omit<PostTransferInput, 'f
   };
 }
 
-/** Moves the hold's amount from the customer's balance to the holds shard; posted once per hold. */
-export function holdCreationTransfer(hold: StoredHold): PostTransferInput {
+/** What a new hold is made of: everything its creation transfer carries. */
+export interface NewHold {
+  id: string;
+  accountId: string;
+  currency: Currency;
+  idempotencyKey: string;
+  amountMicros: bigint;
+  description: string;
+  userReference: string | null;
+  expiresInSeconds: number;
+  metadata: Record<string, string> | null;
+}
+
+/**
+ * Moves the hold's amount from the customer's balance to the holds shard, and carries the hold for the
+ * trigger to record; posted once per hold (its id follows from the Idempotency-Key, so a retry with
+ * the same request is a replay, and with another request a reused key).
+ */
+export function holdCreationTransfer(hold: NewHold): PostTransferInput {
+  const metadata: Record<string, string> = {
+    hold_id: hold.id,
+    amount_micros: hold.amountMicros.toString(),
+    expires_in_seconds: String(hold.expiresInSeconds),
+    idempotency_key: hold.idempotencyKey,
+  };
+  if (hold.metadata !== null) metadata.client_metadata = JSON.stringify(hold.metadata);
   return {
     ...baseTransfer(hold, `hold:${hold.id}:create`),
     flowType: 'hold',
-    metadata: { hold_id: hold.id },
+    metadata,
     legs: holdLegs(hold, hold.amountMicros),
   };
 }

@@ -12,7 +12,7 @@ export interface ListHoldsInput {
 }
 
 function statusCondition(sql: Sql, status: HoldStatus | null) {
-  if (status === null) return sql`and status <> 'pending'`;
+  if (status === null) return sql``;
   if (status === 'active') return sql`and status = 'active' and expires_at > now()`;
   if (status === 'expired') return sql`and (status = 'expired' or (status = 'active' and expires_at <= now()))`;
   return sql`and status = ${status}`;
@@ -20,7 +20,7 @@ function statusCondition(sql: Sql, status: HoldStatus | null) {
 
 export async function listHolds(sql: Sql, input: ListHoldsInput): Promise<StoredHold[]> {
   const rows = await sql<HoldRow[]>`
-    select *, coalesce(expires_at <= now(), false) as past_expiry from holds
+    select *, expires_at <= now() as past_expiry from holds
     where account_id = ${input.accountId}
       ${input.beforePosition === null ? sql`` : sql`and position < ${input.beforePosition.toString()}`}
       ${statusCondition(sql, input.status)}

@@ -52,7 +52,7 @@ function refuseBeforeSettling(hold: StoredHold, input: SettleHoldInput): void {
 export async function settleHold(sql: Sql, ledger: TransferSubmitter, input: SettleHoldInput): Promise<SettleHoldResult> {
   for (let attempt = 1; ; attempt += 1) {
     const hold = await readHold(sql, input.accountId, input.holdId);
-    if (hold === null || hold.storedStatus === 'pending') throw notFound();
+    if (hold === null) throw notFound();
     if (!hold.holdsMoney) return endedHold(hold, input);
     refuseBeforeSettling(hold, input);
     const outcome = input.outcome === 'voided' && hold.status === 'expired' ? 'expired' : input.outcome;

@@ -7,7 +7,9 @@
 -- 'hold:<hold id>:settle': a 'consume' (the capture: the captured amount to usage revenue, the rest back
 -- to the customer) or a 'release' (void or expiry: all of it back). One key per hold is what makes a
 -- second capture impossible. Every transfer of a hold goes through post_transfer / post_transfers like
--- any other; the trigger below keeps the holds row in step, in the same transaction.
+-- any other; the trigger below writes the holds row from them, in the same transaction: the creation's
+-- metadata carries the hold (amount, expiry, the client's key and metadata), so a hold is one batched
+-- transfer and nothing else.
 
 alter table ledger_accounts drop constraint ledger_accounts_kind_check;
 alter table ledger_accounts add constraint ledger_accounts_kind_check
@@ -33,25 +35,22 @@ create table holds (
   position bigint generated always as identity unique,
   account_id text not null references accounts (id),
   currency text not null check (currency in ('USD', 'CNY')),
-  -- The client's Idempotency-Key for the creation, and a digest of the request it came with.
+  -- The client's Idempotency-Key for the creation; the id is derived from it (ids/ids.ts).
   idempotency_key text not null check (length(idempotency_key) between 1 and 255),
-  request_hash bytea not null check (length(request_hash) = 32),
-  -- 'pending' until the creating transfer is posted (never shown; a refused creation stays pending).
-  status text not null check (status in ('pending', 'active', 'captured', 'voided', 'expired')),
+  status text not null check (status in ('active', 'captured', 'voided', 'expired')),
   amount_micros bigint not null check (amount_micros > 0),
   captured_micros bigint check (captured_micros >= 0 and captured_micros <= amount_micros),
   user_reference text check (length(user_reference) <= 200),
   description text not null check (length(description) <= 500),
   metadata jsonb,
-  expires_in_seconds integer not null check (expires_in_seconds between 1 and 86400),
-  expires_at timestamptz,
+  expires_at timestamptz not null,
   created_at timestamptz not null default now(),
   settled_at timestamptz,
+  creation_transfer_id bigint not null references transfers (id),
   settlement_transfer_id bigint references transfers (id),
   unique (account_id, idempotency_key),
   check ((status = 'captured') = (captured_micros is not null)),
-  check ((status = 'pending') = (expires_at is null)),
-  check ((status in ('pending', 'active')) = (settled_at is null))
+  check ((status = 'active') = (settled_at is null))
 );
 create index holds_by_account on holds (account_id, position desc);
 create index holds_active_by_account on holds (account_id, user_reference) include (amount_micros, expires_at)
@@ -82,7 +81,11 @@ $$;
 -- state that allows it, the transaction is refused, so nothing of the transfer is recorded. The usual
 -- case is one guarded update; only a refusal reads the row again, to say why.
 -- SQLSTATEs: RF010 the hold changed or is not active, RF011 the hold has expired.
-create function apply_hold_transfer(p_transfer transfers) returns void language plpgsql as $$
+-- Plans are kept per session from the first calls, when holds may be a handful of rows; as for
+-- post_transfers (migration 0001), sequential scans are ruled out so that they stay index lookups.
+create function apply_hold_transfer(p_transfer transfers) returns void language plpgsql
+set enable_seqscan = off
+as $$
 declare
   v_hold_id text := split_part(p_transfer.idempotency_key, ':', 2);
   v_action text := split_part(p_transfer.idempotency_key, ':', 3);
@@ -91,8 +94,14 @@ declare
   v_hold holds%rowtype;
 begin
   if v_action = 'create' then
-    update holds set status = 'active', expires_at = now() + make_interval(secs => expires_in_seconds)
-    where id = v_hold_id and account_id = p_transfer.account_id and status = 'pending';
+    -- A transfer's key is unique, so this runs once per hold; its content is the hold's, fixed by the id.
+    insert into holds (id, account_id, currency, idempotency_key, status, amount_micros, user_reference, description,
+                       metadata, expires_at, creation_transfer_id)
+    values (v_hold_id, p_transfer.account_id, p_transfer.currency, p_transfer.metadata->>'idempotency_key', 'active',
+            (p_transfer.metadata->>'amount_micros')::bigint, p_transfer.user_reference, p_transfer.description,
+            (p_transfer.metadata->>'client_metadata')::jsonb,
+            now() + make_interval(secs => (p_transfer.metadata->>'expires_in_seconds')::integer), p_transfer.id);
+    return;
   elsif v_action = 'extend' then
     update holds set amount_micros = (p_transfer.metadata->>'amount_micros')::bigint,
                      expires_at = coalesce(now() + make_interval(secs => (p_transfer.metadata->>'expires_in_seconds')::integer), expires_at)
@@ -122,7 +131,9 @@ $$;
 -- more are refused (RF012) when the user's consumption in the period plus their active holds would pass
 -- the limit; settlements only move held money to spent or back, so they are counted but never refused.
 -- The customer's ledger account is locked by the transfer, so every check of one account runs in turn.
-create function count_spend(p_transfer transfers) returns void language plpgsql as $$
+create function count_spend(p_transfer transfers) returns void language plpgsql
+set enable_seqscan = off
+as $$
 declare
   v_limit spend_limits%rowtype;
   v_period_start timestamptz;
