@@ -22,6 +22,8 @@ import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import { holdRoutes } from './routes/holds.ts';
+import { spendLimitRoutes } from './routes/spend-limits.ts';
 import { checkoutReturnRoutes, sandboxRoutes } from './routes/sandbox.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { topUpRoutes } from './routes/topups.ts';
@@ -104,6 +106,8 @@ export function createApp(given: ApiDependencies): Express {
   app.use(topUpRoutes(dependencies));
   app.use(invoiceRoutes(dependencies));
   app.use(refundRoutes(dependencies));
+  app.use(holdRoutes(dependencies));
+  app.use(spendLimitRoutes(dependencies));
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));

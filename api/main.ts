@@ -8,6 +8,7 @@ import { loadConfig } from '../config/config.ts';
 import { readConfigurationOrExit, startProcessFoundation } from '../config/startup.ts';
 import { loadPricing } from '../config/pricing.ts';
 import { closeSql } from '../db/client.ts';
+import { startHoldSweeper } from '../db/holds/hold-sweeper.ts';
 import { LedgerBatcher, maximumBatchesInFlight } from '../db/ledger/ledger-batcher.ts';
 import { createLogger } from '../observability/logger.ts';
 import { runApiCluster } from './api-cluster.ts';
@@ -28,6 +29,9 @@ async function serve(): Promise<void> {
   const temporalConnection = Connection.lazy({ address: config.temporal.address });
   const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
 
+  // Releases expired holds; the worker runs one too, so either process alone keeps expiry within seconds.
+  const holdSweeper = startHoldSweeper(sql, ledgerBatcher, logger);
+
   const app = createApp({ config, sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing, apiKeyCache: keyCache.cache });
   const server: Server = createHttpServer(app, config.http.timeouts, logger).listen(config.api.port, () => {
     logger.info({ port: config.api.port, publicBaseUrl: config.api.publicBaseUrl, pid: process.pid }, 'API listening');
@@ -38,6 +42,7 @@ async function serve(): Promise<void> {
     const forced = setTimeout(() => process.exit(1), shutdownTimeoutMilliseconds);
     forced.unref();
     await new Promise((resolve) => server.close(resolve));
+    await holdSweeper.stop();
     await ledgerBatcher.close();
     await keyCache.close();
     await closeSql(sql);

@@ -9,7 +9,8 @@
 //   2. one hot account: every operation deducts from the same pre-funded account;
 //   3, 4. phases 1 and 2 with ten times as many workers, as an API under load has requests in flight;
 //   5. one worker alone: the latency of a deduction with nothing to queue behind (the commit's cost);
-//   6, 7. phases 1 and 2 again, each transfer posted on its own.
+//   6, 7. phases 1 and 2 again, each transfer posted on its own;
+//   then the holds phases of bench/holds.ts.
 // Then the ledger's invariants are checked, and the last line printed holds the batched figures of
 // phases 1 and 2.
 //
@@ -33,6 +34,7 @@ import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
 import { freePort } from '../dev/ports.ts';
 import { microsPerUnit } from '../domain/money.ts';
 import { randomToken } from '../ids/ids.ts';
+import { holdsBenchmark } from './holds.ts';
 
 /** Concurrent workers, each waiting for one transfer at a time (pgledger's figures use 20). */
 const workerCount = 20;
@@ -568,6 +570,9 @@ async function main(): Promise<number> {
       firstPhase: 6,
       keyPrefix: 'c-',
     });
+
+    // Holds (bench/holds.ts): deductions before and after them, and holds and captures, on databases of their own.
+    await holdsBenchmark(database.url, poolSize);
 
     const invariantsStarted = performance.now();
     const violations = await checkLedgerInvariants(sql);

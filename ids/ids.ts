@@ -65,3 +65,11 @@ export function refundIdFor(accountId: string, idempotencyKey: string): string {
 export function refundIdOfProviderRefund(providerRefundId: string): string {
   return `rfd_${derivedToken('provider-refund', providerRefundId)}`;
 }
+
+/**
+ * A hold's id follows from its account and the client's Idempotency-Key, as an order's does, so a
+ * retried creation names the same hold, and so the same ledger transfer, without any lookup.
+ */
+export function holdIdFor(accountId: string, idempotencyKey: string): string {
+  return `hold_${orderIdFor(accountId, `hold\n${idempotencyKey}`).slice('ord_'.length)}`;
+}

@@ -206,10 +206,12 @@ describe('GET /v1/balance', () => {
     const customer = await fundedCustomer('12.500000');
     const response = await api.request('GET', '/v1/balance', { token: customer.apiKey });
     assert.equal(response.status, 200, response.text);
-    assert.deepEqual(Object.keys(response.body).sort(), ['account_id', 'balance', 'currency', 'updated_at']);
+    assert.deepEqual(Object.keys(response.body).sort(), ['account_id', 'available', 'balance', 'currency', 'held', 'updated_at']);
     assert.equal(response.body.account_id, customer.accountId);
     assert.equal(response.body.currency, 'USD');
     assert.equal(response.body.balance, '12.500000');
+    assert.equal(response.body.held, '0.000000');
+    assert.equal(response.body.available, '12.500000');
     assert.ok(Math.abs(Date.parse(response.body.updated_at) - Date.now()) < 60_000);
   });
 });

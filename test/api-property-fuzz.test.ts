@@ -158,6 +158,7 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
   const cancelledOrder = () => fixtures.cancelledBankOrderId;
   const missingException = () => 'pex_doesnotexist0000000000';
   const missingRefund = () => 'rfd_000000000000000000000000';
+  const missingHold = () => 'hold_000000000000000000000000';
   const pagesQuery = ['order_id', 'result'];
   return {
     'GET /healthz': { caller: 'none' },
@@ -211,6 +212,16 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'POST /admin/topups/:id/refunds': { caller: 'admin', parameter: cancelledOrder, body: { amount: '1.00', reason: 'fuzz', cap_to_unconsumed_credit: true } },
     'GET /admin/disputes': { caller: 'admin', query: ['status', 'limit', 'cursor'] },
     'POST /admin/accounts/:id/lift-restriction': { caller: 'admin', parameter: () => 'acct_000000000000000000000000', body: { reason: 'fuzz' } },
+    // The customer's balance is zero: a valid hold is refused with 402; the other hold routes name no hold.
+    'POST /v1/holds': { caller: 'customer', body: { amount: '1.00', description: 'call', user: 'alice', expires_in_seconds: 60, metadata: { model: 'gpt' } } },
+    'GET /v1/holds': { caller: 'customer', query: ['status', 'limit', 'cursor'] },
+    'GET /v1/holds/:id': { caller: 'customer', parameter: missingHold },
+    'POST /v1/holds/:id/extend': { caller: 'customer', parameter: missingHold, body: { amount: '2.00', expires_in_seconds: 60 } },
+    'POST /v1/holds/:id/capture': { caller: 'customer', parameter: missingHold, body: { amount: '1.00', description: 'done' } },
+    'POST /v1/holds/:id/void': { caller: 'customer', parameter: missingHold },
+    'PUT /v1/spend-limits/:user': { caller: 'customer', parameter: () => 'alice', body: { amount: '10.00', period: 'day' } },
+    'GET /v1/spend-limits': { caller: 'customer' },
+    'DELETE /v1/spend-limits/:user': { caller: 'customer', parameter: () => 'nobody' },
   };
 }
 

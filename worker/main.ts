@@ -5,6 +5,8 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startProcessFoundation, waitForDependencyOrExit } from '../config/startup.ts';
 import { closeSql } from '../db/client.ts';
+import { startHoldSweeper } from '../db/holds/hold-sweeper.ts';
+import { LedgerBatcher } from '../db/ledger/ledger-batcher.ts';
 import { createRefillWorker, prebuiltWorkflowBundle } from './create-worker.ts';
 import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
@@ -68,10 +70,15 @@ logger.info(
   },
   'worker running',
 );
+// Releases expired holds, as the API does: either process alone keeps expiry within seconds.
+const holdLedger = new LedgerBatcher(sql, { batchesInFlight: 1 });
+const holdSweeper = startHoldSweeper(sql, holdLedger, logger);
 // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals, which stop both workers)
 // once the in-flight tasks of both have finished.
 workerRunning = true;
 await worker.run();
+await holdSweeper.stop();
+await holdLedger.close();
 mailTransport.close();
 await connection.close();
 await closeSql(sql);

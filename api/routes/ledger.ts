@@ -1,11 +1,12 @@
 // The customer's money: GET /v1/balance, POST /v1/consumptions, GET /v1/account-flows.
 import { Router } from 'express';
 import { z } from 'zod';
-import { getBalance } from '../../db/ledger/get-balance.ts';
+import { getAvailableBalance } from '../../db/holds/get-available-balance.ts';
 import { LedgerBusyError } from '../../db/ledger/ledger-batcher.ts';
 import { listAccountFlows } from '../../db/ledger/list-account-flows.ts';
 import { LedgerError } from '../../db/ledger/post-transfer.ts';
 import { recordConsumptionBatched } from '../../db/ledger/record-consumption.ts';
+import { spendHeadroomMicros } from '../../db/spend-limits/spend-headroom.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { currentAccount } from '../auth.ts';
@@ -34,7 +35,7 @@ const consumptionBody = z.strictObject({
   metadata: metadataSchema.optional(),
 });
 
-const flowTypes = ['recharge', 'consume', 'refund', 'adjustment', 'refund_reversal', 'dispute', 'dispute_reversal'] as const;
+const flowTypes = ['recharge', 'consume', 'refund', 'adjustment', 'refund_reversal', 'dispute', 'dispute_reversal', 'hold', 'release'] as const;
 
 /** Flow cursors name their account, so a cursor from another account's list is refused, not reinterpreted. */
 function flowCursorKind(accountId: string): string {
@@ -46,12 +47,15 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
 
   router.get('/v1/balance', async (_request, response) => {
     const account = currentAccount(response);
-    const balance = await getBalance(dependencies.sql, account.accountId);
+    const balance = await getAvailableBalance(dependencies.sql, account.accountId);
     if (balance === null) throw new Error(`account ${account.accountId} has no balance ledger account`);
     response.json({
       account_id: account.accountId,
       currency: balance.currency,
       balance: formatMicros(balance.balanceMicros),
+      // Holds (POST /v1/holds): consumptions and new holds spend only from available = balance − held.
+      held: formatMicros(balance.heldMicros),
+      available: formatMicros(balance.availableMicros),
       updated_at: balance.updatedAt.toISOString(),
     });
   });
@@ -64,6 +68,13 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
       throw new ApiError('currency_mismatch', `This account holds ${account.currency}, not ${body.currency}.`, 'currency');
     }
     await refuseRestrictedAccount(dependencies.sql, account.accountId);
+    if (body.user !== undefined) {
+      // A quick refusal for a user past their limit; the ledger checks again in the deduction's own transaction.
+      const headroom = await spendHeadroomMicros(dependencies.sql, account.accountId, body.user);
+      if (headroom !== null && body.amount > headroom) {
+        throw new ApiError('spend_limit_reached', `This would take ${body.user} past their spend limit; nothing was deducted.`, 'amount');
+      }
+    }
     try {
       const result = await recordConsumptionBatched(dependencies.ledgerBatcher, {
         accountId: account.accountId,
@@ -79,6 +90,9 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
     } catch (error) {
       if (error instanceof LedgerError && error.code === 'insufficient_balance') {
         throw new ApiError('insufficient_balance', 'The balance is lower than the amount; nothing was deducted.', 'amount');
+      }
+      if (error instanceof LedgerError && error.code === 'spend_limit_reached') {
+        throw new ApiError('spend_limit_reached', 'This would take the user past their spend limit; nothing was deducted.', 'amount');
       }
       if (error instanceof LedgerError && error.code === 'idempotency_key_reused') {
         throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');

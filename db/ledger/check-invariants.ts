@@ -10,7 +10,11 @@ export interface InvariantViolation {
     | 'balance_after_chain'
     | 'debt_not_positive'
     | 'refunds_within_pay_amount'
-    | 'refund_credit_once';
+    | 'refund_credit_once'
+    // Holds (migration 0012): see checkHoldInvariants.
+    | 'available_not_negative'
+    | 'held_matches_active_holds'
+    | 'hold_settled_once';
   detail: string;
 }
 
@@ -55,6 +59,7 @@ export async function checkLedgerInvariants(sql: Sql): Promise<InvariantViolatio
       violations.push({ invariant: 'balance_after_chain', detail: `entry ${row.entry_id} on ${row.code}` });
     }
     violations.push(...(await refundViolations(transaction)));
+    violations.push(...(await checkHoldInvariants(transaction)));
     return violations;
   });
 }
@@ -82,5 +87,43 @@ async function refundViolations(transaction: TransactionSql): Promise<InvariantV
        or (r.status = 'failed' and r.transfer_id is not null and r.reversal_transfer_id is null)
     limit 10`;
   for (const row of credited) violations.push({ invariant: 'refund_credit_once', detail: `refund ${row.id}` });
+  return violations;
+}
+
+/**
+ * The holds' invariants: a customer's ledger account is what is available, never negative; the holds
+ * shards of a currency hold exactly the active holds' amounts; a hold has one settlement, and has it
+ * exactly when it has ended, a capture's consuming just the captured amount.
+ */
+async function checkHoldInvariants(transaction: TransactionSql): Promise<InvariantViolation[]> {
+  const violations: InvariantViolation[] = [];
+  const negative = await transaction<{ code: string; balance_micros: bigint }[]>`
+    select code, balance_micros from ledger_accounts where kind = 'customer_balance' and balance_micros < 0 limit 10`;
+  for (const row of negative) {
+    violations.push({ invariant: 'available_not_negative', detail: `${row.code} has ${row.balance_micros} available` });
+  }
+  const held = await transaction<{ currency: string; on_shards: bigint; on_holds: bigint }[]>`
+    select c.currency,
+           coalesce((select sum(l.balance_micros) from ledger_accounts l where l.kind = 'holds' and l.currency = c.currency), 0)::bigint as on_shards,
+           coalesce((select sum(h.amount_micros) from holds h where h.status = 'active' and h.currency = c.currency), 0)::bigint as on_holds
+    from (values ('USD'), ('CNY')) as c(currency)`;
+  for (const row of held) {
+    if (row.on_shards !== row.on_holds) {
+      violations.push({ invariant: 'held_matches_active_holds', detail: `${row.currency}: holds accounts ${row.on_shards}, active holds ${row.on_holds}` });
+    }
+  }
+  const settlements = await transaction<{ id: string; status: string; problem: string }[]>`
+    select h.id, h.status, case
+      when (h.status in ('captured', 'voided', 'expired')) <> (t.id is not null) then 'ended without a settlement, or settled and not ended'
+      when h.settlement_transfer_id is distinct from t.id then 'records another settlement transfer'
+      when h.status = 'captured' and h.captured_micros <> coalesce((
+        select sum(e.amount_micros) from entries e join ledger_accounts l on l.id = e.ledger_account_id
+        where e.transfer_id = t.id and l.kind = 'usage_revenue'), 0) then 'consumed other than its captured amount'
+    end as problem
+    from holds h left join transfers t on t.idempotency_key = 'hold:' || h.id || ':settle'
+    where h.status <> 'pending' or t.id is not null`;
+  for (const row of settlements) {
+    if (row.problem !== null) violations.push({ invariant: 'hold_settled_once', detail: `hold ${row.id} (${row.status}) ${row.problem}` });
+  }
   return violations;
 }

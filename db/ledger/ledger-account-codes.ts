@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import type { Currency } from '../../domain/money.ts';
 
-export type PlatformAccountKind = 'payment_clearing' | 'promotional' | 'usage_revenue' | 'refunds';
+export type PlatformAccountKind = 'payment_clearing' | 'promotional' | 'usage_revenue' | 'refunds' | 'holds';
 
-/** Must match the shards seeded by migration 0001. */
+/** Must match the shards seeded by migration 0001 (and 0012 for holds). */
 export const platformAccountShardCount = 16;
 
 /** The ledger account holding a customer's spendable balance. */

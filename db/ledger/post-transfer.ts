@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import type { Queryable } from '../client.ts';
 import type { Currency } from '../../domain/money.ts';
 
-export type FlowType = 'recharge' | 'consume' | 'refund' | 'adjustment' | 'refund_reversal' | 'dispute' | 'dispute_reversal';
+export type FlowType = 'recharge' | 'consume' | 'refund' | 'adjustment' | 'refund_reversal' | 'dispute' | 'dispute_reversal' | 'hold' | 'release';
 
 export interface TransferLeg {
   code: string;
@@ -39,7 +39,15 @@ export interface PostTransferResult {
   entries: PostedEntry[];
 }
 
-export type LedgerErrorCode = 'insufficient_balance' | 'idempotency_key_reused' | 'unknown_ledger_account' | 'malformed_transfer';
+export type LedgerErrorCode =
+  | 'insufficient_balance'
+  | 'idempotency_key_reused'
+  | 'unknown_ledger_account'
+  | 'malformed_transfer'
+  // Refusals of the holds and spend-limit rules (migration 0012), raised at commit by the transfer's trigger.
+  | 'hold_changed'
+  | 'hold_expired'
+  | 'spend_limit_reached';
 
 /** A transfer the ledger refused; nothing was recorded. */
 export class LedgerError extends Error {
@@ -57,6 +65,9 @@ const ledgerErrorBySqlState: Record<string, LedgerErrorCode> = {
   RF002: 'idempotency_key_reused',
   RF003: 'unknown_ledger_account',
   RF004: 'malformed_transfer',
+  RF010: 'hold_changed',
+  RF011: 'hold_expired',
+  RF012: 'spend_limit_reached',
 };
 
 /** A digest of everything that defines the transfer, so a reused key with other content is caught. */

@@ -1,0 +1,214 @@
+// Holds for in-flight usage: POST /v1/holds, POST /v1/holds/:id/extend|capture|void, GET /v1/holds,
+// GET /v1/holds/:id. Every change goes through the ledger batcher, as consumptions do (db/holds).
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { createHold } from '../../db/holds/create-hold.ts';
+import { extendHold } from '../../db/holds/extend-hold.ts';
+import { getAvailableBalance, type AvailableBalance } from '../../db/holds/get-available-balance.ts';
+import { readHold, type HoldStatus, type StoredHold } from '../../db/holds/hold.ts';
+import { HoldRefusal } from '../../db/holds/hold-refusal.ts';
+import { listHolds } from '../../db/holds/list-holds.ts';
+import { settleHold } from '../../db/holds/settle-hold.ts';
+import { LedgerBusyError } from '../../db/ledger/ledger-batcher.ts';
+import { spendHeadroomMicros } from '../../db/spend-limits/spend-headroom.ts';
+import { ApiError } from '../../domain/errors.ts';
+import { formatMicros } from '../../domain/money.ts';
+import { currentAccount } from '../auth.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import {
+  amountSchema,
+  decodeRowIdCursor,
+  maximumDescriptionLength,
+  maximumUserReferenceLength,
+  metadataSchema,
+  pageOf,
+  parseBody,
+  parseChoice,
+  parseIdempotencyKey,
+  parseLimit,
+  storedText,
+} from '../validation.ts';
+
+export const defaultHoldExpiry_seconds = 600;
+export const maximumHoldExpiry_seconds = 86_400;
+const holdIdPattern = /^hold_[0-9a-z]{24}$/;
+const holdStatuses: readonly HoldStatus[] = ['active', 'captured', 'voided', 'expired'];
+
+const expiresInSecondsSchema = z.number().int().min(1).max(maximumHoldExpiry_seconds);
+
+/** A capture may take nothing ("0"): the whole hold is then released. */
+const captureAmountSchema = z.unknown().transform((value, context) => {
+  if (typeof value === 'string' && /^0+(\.0{1,6})?$/.test(value)) return 0n;
+  const parsed = amountSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, params: (issue as { params?: Record<string, unknown> }).params });
+  return z.NEVER;
+});
+
+const createBody = z.strictObject({
+  amount: amountSchema,
+  description: storedText(1, maximumDescriptionLength),
+  user: storedText(1, maximumUserReferenceLength).optional(),
+  expires_in_seconds: expiresInSecondsSchema.optional(),
+  metadata: metadataSchema.optional(),
+});
+const extendBody = z.strictObject({ amount: amountSchema.optional(), expires_in_seconds: expiresInSecondsSchema.optional() });
+const captureBody = z.strictObject({ amount: captureAmountSchema, description: storedText(1, maximumDescriptionLength).optional() });
+
+function holdIdParameter(value: string | string[] | undefined): string {
+  // An id of the wrong shape cannot name any hold: the same 404 as a missing one.
+  if (typeof value !== 'string' || !holdIdPattern.test(value)) throw new ApiError('not_found', 'No such hold.');
+  return value;
+}
+
+/** Hold cursors name their account, so a cursor from another account's list is refused, not reinterpreted. */
+function holdCursorKind(accountId: string): string {
+  return `hold:${accountId}`;
+}
+
+export function presentHold(hold: StoredHold) {
+  return {
+    id: hold.id,
+    status: hold.status,
+    amount: formatMicros(hold.amountMicros),
+    captured_amount: hold.capturedMicros === null ? null : formatMicros(hold.capturedMicros),
+    currency: hold.currency,
+    user: hold.userReference,
+    description: hold.description,
+    metadata: hold.metadata ?? {},
+    expires_at: hold.expiresAt.toISOString(),
+    created_at: hold.createdAt.toISOString(),
+    settled_at: hold.settledAt?.toISOString() ?? null,
+  };
+}
+
+export function presentAvailableBalance(balance: AvailableBalance) {
+  return {
+    balance: formatMicros(balance.balanceMicros),
+    held: formatMicros(balance.heldMicros),
+    available: formatMicros(balance.availableMicros),
+  };
+}
+
+/** The API error for a refused hold operation or a busy ledger; other errors pass through. */
+function apiErrorFor(error: unknown): unknown {
+  if (error instanceof HoldRefusal) {
+    const field = error.code === 'capture_exceeds_hold' || error.code === 'insufficient_balance' ? 'amount' : undefined;
+    return new ApiError(error.code, error.message, field);
+  }
+  if (error instanceof LedgerBusyError) {
+    return new ApiError('service_unavailable', 'The ledger is busy; retry shortly.', undefined, { cause: error });
+  }
+  return error;
+}
+
+/** Answers with the hold and the account's balance as they are after the operation. */
+async function respondWithHold(dependencies: ApiDependencies, response: Response, hold: StoredHold, status: number, replayed: boolean) {
+  const balance = await getAvailableBalance(dependencies.sql, hold.accountId);
+  if (balance === null) throw new Error(`account ${hold.accountId} has no balance ledger account`);
+  if (replayed) response.set('Idempotent-Replayed', 'true');
+  response.status(status).json({ ...presentHold(hold), balance: presentAvailableBalance(balance) });
+}
+
+/** Refuses at once a hold or extension its user's spend limit cannot take; the ledger checks again at commit. */
+async function refuseOverSpendLimit(dependencies: ApiDependencies, accountId: string, userReference: string | null, increaseMicros: bigint) {
+  if (userReference === null || increaseMicros <= 0n) return;
+  const headroom = await spendHeadroomMicros(dependencies.sql, accountId, userReference);
+  if (headroom !== null && increaseMicros > headroom) {
+    throw new ApiError('spend_limit_reached', `This would take ${userReference} past their spend limit; nothing was held.`, 'amount');
+  }
+}
+
+export function holdRoutes(dependencies: ApiDependencies): Router {
+  const router = Router();
+  const { sql, ledgerBatcher } = dependencies;
+
+  router.post('/v1/holds', async (request, response) => {
+    const account = currentAccount(response);
+    const idempotencyKey = parseIdempotencyKey(request.get('idempotency-key'));
+    const body = parseBody(createBody, request.body);
+    await refuseOverSpendLimit(dependencies, account.accountId, body.user ?? null, body.amount);
+    const input = {
+      accountId: account.accountId,
+      currency: account.currency,
+      idempotencyKey,
+      amountMicros: body.amount,
+      description: body.description,
+      userReference: body.user ?? null,
+      expiresInSeconds: body.expires_in_seconds ?? defaultHoldExpiry_seconds,
+      metadata: body.metadata ?? null,
+    };
+    const result = await createHold(sql, ledgerBatcher, input).catch((error: unknown) => {
+      throw apiErrorFor(error);
+    });
+    await respondWithHold(dependencies, response, result.hold, 201, result.replayed);
+  });
+
+  router.post('/v1/holds/:id/extend', async (request, response) => {
+    const account = currentAccount(response);
+    const holdId = holdIdParameter(request.params.id);
+    const body = parseBody(extendBody, request.body);
+    if (body.amount === undefined && body.expires_in_seconds === undefined) {
+      throw new ApiError('missing_field', 'Send amount, expires_in_seconds, or both.', 'amount');
+    }
+    if (body.amount !== undefined) {
+      const hold = await readHold(sql, account.accountId, holdId);
+      if (hold !== null) await refuseOverSpendLimit(dependencies, account.accountId, hold.userReference, body.amount - hold.amountMicros);
+    }
+    const hold = await extendHold(sql, ledgerBatcher, {
+      accountId: account.accountId,
+      holdId,
+      amountMicros: body.amount ?? null,
+      expiresInSeconds: body.expires_in_seconds ?? null,
+    }).catch((error: unknown) => {
+      throw apiErrorFor(error);
+    });
+    await respondWithHold(dependencies, response, hold, 200, false);
+  });
+
+  router.post('/v1/holds/:id/capture', async (request, response) => {
+    const account = currentAccount(response);
+    const holdId = holdIdParameter(request.params.id);
+    const body = parseBody(captureBody, request.body);
+    const result = await settleHold(sql, ledgerBatcher, {
+      accountId: account.accountId,
+      holdId,
+      outcome: 'captured',
+      capturedMicros: body.amount,
+      description: body.description ?? null,
+    }).catch((error: unknown) => {
+      throw apiErrorFor(error);
+    });
+    await respondWithHold(dependencies, response, result.hold, 200, result.replayed);
+  });
+
+  router.post('/v1/holds/:id/void', async (request, response) => {
+    const account = currentAccount(response);
+    const holdId = holdIdParameter(request.params.id);
+    const result = await settleHold(sql, ledgerBatcher, { accountId: account.accountId, holdId, outcome: 'voided', capturedMicros: 0n, description: null }).catch(
+      (error: unknown) => {
+        throw apiErrorFor(error);
+      },
+    );
+    await respondWithHold(dependencies, response, result.hold, 200, result.replayed);
+  });
+
+  router.get('/v1/holds', async (request, response) => {
+    const account = currentAccount(response);
+    const status = parseChoice('status', request.query.status, holdStatuses);
+    const limit = parseLimit(request.query.limit);
+    const beforePosition = decodeRowIdCursor(holdCursorKind(account.accountId), request.query.cursor);
+    // One more than asked tells whether there is a next page without a second query.
+    const holds = await listHolds(sql, { accountId: account.accountId, status, beforePosition, limit: limit + 1 });
+    response.json(pageOf(holds, limit, presentHold, { kind: holdCursorKind(account.accountId), position: (hold) => hold.position }));
+  });
+
+  router.get('/v1/holds/:id', async (request, response) => {
+    const account = currentAccount(response);
+    const hold = await readHold(sql, account.accountId, holdIdParameter(request.params.id));
+    if (hold === null) throw new ApiError('not_found', 'No such hold.');
+    response.json(presentHold(hold));
+  });
+
+  return router;
+}
