@@ -13,7 +13,7 @@
 
 alter table ledger_accounts drop constraint ledger_accounts_kind_check;
 alter table ledger_accounts add constraint ledger_accounts_kind_check
-  check (kind in ('customer_balance', 'payment_clearing', 'promotional', 'usage_revenue', 'refunds', 'holds'));
+  check (kind in ('customer_balance', 'payment_clearing', 'promotional', 'usage_revenue', 'refunds', 'customer_debt', 'holds'));
 
 -- Sharded like the platform's other accounts (db/ledger/ledger-account-codes.ts), so that holds on many
 -- customer accounts do not queue behind one row lock.
@@ -23,7 +23,7 @@ from unnest(array['USD', 'CNY']) as currency, generate_series(0, 15) as shard;
 
 alter table transfers drop constraint transfers_flow_type_check;
 alter table transfers add constraint transfers_flow_type_check
-  check (flow_type in ('recharge', 'consume', 'refund', 'adjustment', 'hold', 'release'));
+  check (flow_type in ('recharge', 'consume', 'refund', 'adjustment', 'refund_reversal', 'dispute', 'dispute_reversal', 'hold', 'release'));
 
 -- Spending by one user of an account within a period is found through this index, when a limit is set.
 create index transfers_by_account_user on transfers (account_id, user_reference, created_at)
