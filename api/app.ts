@@ -14,6 +14,7 @@ import { securityHeaders } from './security-headers.ts';
 import { refuseNonTextQuery } from './validation.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
 import { adminAuditLogRoutes } from './routes/admin-audit-log.ts';
+import { adminHoldRoutes } from './routes/admin-holds.ts';
 import { adminPaymentExceptionRoutes } from './routes/admin-payment-exceptions.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminRefundRoutes } from './routes/admin-refunds.ts';
@@ -96,6 +97,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(adminTopUpRoutes(dependencies));
   app.use(adminPaymentExceptionRoutes(dependencies));
   app.use(adminAuditLogRoutes(dependencies));
+  app.use(adminHoldRoutes(dependencies));
   app.use(adminRefundRoutes(dependencies));
 
   // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.

@@ -185,6 +185,7 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'GET /admin/payment-exceptions/:id': { caller: 'admin', parameter: missingException },
     'POST /admin/payment-exceptions/:id/resolve': { caller: 'admin', parameter: missingException, body: { decision: 'dismiss', reason: 'fuzz' } },
     'GET /admin/audit-log': { caller: 'admin', query: ['operator', 'action', 'target', 'limit', 'cursor'] },
+    'GET /admin/holds': { caller: 'admin', query: ['status', 'account_id', 'limit', 'cursor'] },
     'GET /v1/balance': { caller: 'customer' },
     // The customer's balance is zero: a valid consumption is refused with 402 and changes nothing.
     'POST /v1/consumptions': { caller: 'customer', body: { amount: '1.00', description: 'usage', user: 'alice', metadata: { model: 'gpt' }, currency: 'USD' } },

@@ -190,6 +190,18 @@ test('creating a hold is idempotent; the list filters by status and pages with a
   assert.equal((await call(stranger, 'GET', `/v1/holds/${first.body.id}`)).status, 404);
   assert.equal((await call(stranger, 'POST', `/v1/holds/${first.body.id}/capture`, { amount: '1' })).status, 404);
   assert.equal((await call(stranger, 'GET', '/v1/holds')).body.data.length, 0);
+
+  // Ops see the account's active holds, with the account named; a customer key cannot.
+  const opsView = await api.request('GET', `/admin/holds?status=active&account_id=${customer.accountId}`, { token: testAdminToken });
+  assert.equal(opsView.status, 200, opsView.text);
+  assert.deepEqual(opsView.body.data.map((item: { id: string; account_id: string }) => [item.id, item.account_id]), [
+    [third.body.id, customer.accountId],
+    [first.body.id, customer.accountId],
+  ]);
+  const everyAccount = await api.request('GET', '/admin/holds?status=voided&limit=100', { token: testAdminToken });
+  assert.ok(everyAccount.body.data.some((item: { id: string }) => item.id === second.body.id));
+  assert.equal((await api.request('GET', '/admin/holds?account_id=nope', { token: testAdminToken })).body.error.code, 'invalid_query_parameter');
+  assert.equal((await api.request('GET', '/admin/holds', { token: customer.apiKey })).status, 403);
 });
 
 test('consumptions spend only what is available: held money cannot be consumed', async () => {

@@ -1,9 +1,10 @@
-// Lists an account's holds, newest first, by keyset pagination on their position.
+// Lists an account's holds (or, for ops, every account's), newest first, by keyset pagination on their position.
 import type { Sql } from '../client.ts';
 import { holdFromRow, type HoldRow, type HoldStatus, type StoredHold } from './hold.ts';
 
 export interface ListHoldsInput {
-  accountId: string;
+  /** Null for every account's holds (ops' view). */
+  accountId: string | null;
   /** As a client sees it: 'active' excludes holds past their expiry, 'expired' includes them. */
   status: HoldStatus | null;
   /** Only holds older than this one (the previous page's last position). */
@@ -21,7 +22,7 @@ function statusCondition(sql: Sql, status: HoldStatus | null) {
 export async function listHolds(sql: Sql, input: ListHoldsInput): Promise<StoredHold[]> {
   const rows = await sql<HoldRow[]>`
     select *, expires_at <= now() as past_expiry from holds
-    where account_id = ${input.accountId}
+    where ${input.accountId === null ? sql`true` : sql`account_id = ${input.accountId}`}
       ${input.beforePosition === null ? sql`` : sql`and position < ${input.beforePosition.toString()}`}
       ${statusCondition(sql, input.status)}
     order by position desc
