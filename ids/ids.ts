@@ -31,16 +31,7 @@ export function newApiKey(): string {
  * the same order (and the same workflow) without any lookup table.
  */
 export function orderIdFor(accountId: string, idempotencyKey: string): string {
-  const digest = createHash('sha256').update(`${accountId}\n${idempotencyKey}`).digest();
-  let id = '';
-  for (let index = 0; id.length < idLength; index += 1) {
-    // 5 bits a character from a 256-bit digest: unbiased over a 32-character subset of the alphabet.
-    const bitOffset = index * 5;
-    const byte = bitOffset >> 3;
-    const value = ((digest[byte]! << 8) | (digest[byte + 1] ?? 0)) >> (11 - (bitOffset & 7));
-    id += idAlphabet[value & 31];
-  }
-  return `ord_${id}`;
+  return `ord_${derivedToken(accountId, idempotencyKey)}`;
 }
 
 /** 24 characters of [0-9a-z] from a digest of the parts: the same parts always give the same id. */
@@ -48,6 +39,7 @@ function derivedToken(...parts: string[]): string {
   const digest = createHash('sha256').update(parts.join('\n')).digest();
   let id = '';
   for (let index = 0; id.length < idLength; index += 1) {
+    // 5 bits a character from a 256-bit digest: unbiased over a 32-character subset of the alphabet.
     const bitOffset = index * 5;
     const byte = bitOffset >> 3;
     const value = ((digest[byte]! << 8) | (digest[byte + 1] ?? 0)) >> (11 - (bitOffset & 7));
@@ -71,5 +63,5 @@ export function refundIdOfProviderRefund(providerRefundId: string): string {
  * retried creation names the same hold, and so the same ledger transfer, without any lookup.
  */
 export function holdIdFor(accountId: string, idempotencyKey: string): string {
-  return `hold_${orderIdFor(accountId, `hold\n${idempotencyKey}`).slice('ord_'.length)}`;
+  return `hold_${derivedToken(accountId, 'hold', idempotencyKey)}`;
 }
