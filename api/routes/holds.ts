@@ -10,11 +10,11 @@ import { HoldRefusal } from '../../db/holds/hold-refusal.ts';
 import { listHolds } from '../../db/holds/list-holds.ts';
 import { settleHold } from '../../db/holds/settle-hold.ts';
 import { LedgerBusyError } from '../../db/ledger/ledger-batcher.ts';
-import { spendHeadroomMicros } from '../../db/spend-limits/spend-headroom.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { refuseOverSpendLimit } from '../spend-limit-refusal.ts';
 import {
   amountSchema,
   decodeRowIdCursor,
@@ -110,15 +110,6 @@ async function respondWithHold(dependencies: ApiDependencies, response: Response
   response.status(status).json({ ...presentHold(hold), balance: presentAvailableBalance(balance) });
 }
 
-/** Refuses at once a hold or extension its user's spend limit cannot take; the ledger checks again at commit. */
-async function refuseOverSpendLimit(dependencies: ApiDependencies, accountId: string, userReference: string | null, increaseMicros: bigint) {
-  if (userReference === null || increaseMicros <= 0n) return;
-  const headroom = await spendHeadroomMicros(dependencies.sql, accountId, userReference);
-  if (headroom !== null && increaseMicros > headroom) {
-    throw new ApiError('spend_limit_reached', `This would take ${userReference} past their spend limit; nothing was held.`, 'amount');
-  }
-}
-
 export function holdRoutes(dependencies: ApiDependencies): Router {
   const router = Router();
   const { sql, ledgerBatcher } = dependencies;
@@ -127,7 +118,7 @@ export function holdRoutes(dependencies: ApiDependencies): Router {
     const account = currentAccount(response);
     const idempotencyKey = parseIdempotencyKey(request.get('idempotency-key'));
     const body = parseBody(createBody, request.body);
-    await refuseOverSpendLimit(dependencies, account.accountId, body.user ?? null, body.amount);
+    await refuseOverSpendLimit(sql, account.accountId, body.user ?? null, body.amount, 'held');
     const input = {
       accountId: account.accountId,
       currency: account.currency,
@@ -153,7 +144,7 @@ export function holdRoutes(dependencies: ApiDependencies): Router {
     }
     if (body.amount !== undefined) {
       const hold = await readHold(sql, account.accountId, holdId);
-      if (hold !== null) await refuseOverSpendLimit(dependencies, account.accountId, hold.userReference, body.amount - hold.amountMicros);
+      if (hold !== null) await refuseOverSpendLimit(sql, account.accountId, hold.userReference, body.amount - hold.amountMicros, 'held');
     }
     const hold = await extendHold(sql, ledgerBatcher, {
       accountId: account.accountId,

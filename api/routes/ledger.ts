@@ -6,11 +6,11 @@ import { LedgerBusyError } from '../../db/ledger/ledger-batcher.ts';
 import { listAccountFlows } from '../../db/ledger/list-account-flows.ts';
 import { LedgerError } from '../../db/ledger/post-transfer.ts';
 import { recordConsumptionBatched } from '../../db/ledger/record-consumption.ts';
-import { spendHeadroomMicros } from '../../db/spend-limits/spend-headroom.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { refuseOverSpendLimit } from '../spend-limit-refusal.ts';
 import { presentFlow } from '../presenters.ts';
 import { refuseRestrictedAccount } from '../account-restrictions.ts';
 import {
@@ -68,13 +68,7 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
       throw new ApiError('currency_mismatch', `This account holds ${account.currency}, not ${body.currency}.`, 'currency');
     }
     await refuseRestrictedAccount(dependencies.sql, account.accountId);
-    if (body.user !== undefined) {
-      // A quick refusal for a user past their limit; the ledger checks again in the deduction's own transaction.
-      const headroom = await spendHeadroomMicros(dependencies.sql, account.accountId, body.user);
-      if (headroom !== null && body.amount > headroom) {
-        throw new ApiError('spend_limit_reached', `This would take ${body.user} past their spend limit; nothing was deducted.`, 'amount');
-      }
-    }
+    await refuseOverSpendLimit(dependencies.sql, account.accountId, body.user ?? null, body.amount, 'deducted');
     try {
       const result = await recordConsumptionBatched(dependencies.ledgerBatcher, {
         accountId: account.accountId,
