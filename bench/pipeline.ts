@@ -22,14 +22,10 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import Stripe from 'stripe';
 import { buildCheckoutEvent } from '../api/webhooks/stripe-event-format.ts';
 import { closeSql, createSql, type Sql } from '../db/client.ts';
-import { startMailInbox } from '../dev/mail-inbox.ts';
-import { freePort } from '../dev/ports.ts';
-import { startLocalPostgres } from '../dev/postgres.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
-import { startStripeMock } from '../dev/stripe-mock.ts';
-import { startLocalTemporal } from '../dev/temporal.ts';
-import { repositoryRoot, stripeMockPath, temporalCliPath } from '../dev/tools.ts';
+import { repositoryRoot } from '../dev/tools.ts';
 import { randomToken } from '../ids/ids.ts';
+import { startBenchServers } from './support/bench-servers.ts';
 import { workerLaunch } from '../worker/launch.ts';
 import type { NoopResult } from './noop/workflows.ts';
 
@@ -103,31 +99,7 @@ interface Stack {
 }
 
 async function startStack(scratch: string, stops: (() => Promise<void>)[]): Promise<Stack> {
-  const postgres = await startLocalPostgres({ dataDirectory: path.join(scratch, 'postgres'), port: await freePort(), durable: false, log: () => {} });
-  stops.push(() => postgres.stop());
-  const temporal = await startLocalTemporal({ cliPath: temporalCliPath(process.env), port: await freePort(), uiPort: null, databaseFile: null, onLine: () => {} });
-  stops.push(() => temporal.stop());
-  const stripeMock = await startStripeMock(stripeMockPath(process.env), await freePort(), () => {});
-  stops.push(() => stripeMock.stop());
-  const inbox = await startMailInbox({ smtpPort: 0, webPort: null, storageDirectory: null });
-  stops.push(() => inbox.stop());
-  const apiPort = await freePort();
-  const environment: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: `refill-bench-${randomToken(6)}`,
-    ADMIN_TOKEN: adminToken,
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_WEBHOOK_SECRET: webhookSecret,
-    STRIPE_API_BASE: stripeMock.apiBase,
-    SMTP_URL: inbox.smtpUrl,
-    PORT: String(apiPort),
-    LOG_LEVEL: 'info',
-    // The load comes from one key and one address: the API's rate limits are not what is measured.
-    RATE_LIMIT_ORDERS_PER_KEY: '0',
-    RATE_LIMIT_WEBHOOKS_PER_ADDRESS: '0',
-  };
+  const { postgres, temporal, apiPort, environment } = await startBenchServers(scratch, stops, { adminToken, webhookSecret });
   const quiet = (name: string) => (line: string) => {
     if (line.includes('"level":50') || line.includes('"level":60')) process.stderr.write(`[${name}] ${line.slice(0, 400)}\n`);
   };

@@ -22,14 +22,10 @@ import { performance } from 'node:perf_hooks';
 import Stripe from 'stripe';
 import { buildCheckoutEvent } from '../api/webhooks/stripe-event-format.ts';
 import { closeSql, createSql } from '../db/client.ts';
-import { startMailInbox } from '../dev/mail-inbox.ts';
-import { freePort } from '../dev/ports.ts';
-import { startLocalPostgres } from '../dev/postgres.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
-import { startStripeMock } from '../dev/stripe-mock.ts';
-import { startLocalTemporal } from '../dev/temporal.ts';
-import { repositoryRoot, stripeMockPath, temporalCliPath } from '../dev/tools.ts';
+import { repositoryRoot } from '../dev/tools.ts';
 import { randomToken } from '../ids/ids.ts';
+import { startBenchServers } from './support/bench-servers.ts';
 
 const orderCount = Number(process.env.BENCH_ORDERS ?? 100);
 const killCount = Number(process.env.BENCH_KILLS ?? 5);
@@ -68,31 +64,7 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-bench-crash-'));
   const stops: (() => Promise<void>)[] = [];
   try {
-    const postgres = await startLocalPostgres({ dataDirectory: path.join(scratch, 'postgres'), port: await freePort(), durable: false, log: () => {} });
-    stops.push(() => postgres.stop());
-    const temporal = await startLocalTemporal({ cliPath: temporalCliPath(process.env), port: await freePort(), uiPort: null, databaseFile: null, onLine: () => {} });
-    stops.push(() => temporal.stop());
-    const stripeMock = await startStripeMock(stripeMockPath(process.env), await freePort(), () => {});
-    stops.push(() => stripeMock.stop());
-    const inbox = await startMailInbox({ smtpPort: 0, webPort: null, storageDirectory: null });
-    stops.push(() => inbox.stop());
-    const apiPort = await freePort();
-    const environment: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: postgres.url,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: `refill-bench-${randomToken(6)}`,
-      ADMIN_TOKEN: adminToken,
-      STRIPE_SECRET_KEY: 'sk_test_bench',
-      STRIPE_WEBHOOK_SECRET: webhookSecret,
-      STRIPE_API_BASE: stripeMock.apiBase,
-      SMTP_URL: inbox.smtpUrl,
-      PORT: String(apiPort),
-      LOG_LEVEL: 'info',
-      // The load comes from one key and one address: the API's rate limits are not what is measured.
-      RATE_LIMIT_ORDERS_PER_KEY: '0',
-      RATE_LIMIT_WEBHOOKS_PER_ADDRESS: '0',
-    };
+    const { postgres, apiPort, environment } = await startBenchServers(scratch, stops, { adminToken, webhookSecret });
     // As production starts the worker: from a bundle built ahead of time (npm run build:workflows), unless
     // BENCH_BUNDLE=start asks for the worker to bundle at every start (as before there was a build step).
     if (process.env.BENCH_BUNDLE !== 'start' && existsSync(path.join(repositoryRoot, 'scripts', 'build-workflows.ts'))) {
