@@ -28,6 +28,8 @@ import { spendLimitRoutes } from './routes/spend-limits.ts';
 import { checkoutReturnRoutes, sandboxRoutes } from './routes/sandbox.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { topUpRoutes } from './routes/topups.ts';
+import { paymentMethodRoutes } from './routes/payment-methods.ts';
+import { sandboxSetupRoutes } from './routes/sandbox-setup.ts';
 
 export { attachClientErrorHandler, createHttpServer } from './http-server.ts';
 
@@ -83,6 +85,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(['/checkout/return', '/sandbox'], limits.pages);
   app.use(checkoutReturnRoutes());
   if (config.stripe.mode === 'sandbox') app.use(sandboxRoutes(dependencies));
+  if (config.stripe.mode === 'sandbox') app.use(sandboxSetupRoutes(dependencies));
 
   app.use(refuseNonJsonBody);
   app.use(jsonBody);
@@ -110,6 +113,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(refundRoutes(dependencies));
   app.use(holdRoutes(dependencies));
   app.use(spendLimitRoutes(dependencies));
+  app.use(paymentMethodRoutes(dependencies));
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));

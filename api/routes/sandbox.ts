@@ -16,8 +16,8 @@ import { buildCheckoutEvent, type CheckoutEventType } from '../webhooks/stripe-e
 const sessionIdPattern = /^cs_sandbox_[0-9a-z]{24}$/;
 const signer = new Stripe('sk_test_signature_only').webhooks;
 const webhookDeliveryTimeoutMilliseconds = 10_000;
-const csrfCookieName = 'refill_sandbox_csrf';
-const csrfFieldName = 'csrf_token';
+export const csrfCookieName = 'refill_sandbox_csrf';
+export const csrfFieldName = 'csrf_token';
 const csrfCookieBytes = 32;
 const csrfCookiePattern = /^[A-Za-z0-9_-]{43}$/;
 // The pages show a payment and carry a CSRF token: not framed, not cached, their URL not passed on.
@@ -29,11 +29,11 @@ const pageSecurityHeaders = {
   'X-Content-Type-Options': 'nosniff',
 };
 
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-function page(response: Response, status: number, title: string, body: string): void {
+export function page(response: Response, status: number, title: string, body: string): void {
   response
     .status(status)
     .set(pageSecurityHeaders)
@@ -60,7 +60,7 @@ async function sessionOrNotFound(sql: ApiDependencies['sql'], id: string | strin
 }
 
 /** The browser's CSRF cookie, when it sent a well-formed one. */
-function csrfCookieOf(request: Request): string | null {
+export function csrfCookieOf(request: Request): string | null {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [name, value] = part.trim().split('=');
     if (name === csrfCookieName && value !== undefined && csrfCookiePattern.test(value)) return value;
@@ -69,12 +69,12 @@ function csrfCookieOf(request: Request): string | null {
 }
 
 /** Signs (session, browser cookie) with a key derived from the installation's webhook secret. */
-function csrfSigner(webhookSecret: string): (sessionId: string, cookie: string) => string {
+export function csrfSigner(webhookSecret: string): (sessionId: string, cookie: string) => string {
   const key = createHmac('sha256', webhookSecret).update('refill sandbox csrf tokens').digest();
   return (sessionId, cookie) => createHmac('sha256', key).update(`${sessionId}\n${cookie}`).digest('base64url');
 }
 
-function sameText(left: string, right: string): boolean {
+export function sameText(left: string, right: string): boolean {
   const a = Buffer.from(left);
   const b = Buffer.from(right);
   return a.length === b.length && timingSafeEqual(a, b);

@@ -8,6 +8,7 @@ import Stripe from 'stripe';
 import { ApiError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { handleStripeEvent } from '../webhooks/handle-stripe-event.ts';
+import { savedCardProvider } from '../payment-methods/saved-card-provider.ts';
 import { InvalidStripeEvent } from '../webhooks/stripe-event-schema.ts';
 
 /** Stripe's own default: a signature older than this is refused as a possible replay; one as far ahead, too. */
@@ -76,7 +77,7 @@ export function stripeWebhookRoutes(dependencies: ApiDependencies): Router {
     verifySignature(body, signature, dependencies.config.stripe.webhookSecret);
     const event = parseBody(body);
     try {
-      const outcome = await handleStripeEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue, refunds: dependencies.config.refunds }, event);
+      const outcome = await handleStripeEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue, refunds: dependencies.config.refunds, savedCards: savedCardProvider(dependencies.config, dependencies.sql) }, event);
       response.json({ received: true, outcome });
     } catch (error) {
       if (error instanceof InvalidStripeEvent) {

@@ -16,6 +16,8 @@ import { accountIdKey, needsReviewKey, paymentMethodKey } from '../../domain/sea
 import type { Logger } from '../../observability/logger.ts';
 import { orderIdOfCheckoutEvent, paymentEventContentKey, paymentEventFromCheckoutEvent } from './stripe-event-format.ts';
 import { handleMoneyBackEvent, isMoneyBackEvent } from './handle-refund-events.ts';
+import { handleSetupSessionEvent, isSetupSessionEvent } from './handle-setup-session-event.ts';
+import type { SavedCardProvider } from '../../activities/payments/saved-cards.ts';
 import { validateStripeEvent } from './stripe-event-schema.ts';
 
 const signalDeadlineMilliseconds = 5_000;
@@ -34,6 +36,8 @@ export interface StripeEventDependencies {
   taskQueue: string;
   /** What refund workflows started by provider events start with; without it those events are ignored. */
   refunds?: Config['refunds'];
+  /** Reads the card a setup session saved; without it setup sessions are ignored. */
+  savedCards?: SavedCardProvider;
   /** maximumNoOpEventsPerOrder unless a test sets another. */
   maximumNoOpEventsPerOrder?: number;
 }
@@ -53,6 +57,9 @@ export async function handleStripeEvent(dependencies: StripeEventDependencies, b
 
   if (isMoneyBackEvent(event.type) && dependencies.refunds !== undefined) {
     return finish(await handleMoneyBackEvent({ ...dependencies, refunds: dependencies.refunds }, event));
+  }
+  if (isSetupSessionEvent(event)) {
+    return finish(dependencies.savedCards === undefined ? 'ignored_type' : await handleSetupSessionEvent({ ...dependencies, savedCards: dependencies.savedCards }, event));
   }
   if (event.checkout === null) return finish('ignored_type');
   const order = orderId === null ? null : await getOrderRow(sql, orderId, null);

@@ -1,0 +1,110 @@
+// Saved payment methods: POST /v1/payment-methods/setup (a Checkout Session in setup mode; the card
+// arrives by signed webhook, api/webhooks/handle-setup-session-event.ts), GET /v1/payment-methods,
+// POST /v1/payment-methods/:id/default, DELETE /v1/payment-methods/:id (detached at the provider;
+// an auto-recharge charging it is switched off with the reason). The API is the tables' only writer.
+import { Router } from 'express';
+import { z } from 'zod';
+import { PermanentProviderError } from '../../activities/payments/provider.ts';
+import { detachPaymentMethod } from '../../db/payment-methods/detach-payment-method.ts';
+import { getPaymentMethod, listPaymentMethods } from '../../db/payment-methods/list-payment-methods.ts';
+import type { StoredPaymentMethod } from '../../db/payment-methods/payment-method.ts';
+import { setDefaultPaymentMethod } from '../../db/payment-methods/set-default-payment-method.ts';
+import { ApiError } from '../../domain/errors.ts';
+import { currentAccount } from '../auth.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { ensurePaymentCustomer, savedCardProvider } from '../payment-methods/saved-card-provider.ts';
+import { parseBody, parseIdempotencyKey, storedText } from '../validation.ts';
+
+const maximumReturnUrlLength = 2_048;
+const returnUrl = storedText(1, maximumReturnUrlLength).refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+  message: 'must be an http or https URL',
+});
+const setupBody = z.strictObject({ success_url: returnUrl.optional(), cancel_url: returnUrl.optional() });
+const paymentMethodIdPattern = /^pm_[A-Za-z0-9_]{1,250}$/;
+
+export function presentPaymentMethod(method: StoredPaymentMethod) {
+  return {
+    id: method.id,
+    brand: method.brand,
+    last4: method.last4,
+    exp_month: method.expMonth,
+    exp_year: method.expYear,
+    is_default: method.isDefault,
+    created_at: method.createdAt.toISOString(),
+  };
+}
+
+function paymentMethodIdParameter(value: string | string[] | undefined): string {
+  if (typeof value !== 'string' || !paymentMethodIdPattern.test(value)) throw new ApiError('not_found', 'No such payment method.');
+  return value;
+}
+
+/** A provider failure as the API reports it: refused for good (502), or unreachable for now (503). */
+function providerFailure(error: unknown): ApiError {
+  if (error instanceof PermanentProviderError) return new ApiError('payment_provider_error', 'The payment provider refused the request.', undefined, { cause: error });
+  return new ApiError('service_unavailable', 'The payment provider could not be reached; retry with the same Idempotency-Key.', undefined, { cause: error });
+}
+
+export function paymentMethodRoutes(dependencies: ApiDependencies): Router {
+  const { sql, config } = dependencies;
+  const router = Router();
+
+  router.post('/v1/payment-methods/setup', async (request, response) => {
+    const account = currentAccount(response);
+    const idempotencyKey = parseIdempotencyKey(request.get('idempotency-key'));
+    const body = parseBody(setupBody, request.body);
+    for (const name of ['success_url', 'cancel_url'] as const) {
+      const value = body[name];
+      if (value !== undefined && !config.http.allowedRedirectHosts.includes(new URL(value).hostname)) {
+        throw new ApiError('redirect_not_allowed', `${name} must point to one of the allowed hosts (${config.http.allowedRedirectHosts.join(', ')}).`, name);
+      }
+    }
+    const provider = savedCardProvider(config, sql);
+    const returnBase = `${config.api.publicBaseUrl}/checkout/return?order_id=setup`;
+    const expiresAt = new Date(Date.now() + config.orders.expiryMinutes * 60_000);
+    try {
+      const customerId = await ensurePaymentCustomer(provider, sql, account.accountId, account.email);
+      const session = await provider.createSetupSession({
+        accountId: account.accountId,
+        providerCustomerId: customerId,
+        currency: account.currency,
+        idempotencyKey,
+        successUrl: body.success_url ?? `${returnBase}&result=success`,
+        cancelUrl: body.cancel_url ?? `${returnBase}&result=cancel`,
+        expiresAt,
+      });
+      response.status(201).json({ setup_url: session.url, expires_at: expiresAt.toISOString() });
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw providerFailure(error);
+    }
+  });
+
+  router.get('/v1/payment-methods', async (_request, response) => {
+    const account = currentAccount(response);
+    response.json({ data: (await listPaymentMethods(sql, account.accountId)).map(presentPaymentMethod) });
+  });
+
+  router.post('/v1/payment-methods/:id/default', async (request, response) => {
+    const account = currentAccount(response);
+    const method = await setDefaultPaymentMethod(sql, account.accountId, paymentMethodIdParameter(request.params.id));
+    if (method === null) throw new ApiError('not_found', 'No such payment method.');
+    response.json(presentPaymentMethod(method));
+  });
+
+  router.delete('/v1/payment-methods/:id', async (request, response) => {
+    const account = currentAccount(response);
+    const id = paymentMethodIdParameter(request.params.id);
+    const method = await getPaymentMethod(sql, account.accountId, id);
+    if (method === null || method.detachedAt !== null) throw new ApiError('not_found', 'No such payment method.');
+    try {
+      await savedCardProvider(config, sql).detachPaymentMethod(id);
+    } catch (error) {
+      throw providerFailure(error);
+    }
+    const detached = await detachPaymentMethod(sql, account.accountId, id);
+    response.json({ id, deleted: true, auto_recharge_disabled: detached.autoRechargeDisabled });
+  });
+
+  return router;
+}
