@@ -29,6 +29,7 @@ import { checkoutReturnRoutes, sandboxRoutes } from './routes/sandbox.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { topUpRoutes } from './routes/topups.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
+import { autoRechargeRoutes } from './routes/auto-recharge.ts';
 import { sandboxSetupRoutes } from './routes/sandbox-setup.ts';
 
 export { attachClientErrorHandler, createHttpServer } from './http-server.ts';
@@ -102,6 +103,8 @@ export function createApp(given: ApiDependencies): Express {
   app.use(adminAuditLogRoutes(dependencies));
   app.use(adminHoldRoutes(dependencies));
   app.use(adminRefundRoutes(dependencies));
+  const autoRecharge = autoRechargeRoutes(dependencies);
+  app.get('/admin/auto-recharges', autoRecharge);
 
   // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.
   app.use('/v1', customerAuthentication);
@@ -114,6 +117,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(holdRoutes(dependencies));
   app.use(spendLimitRoutes(dependencies));
   app.use(paymentMethodRoutes(dependencies));
+  app.use(autoRecharge);
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));
