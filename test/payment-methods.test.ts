@@ -189,8 +189,8 @@ test('ops list auto-recharges by state: a pause the workflow recorded for the cu
   await saveCard(customer, 'succeeds');
   const put = await call(customer, 'PUT', '/v1/auto-recharge', { enabled: true, threshold: '10', amount: '50', monthly_limit: '200', consent });
   await database.sql`
-    insert into auto_recharge_status (account_id, stopped_version, stopped_state, stopped_reason, consecutive_failures)
-    values (${customer.accountId}, ${put.body.settings_version}, 'paused', 'three soft declines in a row', 3)`;
+    insert into auto_recharge_status (account_id, settings_version, stopped_version, stopped_state, stopped_reason, consecutive_failures)
+    values (${customer.accountId}, ${put.body.settings_version}, ${put.body.settings_version}, 'paused', 'three soft declines in a row', 3)`;
   const paused = await api.request('GET', '/admin/auto-recharges?state=paused&limit=100', { token: testAdminToken });
   assert.equal(paused.status, 200, paused.text);
   const mine = paused.body.data.find((each: { account_id: string }) => each.account_id === customer.accountId);
@@ -202,6 +202,7 @@ test('ops list auto-recharges by state: a pause the workflow recorded for the cu
 
   const again = await call(customer, 'PUT', '/v1/auto-recharge', { enabled: true, threshold: '10', amount: '50', monthly_limit: '200', consent });
   assert.equal(again.body.state, 'active', 'only the customer’s PUT lifts the pause');
+  assert.equal(again.body.consecutive_failures, 0);
   const active = await api.request('GET', '/admin/auto-recharges?state=paused&limit=100', { token: testAdminToken });
   assert.equal(active.body.data.some((each: { account_id: string }) => each.account_id === customer.accountId), false);
 });

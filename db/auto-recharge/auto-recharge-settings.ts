@@ -44,6 +44,7 @@ export interface AutoRechargeViewRow {
   consent_user_agent: string | null;
   consent_settings: unknown;
   updated_at: Date;
+  status_settings_version: number | null;
   stopped_version: number | null;
   stopped_state: 'paused' | 'disabled' | null;
   stopped_reason: string | null;
@@ -75,7 +76,8 @@ export function autoRechargeFromRow(row: AutoRechargeViewRow): AutoRechargeView 
     maximumPerDay: row.maximum_per_day,
     state,
     pausedReason,
-    consecutiveFailures: row.consecutive_failures ?? 0,
+    // The failures of an earlier version do not count: the customer's PUT is a fresh start.
+    consecutiveFailures: row.status_settings_version === row.version ? (row.consecutive_failures ?? 0) : 0,
     lastAttempt:
       row.last_attempt_at === null
         ? null

@@ -5,7 +5,7 @@ import { autoRechargeFromRow, type AutoRechargeView, type AutoRechargeViewRow } 
 /** The columns of the view, for this query and the ops list. */
 export function autoRechargeViewQuery(sql: Sql) {
   return sql`
-    select s.*, st.stopped_version, st.stopped_state, st.stopped_reason, st.consecutive_failures, st.last_attempt_at,
+    select s.*, st.settings_version as status_settings_version, st.stopped_version, st.stopped_state, st.stopped_reason, st.consecutive_failures, st.last_attempt_at,
            st.last_attempt_outcome, st.last_attempt_amount_micros, st.last_attempt_decline_code,
            coalesce((select sum(a.amount_micros) from auto_recharge_attempts a
                      where a.account_id = s.account_id and a.status in ('succeeded', 'charging')

@@ -76,6 +76,8 @@ create table auto_recharge_settings (
 -- What the account's workflow last did and whether it stopped, for the settings version it ran under.
 create table auto_recharge_status (
   account_id text primary key references accounts (id),
+  -- The settings version consecutive_failures counts under: a new version starts again from 0.
+  settings_version integer not null,
   stopped_version integer,
   stopped_state text check (stopped_state in ('paused', 'disabled')),
   stopped_reason text check (length(stopped_reason) <= 500),
