@@ -11,8 +11,10 @@ import { createPaymentExceptionActivities } from './payment-exceptions.ts';
 import { createPaymentActivities } from './payments.ts';
 import { createRefundActivities } from './refunds.ts';
 import type { PaymentProvider } from './payments/provider.ts';
+import { createAutoRechargeActivities, type AutoRechargeDependencies } from './auto-recharge.ts';
+import { createAutoRechargeEmailActivities } from './auto-recharge-emails.ts';
 
-export interface ActivityDependencies {
+export interface ActivityDependencies extends AutoRechargeDependencies {
   sql: Sql;
   paymentProvider: PaymentProvider;
   logger: Logger;
@@ -33,6 +35,8 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createInvoiceActivities(dependencies),
     ...createBankTransferActivities(dependencies),
     ...createRefundActivities(dependencies),
+    ...createAutoRechargeActivities(dependencies),
+    ...createAutoRechargeEmailActivities(dependencies),
   });
 }
 

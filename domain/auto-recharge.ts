@@ -78,6 +78,16 @@ export interface ThresholdCrossing {
 
 export interface AutoRechargeWorkflowInput {
   accountId: string;
+  /** Where the recharge's invoice and email run (TEMPORAL_PAPERWORK_TASK_QUEUE). */
+  paperworkTaskQueue: string;
+}
+
+/** A payment intent's event, as the webhook route passes it on to the account's workflow. */
+export interface PaymentIntentEvent {
+  eventId: string;
+  paymentIntentId: string;
+  outcome: 'succeeded' | 'failed' | 'requires_action';
+  declineCode: string | null;
 }
 
 export const autoRechargeWorkflowType = 'autoRechargeWorkflow';
@@ -90,4 +100,5 @@ export function autoRechargeWorkflowId(accountId: string): string {
 export const thresholdCrossedSignal = defineSignal<[ThresholdCrossing]>('thresholdCrossed');
 /** A PUT changed the settings: the workflow reads them again before its next attempt. */
 export const settingsChangedSignal = defineSignal<[{ version: number }]>('settingsChanged');
+export const paymentIntentSignal = defineSignal<[PaymentIntentEvent]>('paymentIntent');
 export const autoRechargeStateQuery = defineQuery<{ phase: string; consecutiveFailures: number }>('autoRechargeState');

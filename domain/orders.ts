@@ -24,7 +24,8 @@ export type OrderStatus = (typeof orderStatuses)[number];
 
 export const terminalOrderStatuses: readonly OrderStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
 
-export type OrderPaymentMethod = 'stripe' | 'bank_transfer';
+/** auto_recharge: an automatic recharge of a saved card (workflows/auto-recharge.ts), never a client's choice. */
+export type OrderPaymentMethod = 'stripe' | 'bank_transfer' | 'auto_recharge';
 
 /**
  * The workflow type each payment method's orders run. Names are part of running histories: a change to a
@@ -35,6 +36,7 @@ export type OrderPaymentMethod = 'stripe' | 'bank_transfer';
 export const orderWorkflowTypes = {
   stripe: 'stripeCheckoutOrder',
   bank_transfer: 'bankTransferOrder',
+  auto_recharge: 'autoRechargeWorkflow',
 } as const satisfies Record<OrderPaymentMethod, string>;
 
 /** Money fields are six-decimal strings ("20.000000"): bigint does not survive a Temporal payload. */

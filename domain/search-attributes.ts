@@ -17,6 +17,10 @@ export const refundStatusKey = defineSearchAttributeKey('RefillRefundStatus', Se
 export const disputeStatusKey = defineSearchAttributeKey('RefillDisputeStatus', SearchAttributeType.KEYWORD);
 export const orderIdKey = defineSearchAttributeKey('RefillOrderId', SearchAttributeType.KEYWORD);
 
+/** An account's auto-recharge (auto-recharge-<account id>): its phase and failures in a row, for ops. */
+export const autoRechargeStateKey = defineSearchAttributeKey('RefillAutoRechargeState', SearchAttributeType.KEYWORD);
+export const consecutiveFailuresKey = defineSearchAttributeKey('RefillConsecutiveFailures', SearchAttributeType.INT);
+
 export const refillSearchAttributeKeys = [
   orderStatusKey,
   accountIdKey,
@@ -28,4 +32,6 @@ export const refillSearchAttributeKeys = [
   refundStatusKey,
   disputeStatusKey,
   orderIdKey,
+  autoRechargeStateKey,
+  consecutiveFailuresKey,
 ] as const;

@@ -65,3 +65,11 @@ export function refundIdOfProviderRefund(providerRefundId: string): string {
 export function holdIdFor(accountId: string, idempotencyKey: string): string {
   return `hold_${derivedToken(accountId, 'hold', idempotencyKey)}`;
 }
+
+/**
+ * An auto-recharge attempt's id follows from its account and the workflow's key for it, so a retried
+ * activity names the same attempt, and the provider's idempotency key built from it the same charge.
+ */
+export function autoRechargeAttemptIdFor(accountId: string, attemptKey: string): string {
+  return `arc_${derivedToken('auto-recharge', accountId, attemptKey)}`;
+}

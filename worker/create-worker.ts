@@ -9,6 +9,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities/index.ts';
 import type { InvoiceSettings, MailTransport } from '../activities/invoices.ts';
 import type { PaymentProvider } from '../activities/payments/provider.ts';
+import type { SavedCardProvider } from '../activities/payments/saved-cards.ts';
+import type { Pricing } from '../domain/pricing.ts';
 import type { Sql } from '../db/client.ts';
 import { defaultPaperworkTaskQueue } from '../domain/orders.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -26,6 +28,9 @@ export interface CreateRefillWorkerOptions {
   logger: Logger;
   mailTransport: MailTransport;
   invoices: InvoiceSettings;
+  /** Saved cards and pricing, for automatic recharge (activities/auto-recharge.ts). */
+  savedCards?: SavedCardProvider;
+  pricing?: Pricing;
   /**
    * A prebuilt workflow bundle: built in memory once (tests), or a file from npm run build:workflows
    * ({ codePath }: WORKFLOW_BUNDLE_PATH). Otherwise the worker bundles workflowsPath at start, which
@@ -83,6 +88,8 @@ export async function createRefillWorker(options: CreateRefillWorkerOptions): Pr
     logger: options.logger,
     mailTransport: options.mailTransport,
     invoices: options.invoices,
+    ...(options.savedCards === undefined ? {} : { savedCards: options.savedCards }),
+    ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
   });
   const order = await Worker.create({
     connection: options.connection,

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { startProcessFoundation, waitForDependencyOrExit } from '../config/startup.ts';
+import { readConfigurationOrExit, startProcessFoundation, waitForDependencyOrExit } from '../config/startup.ts';
 import { closeSql } from '../db/client.ts';
 import { startHoldSweeper } from '../db/holds/hold-sweeper.ts';
 import { LedgerBatcher } from '../db/ledger/ledger-batcher.ts';
@@ -11,6 +11,8 @@ import { createRefillWorker, prebuiltWorkflowBundle } from './create-worker.ts';
 import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
+import { createSavedCardProvider } from '../activities/payments/create-saved-cards.ts';
+import { loadPricing } from '../config/pricing.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
 
@@ -54,6 +56,8 @@ const worker = await createRefillWorker({
   paperworkTaskQueue: config.temporal.paperworkTaskQueue,
   sql,
   paymentProvider: createPaymentProvider(config, sql),
+  savedCards: createSavedCardProvider(config, sql),
+  pricing: readConfigurationOrExit(() => loadPricing()),
   logger,
   mailTransport,
   invoices: invoiceSettings(config),

@@ -14,6 +14,7 @@ import {
   maximumConsecutiveSoftFailures,
   softDeclineBackoffMilliseconds,
   type AutoRechargeSettingsSnapshot,
+  type PaymentIntentEvent,
 } from '../domain/auto-recharge.ts';
 import type { OffSessionChargeResult } from '../activities/payments/saved-cards.ts';
 
@@ -63,13 +64,7 @@ export interface AutoRechargeMachineState {
   lastOutcome: string | null;
 }
 
-/** A payment intent's event, as the webhook route passes it on. */
-export interface PaymentIntentEvent {
-  eventId: string;
-  paymentIntentId: string;
-  outcome: 'succeeded' | 'failed' | 'requires_action';
-  declineCode: string | null;
-}
+export type { PaymentIntentEvent } from '../domain/auto-recharge.ts';
 
 export type AutoRechargeEvent =
   | { type: 'crossed' }

@@ -17,6 +17,7 @@ const noteFontSize = 8;
 const paymentMethodNames: Record<OrderPaymentMethod, string> = {
   stripe: 'Card payment (Stripe)',
   bank_transfer: 'Bank transfer',
+  auto_recharge: 'Automatic recharge (saved card)',
 };
 
 /** YYYY-MM-DD in UTC, the calendar the invoice numbers' years follow. */

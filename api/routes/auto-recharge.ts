@@ -24,6 +24,7 @@ import { formatMicros, type Currency } from '../../domain/money.ts';
 import type { Pricing } from '../../domain/pricing.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { thresholdWatch } from '../auto-recharge/threshold-watch.ts';
 import { amountSchema, parseBody, parseChoice, parseLimit, storedText } from '../validation.ts';
 
 const signalDeadlineMilliseconds = 5_000;
@@ -110,10 +111,14 @@ async function checkPaymentMethod(dependencies: ApiDependencies, accountId: stri
   }
 }
 
-/** Tells a running workflow that its settings changed; none running means nothing to tell. */
-async function notifyWorkflow(dependencies: ApiDependencies, accountId: string, version: number): Promise<void> {
+/**
+ * Wakes the account's workflow with the new settings (starting it when enabled, so a balance already
+ * below the threshold recharges); a workflow the customer switched off only needs to hear it if it runs.
+ */
+async function notifyWorkflow(dependencies: ApiDependencies, accountId: string, version: number, enabled: boolean): Promise<void> {
   const client = dependencies.temporalClient;
   try {
+    if (enabled) return await thresholdWatch(dependencies).wake(accountId, version);
     await client.withDeadline(Date.now() + signalDeadlineMilliseconds, () =>
       client.workflow.getHandle(autoRechargeWorkflowId(accountId)).signal(settingsChangedSignal, { version }),
     );
@@ -158,7 +163,7 @@ export function autoRechargeRoutes(dependencies: ApiDependencies): Router {
       maximumPerDay,
       consent: body.consent === undefined ? null : { ip: body.consent.ip_address, userAgent: body.consent.user_agent, settings: agreed },
     });
-    await notifyWorkflow(dependencies, account.accountId, stored.view.version);
+    await notifyWorkflow(dependencies, account.accountId, stored.view.version, body.enabled);
     response.json(presentAutoRecharge(stored.view));
   });
 

@@ -14,6 +14,7 @@ import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { thresholdWatch } from '../auto-recharge/threshold-watch.ts';
 import { refuseOverSpendLimit } from '../spend-limit-refusal.ts';
 import {
   amountSchema,
@@ -106,6 +107,8 @@ function apiErrorFor(error: unknown): unknown {
 async function respondWithHold(dependencies: ApiDependencies, response: Response, hold: StoredHold, status: number, replayed: boolean) {
   const balance = await getAvailableBalance(dependencies.sql, hold.accountId);
   if (balance === null) throw new Error(`account ${hold.accountId} has no balance ledger account`);
+  // A new hold is where the available balance drops (its capture only gives back the rest).
+  if (status === 201 && !replayed) thresholdWatch(dependencies).afterDeduction(hold.accountId, hold.amountMicros, balance.availableMicros);
   if (replayed) response.set('Idempotent-Replayed', 'true');
   response.status(status).json({ ...presentHold(hold), balance: presentAvailableBalance(balance) });
 }

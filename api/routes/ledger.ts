@@ -5,6 +5,7 @@ import { getAvailableBalance } from '../../db/holds/get-available-balance.ts';
 import { LedgerBusyError } from '../../db/ledger/ledger-batcher.ts';
 import { listAccountFlows } from '../../db/ledger/list-account-flows.ts';
 import { LedgerError } from '../../db/ledger/post-transfer.ts';
+import { thresholdWatch } from '../auto-recharge/threshold-watch.ts';
 import { recordConsumptionBatched } from '../../db/ledger/record-consumption.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
@@ -44,6 +45,7 @@ function flowCursorKind(accountId: string): string {
 
 export function ledgerRoutes(dependencies: ApiDependencies): Router {
   const router = Router();
+  const watch = thresholdWatch(dependencies);
 
   router.get('/v1/balance', async (_request, response) => {
     const account = currentAccount(response);
@@ -80,6 +82,7 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
         metadata: body.metadata ?? null,
       });
       if (result.replayed) response.set('Idempotent-Replayed', 'true');
+      else watch.afterDeduction(account.accountId, body.amount, result.flow.balanceAfterMicros);
       response.status(201).json({ flow: presentFlow(result.flow), balance: formatMicros(result.flow.balanceAfterMicros) });
     } catch (error) {
       if (error instanceof LedgerError && error.code === 'insufficient_balance') {

@@ -86,6 +86,7 @@ create table auto_recharge_status (
   last_attempt_outcome text check (last_attempt_outcome in ('succeeded', 'declined', 'authentication_required', 'failed', 'skipped')),
   last_attempt_amount_micros bigint,
   last_attempt_decline_code text check (length(last_attempt_decline_code) <= 100),
+  last_attempt_reason text check (length(last_attempt_reason) <= 500),
   updated_at timestamptz not null default now(),
   check ((stopped_version is null) = (stopped_state is null))
 );
@@ -99,10 +100,18 @@ create table auto_recharge_attempts (
   amount_micros bigint not null check (amount_micros > 0),
   currency text not null check (currency in ('USD', 'CNY')),
   status text not null check (status in ('charging', 'succeeded', 'declined', 'authentication_required', 'failed')),
+  payment_method_id text not null references payment_methods (id),
+  provider_customer_id text not null,
   decline_code text check (length(decline_code) <= 100),
   provider_payment_id text,
-  order_id text,
+  order_id text not null unique references orders (id),
   created_at timestamptz not null default now(),
   finished_at timestamptz
 );
 create index auto_recharge_attempts_by_account on auto_recharge_attempts (account_id, created_at desc);
+
+-- A recharge is an order of its own kind: the usual quote, bonus, credit and invoice, paid off-session.
+alter table orders drop constraint orders_payment_method_check;
+alter table orders add constraint orders_payment_method_check check (payment_method in ('stripe', 'bank_transfer', 'auto_recharge'));
+alter table invoices drop constraint invoices_payment_method_check;
+alter table invoices add constraint invoices_payment_method_check check (payment_method in ('stripe', 'bank_transfer', 'auto_recharge'));

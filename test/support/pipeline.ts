@@ -1,6 +1,8 @@
 // The whole pipeline for end-to-end tests: a fresh database, a worker on its own task queue, and the API
 // over HTTP, against the real Temporal dev server and Stripe's official mock. Webhooks are real
 // Stripe-format events signed with the webhook secret.
+import { createSavedCardProvider } from '../../activities/payments/create-saved-cards.ts';
+import { loadPricing } from '../../config/pricing.ts';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import Stripe from 'stripe';
@@ -81,6 +83,8 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
       paperworkTaskQueue: api.config.temporal.paperworkTaskQueue,
       sql: database.sql,
       paymentProvider: createPaymentProvider(api.config, database.sql),
+      savedCards: createSavedCardProvider(api.config, database.sql),
+      pricing: loadPricing(),
       logger,
       mailTransport,
       invoices: invoiceSettings(api.config),
