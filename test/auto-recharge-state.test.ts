@@ -157,6 +157,8 @@ test('settings changed mid-attempt: the attempt in flight finishes under the set
   const next = run([loaded({ settings: { ...settings, version: 2, enabled: false } }, start + 1_000, 'k2')], during.state);
   assert.deepEqual(next.commands, []);
   assert.equal(isFinished(next.state), true);
+  // The version the run already loaded (the signal that started it) changes nothing.
+  assert.deepEqual(run([{ type: 'settings_changed', version: 1 }], run([loaded()]).state).commands, []);
   // While backing off, new settings are looked at at once (the customer's PUT is a fresh start).
   const backingOff = run([loaded(), begun(), charged({ outcome: 'declined', paymentIntentId: 'pi_1', declineCode: 'insufficient_funds' }), { type: 'recorded' }]).state;
   assert.deepEqual(kinds(run([{ type: 'settings_changed', version: 2 }], backingOff).commands), ['load']);

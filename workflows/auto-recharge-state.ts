@@ -92,7 +92,7 @@ export type AutoRechargeCommand =
   | { kind: 'credit'; attemptId: string; paymentIntentId: string }
   | { kind: 'record_failure'; attemptId: string; outcome: 'declined' | 'authentication_required' | 'failed'; declineCode: string | null; consecutiveFailures: number; stop: { state: StopState; reason: string } | null }
   | { kind: 'record_skip'; reason: string }
-  | { kind: 'email'; email: EmailKind; amountMicros: string; declineCode: string | null; reason: string }
+  | { kind: 'email'; email: EmailKind; attemptId: string; amountMicros: string; declineCode: string | null; reason: string }
   | { kind: 'paperwork'; orderId: string };
 
 export interface AutoRechargeTransition {
@@ -135,7 +135,7 @@ export function decideAutoRecharge(state: AutoRechargeMachineState, event: AutoR
     case 'crossed':
       return wakeForRound(state);
     case 'settings_changed':
-      return settingsChanged(state);
+      return settingsChanged(state, event.version);
     case 'loaded':
       return loaded(state, event.context, event.nowMilliseconds, event.attemptKey);
     case 'attempt_begun':
@@ -164,8 +164,12 @@ function wakeForRound(state: AutoRechargeMachineState): AutoRechargeTransition {
   return unchanged({ ...state, pending: true });
 }
 
-/** New settings: a waiting or idle machine looks again at once; an attempt in flight finishes first. */
-function settingsChanged(state: AutoRechargeMachineState): AutoRechargeTransition {
+/**
+ * New settings: a waiting or idle machine looks again at once; an attempt in flight finishes first.
+ * A version the machine has already loaded (the signal that started the run) changes nothing.
+ */
+function settingsChanged(state: AutoRechargeMachineState, version: number): AutoRechargeTransition {
+  if (state.settings !== null && version <= state.settings.version) return unchanged(state);
   if (state.phase === 'idle' || state.phase === 'waiting') {
     return { state: { ...state, phase: 'loading', pending: false, wakeAtMilliseconds: null }, commands: [{ kind: 'load' }] };
   }
@@ -265,7 +269,7 @@ function declined(state: AutoRechargeMachineState, declineCode: string, nowMilli
     { kind: 'record_failure', attemptId: attempt.attemptId, outcome: 'declined', declineCode, consecutiveFailures: failures, stop: null },
   ];
   // The customer hears of the first failure, not of every retry.
-  if (failures === 1) commands.push({ kind: 'email', email: 'first_failure', amountMicros: attempt.amountMicros, declineCode, reason: `The card was declined (${declineCode}); it is tried again later.` });
+  if (failures === 1) commands.push({ kind: 'email', email: 'first_failure', attemptId: attempt.attemptId, amountMicros: attempt.amountMicros, declineCode, reason: `The card was declined (${declineCode}); it is tried again later.` });
   return { state: { ...state, phase: 'recording', consecutiveFailures: failures, wakeAtMilliseconds: retryAt, lastOutcome: 'declined' }, commands };
 }
 
@@ -284,7 +288,7 @@ function stop(
     state: { ...state, phase: 'recording', consecutiveFailures: failures, wakeAtMilliseconds: null, pending: false, lastOutcome: stopState },
     commands: [
       { kind: 'record_failure', attemptId: attempt.attemptId, outcome, declineCode, consecutiveFailures: failures, stop: { state: stopState, reason } },
-      { kind: 'email', email, amountMicros: attempt.amountMicros, declineCode, reason },
+      { kind: 'email', email, attemptId: attempt.attemptId, amountMicros: attempt.amountMicros, declineCode, reason },
     ],
   };
 }

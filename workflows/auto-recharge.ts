@@ -152,9 +152,9 @@ async function paperwork(credited: { order: OrderSnapshot; balanceAfter: string 
 
 /** Tells the customer; for authentication, first opens a normal Checkout top-up for the same amount. */
 async function email(command: Extract<AutoRechargeCommand, { kind: 'email' }>, state: AutoRechargeMachineState, input: AutoRechargeWorkflowInput): Promise<void> {
-  const attemptId = state.attempt?.attemptId ?? 'none';
+  const attemptId = command.attemptId;
   let checkoutOrderId: string | null = null;
-  if (command.email === 'authentication_required' && state.attempt !== null) {
+  if (command.email === 'authentication_required') {
     const topUp = await database.prepareAuthenticationTopUp({ accountId: input.accountId, attemptId, amountMicros: command.amountMicros, paperworkTaskQueue: input.paperworkTaskQueue });
     await startChild(orderWorkflowTypes.stripe, {
       workflowId: orderWorkflowId(topUp.orderId),

@@ -1,0 +1,149 @@
+// Automatic recharge end to end, with the sandbox provider's test cards, the real worker, Temporal and
+// Postgres: concurrent deductions crossing the threshold start one recharge, credited once with one
+// invoice; a hard decline disables; a soft decline counts a failure and backs off; authentication
+// required pauses and opens a Checkout top-up for the same amount. The rails' timing is specified on the
+// state machine (auto-recharge-state.test.ts).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { microsFromDecimal } from '../domain/money.ts';
+import { createTestAccount, uniqueKey, type TestResponse } from './support/api.ts';
+import { eventually } from './support/eventually.ts';
+import { fundAccountDirectly } from './support/ledger.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { openSandboxPage } from './support/sandbox-page.ts';
+
+let pipeline: TestPipeline;
+
+before(async () => {
+  pipeline = await startTestPipeline({ sandbox: true });
+});
+after(async () => {
+  await pipeline.close();
+});
+
+interface Customer {
+  accountId: string;
+  apiKey: string;
+}
+
+function call(customer: Customer, method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<TestResponse> {
+  return pipeline.api.request(method, path, { token: customer.apiKey, body, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+}
+
+/** An account funded with `balance`, a saved sandbox card, and auto-recharge of 50 below 10 enabled. */
+async function customerWithAutoRecharge(card: string, balance: string): Promise<Customer> {
+  const customer = await createTestAccount(pipeline.api, 'USD');
+  await fundAccountDirectly(pipeline.database.sql, customer.accountId, 'USD', microsFromDecimal(Number(balance).toFixed(6)));
+  const setup = await call(customer, 'POST', '/v1/payment-methods/setup', {}, uniqueKey('setup'));
+  const page = await openSandboxPage(setup.body.setup_url);
+  const saved = await fetch(`${setup.body.setup_url}/save`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: page.cookie! },
+    body: new URLSearchParams({ csrf_token: page.csrfToken!, card }).toString(),
+  });
+  assert.equal(saved.status, 303);
+  const enabled = await call(customer, 'PUT', '/v1/auto-recharge', {
+    enabled: true, threshold: '10', amount: '50', monthly_limit: '500', consent: { ip_address: '198.51.100.4', user_agent: 'test-browser' },
+  });
+  assert.equal(enabled.status, 200, enabled.text);
+  return customer;
+}
+
+async function consume(customer: Customer, amount: string): Promise<TestResponse> {
+  return call(customer, 'POST', '/v1/consumptions', { amount, description: 'usage' }, uniqueKey('use'));
+}
+
+async function attemptsOf(customer: Customer) {
+  return pipeline.database.sql<{ status: string; order_id: string; decline_code: string | null }[]>`
+    select status, order_id, decline_code from auto_recharge_attempts where account_id = ${customer.accountId} order by created_at`;
+}
+
+async function settled(customer: Customer, until: (body: TestResponse['body']) => boolean, description: string) {
+  return eventually(
+    async () => {
+      const response = await call(customer, 'GET', '/v1/auto-recharge');
+      return until(response.body) ? response.body : undefined;
+    },
+    { description, timeoutMilliseconds: 30_000 },
+  );
+}
+
+test('100 concurrent deductions crossing the threshold start exactly one recharge: one charge, one credit, one invoice', async () => {
+  const customer = await customerWithAutoRecharge('succeeds', '20');
+  const deductions = await Promise.all(Array.from({ length: 100 }, () => consume(customer, '0.15')));
+  assert.deepEqual([...new Set(deductions.map((response) => response.status))], [201]);
+  const view = await settled(customer, (body) => body.last_attempt?.outcome === 'succeeded', 'the recharge to succeed');
+  assert.equal(view.state, 'active');
+  assert.equal(view.spent_this_month, '50.000000');
+  const balance = await call(customer, 'GET', '/v1/balance');
+  assert.equal(balance.body.balance, '55.000000', '20 − 15 + 50, credited once');
+  const attempts = await attemptsOf(customer);
+  assert.deepEqual(attempts.map((attempt) => attempt.status), ['succeeded']);
+  const order = await call(customer, 'GET', `/v1/topups/${attempts[0]!.order_id}`);
+  assert.equal(order.body.payment_method, 'auto_recharge');
+  assert.equal(order.body.status, 'succeeded');
+  const invoices = await eventually(
+    async () => {
+      const rows = await pipeline.database.sql<{ number: string }[]>`select number from invoices where order_id = ${attempts[0]!.order_id}`;
+      return rows.length > 0 ? rows : undefined;
+    },
+    { description: 'the recharge invoice' },
+  );
+  assert.equal(invoices.length, 1);
+  // A second crossing within the cooldown starts nothing more.
+  await consume(customer, '46');
+  await eventually(async () => ((await call(customer, 'GET', '/v1/auto-recharge')).body.last_attempt?.outcome === 'succeeded' ? true : undefined), { description: 'the view' });
+  assert.equal((await attemptsOf(customer)).length, 1);
+});
+
+test('a hard decline (stolen_card) disables auto-recharge at once, with the reason, and charges nothing', async () => {
+  const customer = await customerWithAutoRecharge('stolen_card', '12');
+  await consume(customer, '5');
+  const view = await settled(customer, (body) => body.state === 'disabled', 'auto-recharge to be disabled');
+  assert.match(view.paused_reason, /stolen_card/);
+  assert.equal(view.last_attempt.decline_code, 'stolen_card');
+  assert.equal(view.spent_this_month, '0.000000');
+  assert.equal((await call(customer, 'GET', '/v1/balance')).body.balance, '7.000000');
+  const attempts = await attemptsOf(customer);
+  assert.deepEqual(attempts.map((attempt) => [attempt.status, attempt.decline_code]), [['declined', 'stolen_card']]);
+  // It stays disabled: another crossing starts nothing.
+  await consume(customer, '1');
+  assert.equal((await attemptsOf(customer)).length, 1);
+});
+
+test('a soft decline (insufficient_funds) counts one failure and waits to try again; the state stays active', async () => {
+  const customer = await customerWithAutoRecharge('insufficient_funds', '12');
+  await consume(customer, '5');
+  const view = await settled(customer, (body) => body.consecutive_failures === 1, 'the first soft failure');
+  assert.equal(view.state, 'active');
+  assert.equal(view.last_attempt.outcome, 'declined');
+  assert.equal(view.last_attempt.decline_code, 'insufficient_funds');
+  // The workflow waits for its backoff (1 h): another crossing, or the settings it already read, charge nothing more.
+  await consume(customer, '1');
+  const waiting = await eventually(
+    async () => {
+      const description = await pipeline.api.temporalClient.workflow.getHandle(`auto-recharge-${customer.accountId}`).query<{ phase: string }>('autoRechargeState');
+      return description.phase === 'waiting' ? description : undefined;
+    },
+    { description: 'the workflow to wait for its backoff' },
+  );
+  assert.equal(waiting.phase, 'waiting');
+  assert.equal((await attemptsOf(customer)).length, 1);
+});
+
+test('authentication required pauses auto-recharge and opens a normal Checkout top-up for the same amount', async () => {
+  const customer = await customerWithAutoRecharge('authentication_required', '12');
+  await consume(customer, '5');
+  const view = await settled(customer, (body) => body.state === 'paused', 'auto-recharge to pause');
+  assert.match(view.paused_reason, /authenticate/);
+  const topUp = await eventually(
+    async () => {
+      const orders = (await call(customer, 'GET', '/v1/topups')).body.data as { payment_method: string; amount: string; checkout_url: string | null }[];
+      return orders.find((order) => order.payment_method === 'stripe' && order.checkout_url !== null);
+    },
+    { description: 'the Checkout top-up' },
+  );
+  assert.equal(topUp.amount, '50.000000');
+  assert.match(String(topUp.checkout_url), /\/sandbox\/checkout\/cs_sandbox_/);
+});
