@@ -223,6 +223,20 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'PUT /v1/spend-limits/:user': { caller: 'customer', parameter: () => 'alice', body: { amount: '10.00', period: 'day' } },
     'GET /v1/spend-limits': { caller: 'customer' },
     'DELETE /v1/spend-limits/:user': { caller: 'customer', parameter: () => 'nobody' },
+    // Saved cards and auto-recharge: the customer has no card, so enabling is refused (payment_method_required)
+    // and the card routes name none; a setup opens a sandbox setup session and nothing else.
+    'POST /v1/payment-methods/setup': { caller: 'customer', body: { success_url: 'http://localhost/ok', cancel_url: 'http://localhost/back' } },
+    'GET /v1/payment-methods': { caller: 'customer' },
+    'POST /v1/payment-methods/:id/default': { caller: 'customer', parameter: () => 'pm_sandbox_none' },
+    'DELETE /v1/payment-methods/:id': { caller: 'customer', parameter: () => 'pm_sandbox_none' },
+    'PUT /v1/auto-recharge': {
+      caller: 'customer',
+      body: { enabled: true, threshold: '10.00', amount: '50.00', monthly_limit: '200.00', cooldown_seconds: 600, maximum_per_day: 5, consent: { ip_address: '203.0.113.9', user_agent: 'fuzz' } },
+    },
+    'GET /v1/auto-recharge': { caller: 'customer' },
+    'GET /admin/auto-recharges': { caller: 'admin', query: ['state', 'limit'] },
+    'GET /sandbox/setup/:id': { caller: 'none', parameter: () => 'cs_sandbox_setup_000000000000000000000000', page: true },
+    'POST /sandbox/setup/:id/save': { caller: 'none', parameter: () => 'cs_sandbox_setup_000000000000000000000000', page: true, form: true },
   };
 }
 

@@ -21,6 +21,10 @@ import { eventually } from '../support/eventually.ts';
 import { createPendingOrder, paidEvent } from '../support/orders.ts';
 import { sendWebhook, startTestPipeline, waitForOrder, waitForOrderWorkflow, type OrderJson, type TestPipeline } from '../support/pipeline.ts';
 
+import { autoRechargeWorkflowId } from '../../domain/auto-recharge.ts';
+import { fundAccountDirectly } from '../support/ledger.ts';
+import { saveSandboxCard } from '../support/saved-cards.ts';
+
 const historiesDirectory = path.join(repositoryRoot, 'test/fixtures/histories');
 
 const pipeline = await startTestPipeline();
@@ -158,12 +162,38 @@ async function refundScenarios(): Promise<void> {
   await write('disputeWorkflow', 'won', disputeWorkflowId(dispute.id));
 }
 
+/** Automatic recharge on the sandbox's test cards (a pipeline of its own, without a Stripe key). */
+async function autoRechargeScenarios(): Promise<void> {
+  const sandbox = await startTestPipeline({ sandbox: true });
+  try {
+    for (const [card, scenario] of [['succeeds', 'recharged-and-invoiced'], ['stolen_card', 'hard-decline-disabled']] as const) {
+      const customer = await createTestAccount(sandbox.api, 'USD');
+      await fundAccountDirectly(sandbox.database.sql, customer.accountId, 'USD', 12_000_000n);
+      await saveSandboxCard(sandbox.api, customer.apiKey, card);
+      await sandbox.api.request('PUT', '/v1/auto-recharge', {
+        token: customer.apiKey,
+        body: { enabled: true, threshold: '10', amount: '50', monthly_limit: '500', consent: { ip_address: '192.0.2.1', user_agent: 'recorder' } },
+      });
+      // The enabling run ends once it found the balance above the threshold; the crossing starts the next.
+      await client.workflow.getHandle(autoRechargeWorkflowId(customer.accountId)).result();
+      await sandbox.api.request('POST', '/v1/consumptions', { token: customer.apiKey, idempotencyKey: randomToken(), body: { amount: '5', description: 'usage' } });
+      await eventually(async () => ((await sandbox.api.request('GET', '/v1/auto-recharge', { token: customer.apiKey })).body.last_attempt === null ? undefined : true), {
+        description: 'the recharge attempt',
+      });
+      await write('autoRechargeWorkflow', scenario, autoRechargeWorkflowId(customer.accountId));
+    }
+  } finally {
+    await sandbox.close();
+  }
+}
+
 async function main(pipelineToClose: TestPipeline): Promise<void> {
   try {
     await stripeScenarios();
     await bankTransferScenarios();
     await legacyScenarios();
     await refundScenarios();
+    await autoRechargeScenarios();
   } finally {
     await pipelineToClose.close();
   }
