@@ -9,7 +9,7 @@ import { microsFromDecimal } from '../domain/money.ts';
 import { createTestAccount, uniqueKey, type TestResponse } from './support/api.ts';
 import { eventually } from './support/eventually.ts';
 import { fundAccountDirectly } from './support/ledger.ts';
-import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { sendWebhook, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 import { openSandboxPage } from './support/sandbox-page.ts';
 
 let pipeline: TestPipeline;
@@ -91,6 +91,20 @@ test('100 concurrent deductions crossing the threshold start exactly one recharg
     { description: 'the recharge invoice' },
   );
   assert.equal(invoices.length, 1);
+
+  // The intent's events, late, twice, and a failure after the success: nothing is credited again.
+  const [charged] = await pipeline.database.sql<{ provider_payment_id: string; id: string }[]>`
+    select provider_payment_id, id from auto_recharge_attempts where account_id = ${customer.accountId}`;
+  const intentEvent = (type: string, id: string) => ({
+    id, type, created: Math.floor(Date.now() / 1000),
+    data: { object: { id: charged!.provider_payment_id, object: 'payment_intent', metadata: { account_id: customer.accountId, auto_recharge_attempt_id: charged!.id }, last_payment_error: type.endsWith('failed') ? { decline_code: 'insufficient_funds' } : null } },
+  });
+  for (const event of [intentEvent('payment_intent.succeeded', 'evt_intent_ok_1'), intentEvent('payment_intent.succeeded', 'evt_intent_ok_1'), intentEvent('payment_intent.payment_failed', 'evt_intent_late_1')]) {
+    const delivered = await sendWebhook(pipeline.api, { ...event, id: `${event.id}_${customer.accountId.slice(-8)}` }, { secret: pipeline.api.config.stripe.webhookSecret });
+    assert.equal(delivered.status, 200, delivered.text);
+  }
+  assert.equal((await call(customer, 'GET', '/v1/balance')).body.balance, '55.000000');
+  assert.equal((await call(customer, 'GET', '/v1/auto-recharge')).body.last_attempt.outcome, 'succeeded');
   // A second crossing within the cooldown starts nothing more.
   await consume(customer, '46');
   await eventually(async () => ((await call(customer, 'GET', '/v1/auto-recharge')).body.last_attempt?.outcome === 'succeeded' ? true : undefined), { description: 'the view' });

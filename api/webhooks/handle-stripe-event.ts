@@ -17,6 +17,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { orderIdOfCheckoutEvent, paymentEventContentKey, paymentEventFromCheckoutEvent } from './stripe-event-format.ts';
 import { handleMoneyBackEvent, isMoneyBackEvent } from './handle-refund-events.ts';
 import { handleSetupSessionEvent, isSetupSessionEvent } from './handle-setup-session-event.ts';
+import { handlePaymentIntentEvent, isPaymentIntentEvent } from './handle-payment-intent-event.ts';
 import type { SavedCardProvider } from '../../activities/payments/saved-cards.ts';
 import { validateStripeEvent } from './stripe-event-schema.ts';
 
@@ -58,6 +59,7 @@ export async function handleStripeEvent(dependencies: StripeEventDependencies, b
   if (isMoneyBackEvent(event.type) && dependencies.refunds !== undefined) {
     return finish(await handleMoneyBackEvent({ ...dependencies, refunds: dependencies.refunds }, event));
   }
+  if (isPaymentIntentEvent(event)) return finish(await handlePaymentIntentEvent(dependencies, event));
   if (isSetupSessionEvent(event)) {
     return finish(dependencies.savedCards === undefined ? 'ignored_type' : await handleSetupSessionEvent({ ...dependencies, savedCards: dependencies.savedCards }, event));
   }
