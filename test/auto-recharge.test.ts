@@ -5,7 +5,13 @@
 // state machine (auto-recharge-state.test.ts).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createActivities } from '../activities/index.ts';
+import { createSavedCardProvider } from '../activities/payments/create-saved-cards.ts';
+import { loadPricing } from '../config/pricing.ts';
 import { microsFromDecimal } from '../domain/money.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createPaymentProvider } from '../worker/payment-provider.ts';
+import { testInvoiceDependencies } from './support/invoices.ts';
 import { createTestAccount, uniqueKey, type TestResponse } from './support/api.ts';
 import { eventually } from './support/eventually.ts';
 import { fundAccountDirectly } from './support/ledger.ts';
@@ -105,6 +111,24 @@ test('100 concurrent deductions crossing the threshold start exactly one recharg
   }
   assert.equal((await call(customer, 'GET', '/v1/balance')).body.balance, '55.000000');
   assert.equal((await call(customer, 'GET', '/v1/auto-recharge')).body.last_attempt.outcome, 'succeeded');
+
+  // A worker killed mid-charge retries the same activities: the charge names the same intent (its
+  // idempotency key is the attempt's), and the credit returns the first one.
+  const activities = createActivities({
+    sql: pipeline.database.sql,
+    paymentProvider: createPaymentProvider(pipeline.api.config, pipeline.database.sql),
+    savedCards: createSavedCardProvider(pipeline.api.config, pipeline.database.sql),
+    pricing: loadPricing(),
+    logger: createLogger('auto-recharge-test', 'silent'),
+    ...testInvoiceDependencies(),
+  });
+  const again = await activities.chargeAutoRecharge({ attemptId: charged!.id });
+  assert.deepEqual(again, { outcome: 'succeeded', paymentIntentId: charged!.provider_payment_id });
+  await activities.creditAutoRecharge({ attemptId: charged!.id, paymentIntentId: charged!.provider_payment_id });
+  assert.equal((await call(customer, 'GET', '/v1/balance')).body.balance, '55.000000', 'credited once');
+  const [recharges] = await pipeline.database.sql<{ count: bigint }[]>`
+    select count(*)::bigint as count from transfers where account_id = ${customer.accountId} and flow_type = 'recharge'`;
+  assert.equal(recharges!.count, 2n, 'the direct funding and the one recharge');
   // A second crossing within the cooldown starts nothing more.
   await consume(customer, '46');
   await eventually(async () => ((await call(customer, 'GET', '/v1/auto-recharge')).body.last_attempt?.outcome === 'succeeded' ? true : undefined), { description: 'the view' });
