@@ -106,7 +106,7 @@ describe('the Airwallex adapter against the fake', () => {
     checkout: { provider: 'airwallex', flow: 'redirect', paymentMethodTypes: [] },
   });
 
-  test('logs in once, creates one intent per order however often it is asked, and cancels or reports the payment', async () => {
+  test('logs in once, creates one intent per order however often it is asked, cancels or reports the payment, and refunds', async () => {
     const provider = createAirwallexProvider(createAirwallexClient(pipeline.api.config.airwallex), pipeline.api.config.airwallex.apiBase);
     const loginsBefore = requestsTo('/api/v1/authentication/login').length;
     const first = await provider.createCheckoutSession(input('ord_adapter000000000000000001'));
@@ -135,6 +135,13 @@ describe('the Airwallex adapter against the fake', () => {
     });
     const payment = await provider.retrievePayment(paid.sessionId);
     assert.deepEqual(payment, { paymentId: paid.sessionId, status: 'SUCCEEDED', succeeded: true, amountMinorUnits: 10550n, currency: 'usd', orderId: 'ord_adapter000000000000000002' });
+
+    // A refund goes back through Airwallex, once per idempotency key; a part names its amount in major units.
+    const refund = await provider.refundPayment({ providerPaymentId: paid.sessionId, idempotencyKey: 'refund-adapter-1', metadata: { order_id: 'ord_adapter000000000000000002' }, amountMinorUnits: 525n });
+    assert.equal(refund.status, 'pending');
+    const sent = requestsTo('/api/v1/pa/refunds/create').at(-1)!.body!;
+    assert.deepEqual([sent.request_id, sent.payment_intent_id, sent.amount], ['refund-adapter-1', paid.sessionId, 5.25]);
+    assert.equal((await provider.retrieveRefund(refund.refundId)).status, 'succeeded');
 
     // A token that stopped working is renewed once, and the call goes through.
     fake.revokeTokens();

@@ -162,12 +162,13 @@ export function createAirwallexProvider(client: AirwallexClient, apiBase: URL): 
 
     async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentResult> {
       return permanentOrRetryable(async () => {
-        const intent = await retrieveIntent(input.providerPaymentId);
-        const currency = intent.currency.toUpperCase() as Currency;
+        // Airwallex takes a part's amount in major units of the intent's currency; a whole refund names none.
+        const amount = input.amountMinorUnits;
+        const currency = amount === undefined ? null : ((await retrieveIntent(input.providerPaymentId)).currency.toUpperCase() as Currency);
         const refund = await client.post<AirwallexRefund>('/api/v1/pa/refunds/create', {
           request_id: input.idempotencyKey,
           payment_intent_id: input.providerPaymentId,
-          ...(input.amountMinorUnits === undefined ? {} : { amount: minorUnitsToMajorNumber(input.amountMinorUnits, currency) }),
+          ...(amount === undefined || currency === null ? {} : { amount: minorUnitsToMajorNumber(amount, currency) }),
           reason: 'Refund of a top-up',
           metadata: input.metadata,
         });

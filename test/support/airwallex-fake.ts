@@ -1,7 +1,7 @@
 // A small stand-in for Airwallex's Payment Acceptance API, following its documented request and response
 // shapes: login with x-client-id / x-api-key (a bearer token with expires_at), payment intents (create,
 // which refuses a request_id it has seen with duplicate_request; list by merchant_order_id; retrieve;
-// confirm with a QR flow; cancel, which refuses a succeeded intent), refunds, the hosted page, and
+// confirm with a QR flow; cancel, which refuses a succeeded intent), refunds (create, then retrieve, which finds it settled), the hosted page, and
 // webhook events signed as Airwallex signs them. Every request is recorded so tests assert what the
 // adapter sent. No Airwallex mock server exists to use instead.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -69,6 +69,7 @@ export async function startAirwallexFake(): Promise<AirwallexFake> {
   const intents = new Map<string, FakeIntent>();
   const usedRequestIds = new Set<string>();
   const tokens = new Set<string>();
+  const refunds = new Map<string, { id: string; status: string; [field: string]: unknown }>();
 
   function answer(response: ServerResponse, status: number, body: unknown): void {
     response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -156,7 +157,16 @@ export async function startAirwallexFake(): Promise<AirwallexFake> {
     if (intent !== undefined && request.method === 'GET' && match![2] === undefined) return answer(response, 200, intent);
     if (intent !== undefined && request.method === 'POST' && match![2] !== undefined) return intentAction(intent, match![2], body ?? {}, response);
     if (request.method === 'POST' && url.pathname === '/api/v1/pa/refunds/create') {
-      return answer(response, 201, { id: randomId('rfd_'), status: 'RECEIVED', payment_intent_id: body?.payment_intent_id, amount: body?.amount });
+      const refund = { id: randomId('rfd_'), request_id: body?.request_id, status: 'RECEIVED', payment_intent_id: body?.payment_intent_id, amount: body?.amount };
+      refunds.set(refund.id, refund);
+      return answer(response, 201, refund);
+    }
+    const refund = /^\/api\/v1\/pa\/refunds\/([^/]+)$/.exec(url.pathname);
+    if (request.method === 'GET' && refund !== null) {
+      const found = refunds.get(decodeURIComponent(refund[1]!));
+      // A refund settles at the bank a while after it is received; asked again, it has.
+      if (found !== undefined) found.status = 'SETTLED';
+      return found === undefined ? answer(response, 404, { code: 'resource_not_found', message: 'No such refund' }) : answer(response, 200, found);
     }
     answer(response, 404, { code: 'resource_not_found', message: `No route ${request.method} ${url.pathname}` });
   }
