@@ -1,7 +1,7 @@
 // Airwallex as a second provider, and scan to pay: the adapter's requests against a fake that follows
 // Airwallex's documented shapes, and an order's life through the API, the worker and the webhook route
-// (create, hosted page, paid by webhook, credited once, duplicates, cancel racing payment, amount
-// mismatch, forged and stale signatures), then a WeChat Pay order paid by its QR code. One pipeline and
+// (create, hosted page, paid by webhook, credited once, duplicates, cancel racing payment, expiry,
+// amount mismatch, forged and stale signatures), then a WeChat Pay order paid by its QR code. One pipeline and
 // one fake for the file.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +14,9 @@ import { availableProviders } from '../api/topups/available-providers.ts';
 import { balanceOf, createTestAccount, testAdminToken, type TestApi } from './support/api.ts';
 import { startAirwallexFake, type AirwallexFake, type FakeIntent } from './support/airwallex-fake.ts';
 import { eventually } from './support/eventually.ts';
-import { createPendingOrder, createTopUp, rechargeCount } from './support/orders.ts';
+import { createPendingOrder, createTopUp, rechargeCount, stripeOrderInput } from './support/orders.ts';
+import { orderWorkflowId } from '../domain/orders.ts';
+import { stripeCheckoutOrder } from '../workflows/stripe-checkout-order.ts';
 import { startTestPipeline, waitForOrder, type OrderJson, type TestPipeline } from './support/pipeline.ts';
 import type { CreateCheckoutSessionInput } from '../activities/payments/provider.ts';
 
@@ -226,6 +228,30 @@ describe('an Airwallex order', () => {
     const held = await waitForOrder(pipeline.api, account.apiKey, order.id, ['processing'], { until: (current) => current.needs_review === true });
     assert.equal(held.credited_at, null);
     assert.equal(await rechargeCount(pipeline.database.sql, order.id), 0);
+  });
+});
+
+describe('an Airwallex order at its deadline', () => {
+  test('expires and cancels its intent; an intent paid before the deadline is credited instead', async () => {
+    const account = await createTestAccount(pipeline.api, 'USD');
+    const start = async () => {
+      const input = {
+        ...stripeOrderInput(account.accountId, { expiresInMilliseconds: 3_000 }),
+        paperworkTaskQueue: pipeline.api.config.temporal.paperworkTaskQueue,
+        checkout: { provider: 'airwallex' as const, flow: 'redirect' as const, paymentMethodTypes: [] },
+      };
+      input.terms = { ...input.terms, paymentMethod: 'airwallex' };
+      const handle = await pipeline.api.temporalClient.workflow.start(stripeCheckoutOrder, { workflowId: orderWorkflowId(input.orderId), taskQueue: pipeline.taskQueue, args: [input] });
+      await eventually(() => [...fake.intents.values()].find((intent) => intent.merchant_order_id === input.orderId), { description: 'the order\'s intent' });
+      return { input, handle };
+    };
+    const [unpaid, paid] = await Promise.all([start(), start()]);
+    // Paid at Airwallex, but the webhook never arrives: the cancel at the deadline finds the payment.
+    fake.succeed(intentOf(paid.input.orderId).id);
+    assert.deepEqual(await unpaid.handle.result(), { outcome: 'closed', status: 'expired' });
+    assert.equal(intentOf(unpaid.input.orderId).status, 'CANCELLED');
+    assert.deepEqual(await paid.handle.result(), { outcome: 'closed', status: 'succeeded' });
+    assert.equal(await rechargeCount(pipeline.database.sql, paid.input.orderId), 1);
   });
 });
 
