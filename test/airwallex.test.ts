@@ -179,6 +179,12 @@ describe('an Airwallex order', () => {
     const [recorded] = await pipeline.database.sql<{ provider: string; count: number }[]>`
       select provider, count(*)::int as count from stripe_events where order_id = ${order.id} group by provider`;
     assert.deepEqual({ ...recorded }, { provider: 'airwallex', count: 2 });
+
+    // A refund made in Airwallex's dashboard goes into the refund machinery as Stripe's do: its share of the credit is taken back.
+    const dashboardRefund = { id: 'rfd_dashboard_1', payment_intent_id: intent.id, amount: 5, currency: 'USD', status: 'SETTLED', metadata: {} };
+    const refunded = await sendEvent(pipeline.api, fake.signedEvent('refund.settled', dashboardRefund));
+    assert.deepEqual([refunded.status, refunded.body.outcome], [200, 'refund_recorded']);
+    await eventually(async () => ((await balanceOf(pipeline.api, account.apiKey)) === '15.000000' ? true : undefined), { description: 'the refund\'s credit taken back' });
   });
 
   test('a forged, stale or future signature is refused and records nothing', async () => {

@@ -28,7 +28,7 @@ export function airwallexWebhookRoutes(dependencies: ApiDependencies): Router {
     verifyAirwallexSignature(body, request.get('x-timestamp'), request.get('x-signature'), dependencies.config.airwallex.webhookSecret);
     const event = parseBody(body);
     try {
-      const outcome = await handleAirwallexEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue }, event);
+      const outcome = await handleAirwallexEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue, refunds: dependencies.config.refunds }, event);
       response.json({ received: true, outcome });
     } catch (error) {
       if (error instanceof InvalidStripeEvent) {

@@ -1,13 +1,14 @@
 // Airwallex's webhook events: the signature (HMAC-SHA256, hex, of x-timestamp in milliseconds followed by
 // the raw body, keyed with the webhook secret), the fields Refill reads, and the payment event they become
-// for the order's workflow, the same PaymentEvent a Stripe Checkout event becomes. A signed event that
+// for the order's workflow, the same PaymentEvent a Stripe Checkout event becomes (and a refund event,
+// the same refund event the refund machinery reads of Stripe's). A signed event that
 // fails the checks can never succeed: InvalidStripeEvent, answered 400 invalid_event like Stripe's.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError } from '../../domain/errors.ts';
 import { majorNumberToMinorUnits, isCurrency } from '../../domain/money.ts';
 import type { PaymentEvent } from '../../domain/orders.ts';
-import { InvalidStripeEvent, maximumPayloadDepth, nestingExceeds, parseOrThrow, storable, text } from './stripe-event-schema.ts';
+import { InvalidStripeEvent, maximumPayloadDepth, nestingExceeds, parseOrThrow, storable, text, type ValidStripeEvent } from './stripe-event-schema.ts';
 
 /** As for Stripe's: a signature timestamp further than this from now, either way, is refused as a replay. */
 export const airwallexWebhookToleranceSeconds = 300;
@@ -61,7 +62,33 @@ export interface ValidAirwallexEvent {
   orderId: string | null;
   /** The payment event for the order's workflow; null for the types that do not reach an order. */
   paymentEvent: PaymentEvent | null;
+  /** A refund event, in the form the refund machinery reads (handle-refund-events.ts); else null. */
+  refund: ValidStripeEvent | null;
   payload: unknown;
+}
+
+const refundSchema = z.object({
+  id: z.string().regex(/^rfd_[A-Za-z0-9_-]{1,200}$/, { message: 'must be an Airwallex refund id (rfd_…)' }),
+  payment_intent_id: z.string().regex(/^int_[A-Za-z0-9_-]{1,200}$/, { message: 'must be an Airwallex payment intent id (int_…)' }),
+  amount: z.number().min(0).max(Number.MAX_SAFE_INTEGER),
+  currency: z.string().regex(/^[A-Za-z]{3}$/, { message: 'must be a three-letter currency code' }),
+  status: text(64).min(1),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+});
+
+/**
+ * An Airwallex refund event as the refund machinery reads a Stripe refund.updated: amounts in minor
+ * units, statuses in Stripe's words. A refund Refill made carries its refund_id in the metadata it sent.
+ */
+function refundEventOf(id: string, createdSeconds: number, object: Record<string, unknown>): ValidStripeEvent {
+  const refund = parseOrThrow(refundSchema, object, ['data', 'object']);
+  const currency = refund.currency.toUpperCase();
+  const minorUnits = isCurrency(currency) ? majorNumberToMinorUnits(refund.amount, currency) : null;
+  if (minorUnits === null) throw new InvalidStripeEvent('data.object.amount', 'must be a whole number of minor units of USD or CNY');
+  const status = refund.status === 'SETTLED' ? 'succeeded' : refund.status === 'FAILED' ? 'failed' : 'pending';
+  const metadata = Object.fromEntries(Object.entries(refund.metadata ?? {}).filter(([, value]) => typeof value === 'string'));
+  const stripeShaped = { id: refund.id, amount: Number(minorUnits), currency: currency.toLowerCase(), status, payment_intent: refund.payment_intent_id, metadata };
+  return { id, type: 'refund.updated', created: createdSeconds, checkout: null, payload: { data: { object: stripeShaped } } };
 }
 
 /** Checks a parsed, verified webhook body; throws InvalidStripeEvent when Refill cannot act on it. */
@@ -69,8 +96,12 @@ export function validateAirwallexEvent(body: unknown): ValidAirwallexEvent {
   if (nestingExceeds(body, maximumPayloadDepth)) throw new InvalidStripeEvent('body', `nests deeper than ${maximumPayloadDepth} levels`);
   const event = parseOrThrow(eventSchema, body, []);
   const id = `${airwallexEventIdPrefix}${event.id}`;
+  const createdSeconds = Math.floor(parseAirwallexTime(event.created_at) / 1000);
+  if (event.name.startsWith('refund.')) {
+    return { id, type: event.name, orderId: null, paymentEvent: null, refund: refundEventOf(id, createdSeconds, event.data.object), payload: storable(body) };
+  }
   const checkoutType = orderEventTypes[event.name as keyof typeof orderEventTypes];
-  if (checkoutType === undefined) return { id, type: event.name, orderId: null, paymentEvent: null, payload: storable(body) };
+  if (checkoutType === undefined) return { id, type: event.name, orderId: null, paymentEvent: null, refund: null, payload: storable(body) };
   const intent = parseOrThrow(paymentIntentSchema, event.data.object, ['data', 'object']);
   const currency = intent.currency.toUpperCase();
   // An amount that is not whole minor units of a currency Refill knows reaches the workflow as unknown, which holds the order for review.
@@ -83,7 +114,7 @@ export function validateAirwallexEvent(body: unknown): ValidAirwallexEvent {
     amountTotalMinorUnits: minorUnits === null ? null : minorUnits.toString(),
     currency: currency.toLowerCase(),
     providerPaymentId: intent.id,
-    createdSeconds: Math.floor(parseAirwallexTime(event.created_at) / 1000),
+    createdSeconds,
   };
-  return { id, type: event.name, orderId: intent.merchant_order_id ?? null, paymentEvent, payload: storable(body) };
+  return { id, type: event.name, orderId: intent.merchant_order_id ?? null, paymentEvent, refund: null, payload: storable(body) };
 }

@@ -45,8 +45,8 @@ export interface AirwallexFake {
   succeed(intentId: string): FakeIntent;
   /** Makes every token issued so far invalid, as an early expiry would. */
   revokeTokens(): void;
-  /** An event about an intent, signed with the webhook secret (or another), at a time of the test's choice. */
-  signedEvent(name: string, intent: FakeIntent, options?: { id?: string; amount?: number; timestampMilliseconds?: number; secret?: string }): SignedEvent;
+  /** An event about an intent (or a refund), signed with the webhook secret (or another), at a time of the test's choice. */
+  signedEvent(name: string, object: FakeIntent | Record<string, unknown>, options?: { id?: string; amount?: number; timestampMilliseconds?: number; secret?: string }): SignedEvent;
   close(): Promise<void>;
 }
 
@@ -205,7 +205,7 @@ export async function startAirwallexFake(): Promise<AirwallexFake> {
       return intent;
     },
     revokeTokens: () => tokens.clear(),
-    signedEvent(name, intent, options = {}) {
+    signedEvent(name, object, options = {}) {
       const timestamp = String(options.timestampMilliseconds ?? Date.now());
       const event = {
         id: options.id ?? randomId('evt_'),
@@ -213,7 +213,7 @@ export async function startAirwallexFake(): Promise<AirwallexFake> {
         account_id: 'acct_fake',
         created_at: airwallexTime(Date.now()),
         version: '2024-06-30',
-        data: { object: { ...intent, ...(options.amount === undefined ? {} : { amount: options.amount }) } },
+        data: { object: { ...object, ...(options.amount === undefined ? {} : { amount: options.amount }) } },
       };
       const body = JSON.stringify(event);
       const signature = airwallexSignature(options.secret ?? webhookSecret, timestamp, body);
