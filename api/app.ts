@@ -88,9 +88,9 @@ export function createApp(given: ApiDependencies): Express {
   app.use(stripeWebhookRoutes(dependencies));
   app.post('/webhooks/airwallex', limits.webhooks);
   app.use(airwallexWebhookRoutes(dependencies));
-  app.use(paymentQrRoutes(dependencies));
   app.use(['/checkout/return', '/sandbox', '/payment-qr'], limits.pages);
   app.use(checkoutReturnRoutes());
+  app.use(paymentQrRoutes(dependencies));
   if (sandboxServes(config)) app.use(sandboxRoutes(dependencies));
 
   app.use(refuseNonJsonBody);
