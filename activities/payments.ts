@@ -6,7 +6,7 @@ import { resolvePaymentException } from '../db/payment-exceptions/resolve-paymen
 import { paymentExceptionFromRow } from '../db/payment-exceptions/payment-exception-row.ts';
 import { failure } from '../domain/failures.ts';
 import { formatMicrosForPeople, microsToMinorUnits } from '../domain/money.ts';
-import { termsInMicros, type OrderSnapshot, type StripeCheckoutOrderInput } from '../domain/orders.ts';
+import { checkoutChoiceOf, termsInMicros, type OrderSnapshot, type StripeCheckoutOrderInput } from '../domain/orders.ts';
 import type { PaymentExceptionSnapshot, ResolvePaymentExceptionRequest } from '../domain/payment-exceptions.ts';
 import type { ActivityDependencies } from './index.ts';
 import {
@@ -41,6 +41,8 @@ export function checkoutSessionInput(input: StripeCheckoutOrderInput): CreateChe
     successUrl: input.successUrl,
     cancelUrl: input.cancelUrl,
     expiresAt: new Date(input.expiresAt),
+    paymentMethod: terms.paymentMethod,
+    checkout: checkoutChoiceOf(input),
   };
 }
 

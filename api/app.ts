@@ -31,6 +31,10 @@ import { topUpRoutes } from './routes/topups.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { autoRechargeRoutes } from './routes/auto-recharge.ts';
 import { sandboxSetupRoutes } from './routes/sandbox-setup.ts';
+import { offeredPricing } from '../domain/pricing.ts';
+import { airwallexWebhookRoutes } from './routes/airwallex-webhook.ts';
+import { paymentQrRoutes } from './routes/payment-qr.ts';
+import { availableProviders, sandboxServes } from './topups/available-providers.ts';
 
 export { attachClientErrorHandler, createHttpServer } from './http-server.ts';
 
@@ -54,6 +58,8 @@ export function createApp(given: ApiDependencies): Express {
     ...given,
     logger: requestScopedLogger(given.logger),
     readiness: given.readiness ?? createReadiness(given.temporalConnection, given.config.temporal.namespace, given.config.temporal.taskQueue),
+    // Only the methods whose provider can take payments here are offered, quoted and ordered.
+    pricing: offeredPricing(given.pricing, availableProviders(given.config)),
   };
   const { config } = dependencies;
   const app = express();
@@ -83,9 +89,12 @@ export function createApp(given: ApiDependencies): Express {
   // The webhook's signature is over the exact bytes, so it reads the raw body before any JSON parser.
   app.post('/webhooks/stripe', limits.webhooks);
   app.use(stripeWebhookRoutes(dependencies));
-  app.use(['/checkout/return', '/sandbox'], limits.pages);
+  app.post('/webhooks/airwallex', limits.webhooks);
+  app.use(airwallexWebhookRoutes(dependencies));
+  app.use(['/checkout/return', '/sandbox', '/payment-qr'], limits.pages);
   app.use(checkoutReturnRoutes());
-  if (config.stripe.mode === 'sandbox') app.use(sandboxRoutes(dependencies));
+  app.use(paymentQrRoutes(dependencies));
+  if (sandboxServes(config)) app.use(sandboxRoutes(dependencies));
   if (config.stripe.mode === 'sandbox') app.use(sandboxSetupRoutes(dependencies));
 
   app.use(refuseNonJsonBody);

@@ -9,6 +9,7 @@ import type { PromoCode } from '../domain/promo-codes.ts';
 import type { OrderRefundSummary } from '../db/refunds/refunds-of-orders.ts';
 import type { RefundRow } from '../db/refunds/refund-row.ts';
 import { creditNotePath } from '../domain/refunds.ts';
+import { nextActionOf, type QrCodeNextAction } from './topups/next-action.ts';
 
 export interface FlowJson {
   id: string;
@@ -73,6 +74,8 @@ export interface OrderJson {
   /** What of the pay amount has been refunded (succeeded refunds), and every refund of the order. */
   refunded_amount: string;
   refunds: { id: string; status: string; amount: string }[];
+  /** Alipay and WeChat Pay orders while pending: the QR code to scan (api/topups/next-action.ts); else null. */
+  next_action: QrCodeNextAction | null;
 }
 
 export interface BankTransferJson {
@@ -123,6 +126,7 @@ export function presentOrder(order: OrderSnapshot, publicBaseUrl: string, refund
     invoice_url: order.invoiceNumber == null ? null : `${publicBaseUrl}${invoicePath(order.orderId)}`,
     bank_transfer: order.bankTransfer == null ? null : presentBankTransfer(order.bankTransfer),
     ...presentOrderRefunds(refunds),
+    next_action: nextActionOf(order, publicBaseUrl),
   };
 }
 

@@ -33,6 +33,10 @@ export const configEnvironmentVariables = [
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_API_BASE',
+  'AIRWALLEX_CLIENT_ID',
+  'AIRWALLEX_API_KEY',
+  'AIRWALLEX_WEBHOOK_SECRET',
+  'AIRWALLEX_API_BASE',
   'PUBLIC_BASE_URL',
   'SMTP_URL',
   'MAIL_FROM',
@@ -162,6 +166,12 @@ const environmentSchema = z
       .regex(/^whsec_[A-Za-z0-9+/=_-]+$/, { message: 'must be a Stripe webhook signing secret (whsec_…)' })
       .optional(),
     STRIPE_API_BASE: urlWithProtocols(['http:', 'https:']).optional(),
+    // Airwallex (activities/payments/airwallex-provider.ts): both credentials, or neither (the sandbox stands in).
+    AIRWALLEX_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { message: 'must be an Airwallex client id (letters, digits, - or _)' }).optional(),
+    AIRWALLEX_API_KEY: z.string().regex(/^[\x21-\x7e]{16,500}$/, { message: 'must be an Airwallex API key (16 to 500 printable characters)' }).optional(),
+    AIRWALLEX_WEBHOOK_SECRET: z.string().regex(/^[\x21-\x7e]{8,500}$/, { message: 'must be the Airwallex webhook secret (8 to 500 printable characters)' }).optional(),
+    // https://api-demo.airwallex.com (the demo environment, the default) or https://api.airwallex.com.
+    AIRWALLEX_API_BASE: urlWithProtocols(['http:', 'https:']).default('https://api-demo.airwallex.com'),
     PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']).optional(),
     SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).default('smtp://localhost:1025'),
     MAIL_FROM: z.string().min(3).max(320).default('Refill <billing@refill.localhost>'),
@@ -231,6 +241,7 @@ const environmentSchema = z
         message: 'must be set when STRIPE_SECRET_KEY is set, or webhooks cannot be verified',
       });
     }
+    airwallexCredentialIssues(environment).forEach((issue) => context.addIssue(issue));
     if (environment.REFILL_ENV === 'production') productionIssues(environment).forEach((issue) => context.addIssue(issue));
     // Node refuses a server whose headers may take longer than the whole request.
     if (environment.HTTP_HEADERS_TIMEOUT_SECONDS > environment.HTTP_REQUEST_TIMEOUT_SECONDS) {
@@ -257,6 +268,30 @@ export interface StripeConfig {
   secretKey: string | undefined;
   webhookSecret: string;
   apiBase: URL | undefined;
+}
+
+export interface AirwallexConfig {
+  /** The sandbox provider stands in for Airwallex when no credentials are configured. */
+  mode: 'airwallex' | 'sandbox';
+  clientId: string | undefined;
+  apiKey: string | undefined;
+  /** Without AIRWALLEX_WEBHOOK_SECRET, a random one: no webhook can be verified, and none is expected. */
+  webhookSecret: string;
+  apiBase: URL;
+}
+
+/** Airwallex's credentials come as a pair, with the webhook secret that verifies what its events say. */
+function airwallexCredentialIssues(environment: Record<string, unknown>): { code: 'custom'; path: string[]; message: string }[] {
+  const hasClientId = environment.AIRWALLEX_CLIENT_ID !== undefined;
+  const hasApiKey = environment.AIRWALLEX_API_KEY !== undefined;
+  if (hasClientId !== hasApiKey) {
+    const missing = hasClientId ? 'AIRWALLEX_API_KEY' : 'AIRWALLEX_CLIENT_ID';
+    return [{ code: 'custom', path: [missing], message: `must be set with ${hasClientId ? 'AIRWALLEX_CLIENT_ID' : 'AIRWALLEX_API_KEY'}: Airwallex needs both` }];
+  }
+  if (hasClientId && environment.AIRWALLEX_WEBHOOK_SECRET === undefined) {
+    return [{ code: 'custom', path: ['AIRWALLEX_WEBHOOK_SECRET'], message: 'must be set when AIRWALLEX_CLIENT_ID is set, or webhooks cannot be verified' }];
+  }
+  return [];
 }
 
 /** Requests per window for each limited kind of request; 0 means not limited. */
@@ -293,6 +328,7 @@ export interface Config {
   /** adminOperators: everyone who may use /admin, with the digest of their token (never the token). */
   api: { port: number; adminOperators: AdminOperator[]; publicBaseUrl: string; processes: number; apiKeyCache: ApiKeyCacheConfig };
   stripe: StripeConfig;
+  airwallex: AirwallexConfig;
   mail: { smtpUrl: string; from: string };
   invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string };
   bankTransfers: { payee: PayeeAccount; deadlineBusinessDays: number };
@@ -366,6 +402,13 @@ export function loadConfig(environment: Environment): Config {
       secretKey: value.STRIPE_SECRET_KEY,
       webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? processWebhookSecret(),
       apiBase: value.STRIPE_API_BASE === undefined ? undefined : new URL(value.STRIPE_API_BASE),
+    },
+    airwallex: {
+      mode: value.AIRWALLEX_CLIENT_ID === undefined ? 'sandbox' : 'airwallex',
+      clientId: value.AIRWALLEX_CLIENT_ID,
+      apiKey: value.AIRWALLEX_API_KEY,
+      webhookSecret: value.AIRWALLEX_WEBHOOK_SECRET ?? processWebhookSecret(),
+      apiBase: new URL(value.AIRWALLEX_API_BASE),
     },
     mail: { smtpUrl: value.SMTP_URL, from: value.MAIL_FROM },
     invoices: {

@@ -105,3 +105,28 @@ export function formatMicrosForPeople(micros: bigint, currency: Currency): strin
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${negative ? '-' : ''}${grouped}.${shownFraction}`;
 }
+
+/**
+ * A minor-unit amount as the decimal number of major units that Airwallex's API writes (10550n USD →
+ * 105.5). Exact: amounts below 10^15 minor units survive the double that a JSON number becomes.
+ */
+export function minorUnitsToMajorNumber(minorUnits: bigint, currency: Currency): number {
+  const exponent = currencyExponents[currency];
+  const divisor = minorUnitsPerUnit[currency];
+  const text = `${minorUnits / divisor}.${(minorUnits % divisor).toString().padStart(exponent, '0')}`;
+  return Number(text);
+}
+
+/**
+ * A provider's JSON number of major units (105.5) as minor units, or null when it is not a whole, non-negative
+ * number of them. The number's shortest decimal form is read, never its binary value.
+ */
+export function majorNumberToMinorUnits(value: unknown, currency: Currency): bigint | null {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > Number(maximumAmountMicros / microsPerUnit)) return null;
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(String(value));
+  if (match === null) return null;
+  const exponent = currencyExponents[currency];
+  const fraction = match[2] ?? '';
+  if (fraction.length > exponent) return null;
+  return BigInt(match[1]!) * minorUnitsPerUnit[currency] + BigInt(fraction.padEnd(exponent, '0'));
+}

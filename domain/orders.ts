@@ -11,7 +11,8 @@
 // - flow: one movement on a customer's balance (recharge, consume, refund), shown in account flows.
 // - transfer: the ledger's record of a movement, two or more entries adding up to zero.
 // - posting / entry: one line of a transfer, on one ledger account.
-// - checkout session: the payment page at the provider (Stripe Checkout, or the sandbox).
+// - checkout session: the payment page at the provider (Stripe Checkout, an Airwallex payment intent
+//   and its hosted page or QR code, or the sandbox standing in for either).
 // - invoice: the numbered, immutable PDF of a credited order, emailed to the account (domain/invoices.ts).
 // - bank transfer: an order paid by the customer's own transfer to the company's account, confirmed by
 //   ops (see domain/bank-transfers.ts). transfer reference: the code the customer writes in its note.
@@ -25,7 +26,27 @@ export type OrderStatus = (typeof orderStatuses)[number];
 export const terminalOrderStatuses: readonly OrderStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
 
 /** auto_recharge: an automatic recharge of a saved card (workflows/auto-recharge.ts), never a client's choice. */
-export type OrderPaymentMethod = 'stripe' | 'bank_transfer' | 'auto_recharge';
+export type OrderPaymentMethod = 'stripe' | 'airwallex' | 'alipay' | 'wechat_pay' | 'bank_transfer' | 'auto_recharge';
+
+/** The providers that open a checkout for an order: every method but bank transfers has one. */
+export type CheckoutProviderName = 'stripe' | 'airwallex';
+
+/**
+ * How an order's checkout is opened, fixed from the pricing file when the order is created: which
+ * provider, whether the payer is sent to its hosted page or shown a QR code, and Stripe Checkout's
+ * payment_method_types (empty: the dashboard's choice). Absent in orders started before it existed,
+ * which are Stripe redirects.
+ */
+export interface CheckoutChoice {
+  provider: CheckoutProviderName;
+  flow: 'redirect' | 'qr_code';
+  paymentMethodTypes: string[];
+}
+
+/** The checkout of an order's input; the orders started before CheckoutChoice existed are Stripe's. */
+export function checkoutChoiceOf(input: { checkout?: CheckoutChoice }): CheckoutChoice {
+  return input.checkout ?? { provider: 'stripe', flow: 'redirect', paymentMethodTypes: [] };
+}
 
 /**
  * The workflow type each payment method's orders run. Names are part of running histories: a change to a
@@ -35,6 +56,11 @@ export type OrderPaymentMethod = 'stripe' | 'bank_transfer' | 'auto_recharge';
  */
 export const orderWorkflowTypes = {
   stripe: 'stripeCheckoutOrder',
+  // Every hosted checkout runs the same workflow: its commands (open, expire, receipt) reach the order's
+  // provider through the activities, and its control flow is the same for all of them.
+  airwallex: 'stripeCheckoutOrder',
+  alipay: 'stripeCheckoutOrder',
+  wechat_pay: 'stripeCheckoutOrder',
   bank_transfer: 'bankTransferOrder',
   auto_recharge: 'autoRechargeWorkflow',
 } as const satisfies Record<OrderPaymentMethod, string>;
@@ -140,6 +166,8 @@ export interface StripeCheckoutOrderInput extends OrderRequest {
   cancelUrl: string;
   /** ISO timestamp: when the order and its checkout session expire if unpaid. */
   expiresAt: string;
+  /** The provider and flow of the checkout; absent in orders started before Airwallex (Stripe redirects). */
+  checkout?: CheckoutChoice;
 }
 
 export type TopUpOrderInput = StripeCheckoutOrderInput;

@@ -22,7 +22,7 @@ export interface PaymentExceptionInput {
   eventId: string;
   orderId: string;
   accountId: string;
-  provider: 'stripe';
+  provider: 'stripe' | 'airwallex';
   providerPaymentId: string | null;
   /** Minor units and lower-case currency, as the provider reported them. */
   amountMinorUnits: string | null;
@@ -58,7 +58,8 @@ export interface PaymentExceptionSnapshot {
 
 /** The exception's id (and, with a prefix, its workflow's): derived from the event, so a retry finds it. */
 export function paymentExceptionIdFor(eventId: string): string {
-  return `pex_${eventId.replace(/^evt_/, '')}`;
+  // Airwallex's recorded ids (awx_…) may carry hyphens, which exception ids do not.
+  return `pex_${eventId.replace(/^evt_/, '').replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
 /** The workflow of the exception an event opens. */

@@ -1,4 +1,5 @@
-// Pricing: the packages, bonus tiers and payment-method limits per currency (config/pricing.json),
+// Pricing: the packages, bonus tiers and payment methods per currency (config/pricing.json): each
+// method's provider, limits, display names, icon and, for Stripe, its Checkout payment_method_types;
 // and the quote, which turns a chosen amount or package (and maybe a promo code) into what is paid
 // and what is credited. Pure functions: the same inputs always give the same quote. Reading the file
 // is config/pricing.ts's job; this module validates what it read.
@@ -7,8 +8,38 @@ import { currencies, currencyExponents, formatMicros, isWholeMinorUnits, parsePo
 import { basisPointsOf } from './pricing-math.ts';
 import { applyPromoCode, type PromoCode, type PromoRefusal } from './promo-codes.ts';
 
-export const paymentMethods = ['stripe', 'bank_transfer'] as const;
+export const paymentMethods = ['stripe', 'airwallex', 'alipay', 'wechat_pay', 'bank_transfer'] as const;
 export type PaymentMethod = (typeof paymentMethods)[number];
+
+/** Who takes a method's money: a checkout provider, or the company's bank account (confirmed by ops). */
+export const paymentProviders = ['stripe', 'airwallex', 'bank_transfer'] as const;
+export type PaymentProviderName = (typeof paymentProviders)[number];
+
+/** How the payer pays: sent to the provider's hosted page, shown a QR code to scan, or told where to transfer. */
+export type PaymentFlow = 'redirect' | 'qr_code' | 'bank_transfer';
+
+/** Each method's provider when the file names none, and the providers it may be configured with. */
+const methodProviders: Record<PaymentMethod, { default: PaymentProviderName; allowed: readonly PaymentProviderName[] }> = {
+  stripe: { default: 'stripe', allowed: ['stripe'] },
+  airwallex: { default: 'airwallex', allowed: ['airwallex'] },
+  // Scan to pay needs the QR code itself; Stripe's Alipay and WeChat Pay run on its Checkout page
+  // instead (the stripe method's payment_method_types), so these two are Airwallex's.
+  alipay: { default: 'airwallex', allowed: ['airwallex'] },
+  wechat_pay: { default: 'airwallex', allowed: ['airwallex'] },
+  bank_transfer: { default: 'bank_transfer', allowed: ['bank_transfer'] },
+};
+
+/** The flow of each method: Alipay and WeChat Pay are scanned, bank transfers are paid by the customer's bank. */
+export const paymentFlows: Record<PaymentMethod, PaymentFlow> = {
+  stripe: 'redirect',
+  airwallex: 'redirect',
+  alipay: 'qr_code',
+  wechat_pay: 'qr_code',
+  bank_transfer: 'bank_transfer',
+};
+
+/** Stripe Checkout's payment_method_types the file may list (those Refill's Checkout session supports). */
+export const stripePaymentMethodTypes = ['card', 'alipay', 'wechat_pay', 'link', 'paypal', 'klarna', 'affirm', 'us_bank_account'] as const;
 
 export interface Package {
   id: string;
@@ -29,10 +60,22 @@ export interface PaymentMethodLimits {
   maximumMicros: bigint;
 }
 
+/** A method as the pricing file configures it for one currency. */
+export interface PaymentMethodOption extends PaymentMethodLimits {
+  provider: PaymentProviderName;
+  flow: PaymentFlow;
+  displayName: { en: string; zhCN: string };
+  /** The icon the portal draws for the method (a name such as "alipay", or a URL), or null. */
+  icon: string | null;
+  /** Stripe only: the Checkout session's payment_method_types; empty means the dashboard's choice. */
+  paymentMethodTypes: string[];
+}
+
 export interface CurrencyPricing {
   packages: Package[];
   bonusTiers: BonusTier[];
-  paymentMethods: Partial<Record<PaymentMethod, PaymentMethodLimits>>;
+  /** In the file's order: GET /v1/topup-options lists them so. */
+  paymentMethods: Partial<Record<PaymentMethod, PaymentMethodOption>>;
 }
 
 export type Pricing = Record<Currency, CurrencyPricing>;
@@ -49,6 +92,69 @@ const moneyString = (currency: Currency) =>
     }
     return parsed.micros;
   });
+
+const displayText = z.string().min(1).max(60);
+
+/** One method of one currency; only min and max are required, so a file of the release before still loads. */
+const paymentMethodSchema = (amount: ReturnType<typeof moneyString>) =>
+  z.strictObject({
+    min: amount,
+    max: amount,
+    provider: z.enum(paymentProviders).optional(),
+    display_name: z.strictObject({ en: displayText, 'zh-CN': displayText }).optional(),
+    icon: z.string().min(1).max(500).optional(),
+    payment_method_types: z.array(z.enum(stripePaymentMethodTypes)).min(1).max(stripePaymentMethodTypes.length).optional(),
+  });
+
+type PaymentMethodDocument = z.output<ReturnType<typeof paymentMethodSchema>>;
+
+/** Refuses a provider the method cannot run on, and Stripe's types on a method that is not Stripe's. */
+function checkMethodProvider(method: PaymentMethod, document: PaymentMethodDocument, context: z.RefinementCtx): void {
+  const provider = document.provider ?? methodProviders[method].default;
+  if (!methodProviders[method].allowed.includes(provider)) {
+    context.addIssue({ code: 'custom', message: `${method}: provider must be ${methodProviders[method].allowed.join(' or ')}, not ${provider}` });
+  }
+  if (document.payment_method_types !== undefined && provider !== 'stripe') {
+    context.addIssue({ code: 'custom', message: `${method}: payment_method_types are Stripe Checkout's and need provider stripe` });
+  }
+}
+
+/** English and Chinese names of a method the file does not name. */
+const defaultDisplayNames: Record<PaymentMethod, { en: string; zhCN: string }> = {
+  stripe: { en: 'Card', zhCN: '银行卡' },
+  airwallex: { en: 'Airwallex', zhCN: '空中云汇' },
+  alipay: { en: 'Alipay', zhCN: '支付宝' },
+  wechat_pay: { en: 'WeChat Pay', zhCN: '微信支付' },
+  bank_transfer: { en: 'Bank transfer', zhCN: '银行转账' },
+};
+
+function paymentMethodOption(method: PaymentMethod, document: PaymentMethodDocument): PaymentMethodOption {
+  const names = document.display_name;
+  return {
+    minimumMicros: document.min,
+    maximumMicros: document.max,
+    provider: document.provider ?? methodProviders[method].default,
+    flow: paymentFlows[method],
+    displayName: names === undefined ? defaultDisplayNames[method] : { en: names.en, zhCN: names['zh-CN'] },
+    icon: document.icon ?? null,
+    paymentMethodTypes: document.payment_method_types ?? [],
+  };
+}
+
+/**
+ * The pricing with only the methods whose provider can take payments here: `available` says which
+ * providers are configured (or stood in for by the sandbox outside production). Bank transfers need none.
+ */
+export function offeredPricing(pricing: Pricing, available: ReadonlySet<PaymentProviderName>): Pricing {
+  const offered = {} as Pricing;
+  for (const currency of currencies) {
+    const methods = Object.entries(pricing[currency].paymentMethods).filter(
+      ([, option]) => option !== undefined && (option.provider === 'bank_transfer' || available.has(option.provider)),
+    );
+    offered[currency] = { ...pricing[currency], paymentMethods: Object.fromEntries(methods) };
+  }
+  return offered;
+}
 
 const currencyPricingSchema = (currency: Currency) => {
   const amount = moneyString(currency);
@@ -68,7 +174,7 @@ const currencyPricingSchema = (currency: Currency) => {
       bonus_tiers: z
         .array(z.strictObject({ min_amount: amount, bonus_basis_points: z.number().int().min(0).max(10_000) }))
         .max(20),
-      payment_methods: z.partialRecord(z.enum(paymentMethods), z.strictObject({ min: amount, max: amount })),
+      payment_methods: z.partialRecord(z.enum(paymentMethods), paymentMethodSchema(amount)),
     })
     .superRefine((value, context) => {
       const ids = value.packages.map((item) => item.id);
@@ -79,9 +185,9 @@ const currencyPricingSchema = (currency: Currency) => {
         }
       }
       for (const [method, limits] of Object.entries(value.payment_methods)) {
-        if (limits !== undefined && limits.min > limits.max) {
-          context.addIssue({ code: 'custom', message: `${method}: min must not exceed max` });
-        }
+        if (limits === undefined) continue;
+        if (limits.min > limits.max) context.addIssue({ code: 'custom', message: `${method}: min must not exceed max` });
+        checkMethodProvider(method as PaymentMethod, limits, context);
       }
     });
 };
@@ -121,10 +227,7 @@ export function parsePricing(document: unknown): Pricing {
         bonusBasisPoints: tier.bonus_basis_points,
       })),
       paymentMethods: Object.fromEntries(
-        Object.entries(value.payment_methods).map(([method, limits]) => [
-          method,
-          { minimumMicros: limits!.min, maximumMicros: limits!.max },
-        ]),
+        Object.entries(value.payment_methods).map(([method, document]) => [method, paymentMethodOption(method as PaymentMethod, document!)]),
       ),
     };
   }

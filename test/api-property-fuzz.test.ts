@@ -165,6 +165,9 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'GET /readyz': { caller: 'none' },
     'POST /webhooks/stripe': { caller: 'none', body: { id: 'evt_1', type: 'checkout.session.completed', created: 1, data: { object: {} } } },
     'GET /checkout/return': { caller: 'none', query: pagesQuery, page: true },
+    'POST /webhooks/airwallex': { caller: 'none', body: { id: 'evt_1', name: 'payment_intent.succeeded', created_at: '2026-01-01T00:00:00+0000', data: { object: {} } } },
+    // No such order: a payable one's image is a PNG, not an answer to judge.
+    'GET /payment-qr/:image': { caller: 'none', parameter: () => 'ord_000000000000000000000000.png' },
     'GET /sandbox/checkout/:id': { caller: 'none', parameter: () => fixtures.sandboxSessionId, page: true },
     // A session that does not exist: paying the real one would credit the order behind the fuzzer's back.
     'POST /sandbox/checkout/:id/pay': { caller: 'none', parameter: () => 'cs_sandbox_000000000000000000000000', page: true, form: true },

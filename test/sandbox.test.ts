@@ -56,3 +56,15 @@ test('an unknown sandbox session is a 404', async () => {
   const response = await fetch(`${pipeline.api.baseUrl}/sandbox/checkout/cs_sandbox_000000000000000000000000`);
   assert.equal(response.status, 404);
 });
+
+test('without Airwallex credentials the sandbox stands in for it: a WeChat Pay QR code opens the sandbox page that pays it', async () => {
+  const account = await createTestAccount(pipeline.api, 'CNY');
+  const order = await createPendingOrder(pipeline.api, account.apiKey, { amount: '88.00', payment_method: 'wechat_pay' });
+  const action = order.next_action as { type: string; data: string; image_url: string };
+  assert.equal(action.type, 'qr_code');
+  assert.ok(action.data.startsWith(`${pipeline.api.baseUrl}/sandbox/checkout/cs_sandbox_`), action.data);
+  assert.equal((await fetch(action.image_url)).headers.get('content-type'), 'image/png');
+  assert.equal((await pressSandboxButton(action.data, 'pay')).status, 303);
+  await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
+  assert.equal(await balanceOf(pipeline.api, account.apiKey), '88.000000');
+});

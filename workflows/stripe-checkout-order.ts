@@ -1,9 +1,11 @@
-// A Stripe Checkout top-up order: the thin Temporal shell around workflows/stripe-checkout-state.ts.
+// A hosted checkout top-up order (Stripe Checkout, Airwallex, Alipay or WeChat Pay; the provider is the
+// activities' concern): the thin Temporal shell around workflows/stripe-checkout-state.ts.
 // It registers the handlers, turns signals, updates and timers into the machine's events, and runs the
 // machine's commands as activities. Deterministic orchestration only.
 import { ParentClosePolicy, condition, isCancellation, log, setHandler, startChild } from '@temporalio/workflow';
 import { failure } from '../domain/failures.ts';
 import {
+  checkoutChoiceOf,
   paymentEventSignal,
   resolveReviewUpdate,
   type PaymentEvent,
@@ -143,7 +145,8 @@ async function openPaymentException(input: StripeCheckoutOrderInput, state: Stri
     eventId: event.eventId,
     orderId: input.orderId,
     accountId: input.accountId,
-    provider: 'stripe',
+    // The provider that took the payment, so a refund goes back through it (a value, not control flow).
+    provider: checkoutChoiceOf(input).provider,
     providerPaymentId: event.providerPaymentId,
     amountMinorUnits: event.amountTotalMinorUnits,
     currency: event.currency,

@@ -16,6 +16,9 @@ const noteFontSize = 8;
 
 const paymentMethodNames: Record<OrderPaymentMethod, string> = {
   stripe: 'Card payment (Stripe)',
+  airwallex: 'Online payment (Airwallex)',
+  alipay: 'Alipay (Airwallex)',
+  wechat_pay: 'WeChat Pay (Airwallex)',
   bank_transfer: 'Bank transfer',
   auto_recharge: 'Automatic recharge (saved card)',
 };

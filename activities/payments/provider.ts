@@ -1,6 +1,8 @@
-// The payment provider behind a checkout: Stripe, or the built-in sandbox that stands in for it.
+// The payment provider behind a checkout: Stripe, Airwallex, or the built-in sandbox that stands in for
+// either. Every provider implements this one interface; routing-provider.ts sends each call to the one
+// that took (or is to take) the order.
 import type { Currency } from '../../domain/money.ts';
-import type { ExpireCheckoutResult } from '../../domain/orders.ts';
+import type { CheckoutChoice, ExpireCheckoutResult, OrderPaymentMethod } from '../../domain/orders.ts';
 
 export interface CreateCheckoutSessionInput {
   orderId: string;
@@ -14,11 +16,30 @@ export interface CreateCheckoutSessionInput {
   successUrl: string;
   cancelUrl: string;
   expiresAt: Date;
+  /** The order's method (alipay and wechat_pay choose the provider's QR flow). */
+  paymentMethod: OrderPaymentMethod;
+  checkout: CheckoutChoice;
 }
 
 export interface CheckoutSession {
+  /** The provider's id of the checkout: a Checkout Session (cs_…), an Airwallex payment intent (int_…). */
   sessionId: string;
+  /** The hosted page the payer is sent to, or for a QR flow the QR code's content. */
   url: string;
+}
+
+/** A payment as its provider reports it now, for reconciliation. */
+export interface ProviderPayment {
+  paymentId: string;
+  /** The provider's own status word (Airwallex: SUCCEEDED, CANCELLED, …; Stripe: succeeded, canceled, …). */
+  status: string;
+  /** Whether the money was taken. */
+  succeeded: boolean;
+  amountMinorUnits: bigint | null;
+  /** Lower case, as Stripe writes it. */
+  currency: string | null;
+  /** The order the provider has it for (merchant_order_id, or the order_id metadata). */
+  orderId: string | null;
 }
 
 export type { CompletedCheckout, ExpireCheckoutResult } from '../../domain/orders.ts';
@@ -40,7 +61,7 @@ export interface RefundPaymentResult {
 }
 
 export interface PaymentProvider {
-  readonly name: 'stripe' | 'sandbox';
+  readonly name: 'stripe' | 'sandbox' | 'airwallex' | 'routing';
   /** Idempotent per order: asking twice for the same order returns the same session. */
   createCheckoutSession(input: CreateCheckoutSessionInput): Promise<CheckoutSession>;
   /** Stops the session from being paid; reports the payment instead when it was already completed. */
@@ -51,6 +72,8 @@ export interface PaymentProvider {
   refundPayment(input: RefundPaymentInput): Promise<RefundPaymentResult>;
   /** A refund's current status at the provider, for a refund that was not final when it was made. */
   retrieveRefund(refundId: string): Promise<RefundPaymentResult>;
+  /** A payment's current state at the provider (reconciliation asks whichever provider took the order). */
+  retrievePayment(paymentId: string): Promise<ProviderPayment>;
 }
 
 /** A failure the provider will repeat however often it is asked (bad parameters, bad key). */

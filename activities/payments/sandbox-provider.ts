@@ -1,9 +1,21 @@
 // The sandbox provider: Stripe-shaped checkout sessions kept in Postgres, paid on a local page
 // (api/routes/sandbox.ts) that sends signed, Stripe-format events to the webhook. No money moves.
 import type { Sql } from '../../db/client.ts';
-import { createSandboxSession, expireSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
+import { createSandboxSession, expireSandboxSession, getSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
 import { randomToken } from '../../ids/ids.ts';
-import type { CheckoutSession, CreateCheckoutSessionInput, ExpireCheckoutResult, PaymentProvider, RefundPaymentInput, RefundPaymentResult } from './provider.ts';
+import {
+  PermanentProviderError,
+  type CheckoutSession,
+  type CreateCheckoutSessionInput,
+  type ExpireCheckoutResult,
+  type PaymentProvider,
+  type ProviderPayment,
+  type RefundPaymentInput,
+  type RefundPaymentResult,
+} from './provider.ts';
+
+/** The sandbox's payment of a session is named after it: pi_sandbox_x pays cs_sandbox_x. */
+const sandboxPaymentPrefix = 'pi_sandbox_';
 
 export function sandboxCheckoutUrl(publicBaseUrl: string, sessionId: string): string {
   return `${publicBaseUrl}/sandbox/checkout/${sessionId}`;
@@ -40,6 +52,19 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
       return { refundId, status: 'succeeded' };
     },
 
+    async retrievePayment(paymentId: string): Promise<ProviderPayment> {
+      const session = paymentId.startsWith(sandboxPaymentPrefix) ? await getSandboxSession(sql, `cs_sandbox_${paymentId.slice(sandboxPaymentPrefix.length)}`) : null;
+      if (session === null) throw new PermanentProviderError(`the sandbox has no payment ${paymentId}`);
+      return {
+        paymentId,
+        status: session.status === 'complete' ? session.payment_status : session.status,
+        succeeded: session.status === 'complete' && session.payment_status === 'paid',
+        amountMinorUnits: session.amount_total_minor_units,
+        currency: session.currency,
+        orderId: session.order_id,
+      };
+    },
+
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
       const session = await expireSandboxSession(sql, sessionId);
       if (session === null || session.status !== 'complete') return { outcome: 'expired' };
@@ -49,7 +74,7 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
           paymentStatus: session.payment_status,
           amountTotalMinorUnits: session.amount_total_minor_units.toString(),
           currency: session.currency,
-          providerPaymentId: `pi_sandbox_${session.id.slice('cs_sandbox_'.length)}`,
+          providerPaymentId: `${sandboxPaymentPrefix}${session.id.slice('cs_sandbox_'.length)}`,
         },
       };
     },

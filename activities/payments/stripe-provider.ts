@@ -7,6 +7,7 @@ import {
   type CreateCheckoutSessionInput,
   type ExpireCheckoutResult,
   type PaymentProvider,
+  type ProviderPayment,
   type RefundPaymentInput,
   type RefundPaymentResult,
 } from './provider.ts';
@@ -45,6 +46,20 @@ function isPermanent(error: unknown): boolean {
   );
 }
 
+/**
+ * The pricing file's payment_method_types, as the Checkout session's allowed_payment_method_types (the
+ * API version of this client names them so); none configured leaves the choice to the dashboard. WeChat
+ * Pay on Checkout needs its client named: the web page shows its QR code.
+ */
+function paymentMethodTypesOf(input: CreateCheckoutSessionInput): Partial<Stripe.Checkout.SessionCreateParams> {
+  const types = input.checkout.paymentMethodTypes as Stripe.Checkout.SessionCreateParams.AllowedPaymentMethodType[];
+  if (types.length === 0) return {};
+  return {
+    allowed_payment_method_types: types,
+    ...(types.includes('wechat_pay') ? { payment_method_options: { wechat_pay: { client: 'web' } } } : {}),
+  };
+}
+
 export function createStripeProvider(stripe: Stripe): PaymentProvider {
   return {
     name: 'stripe',
@@ -71,6 +86,7 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
             success_url: input.successUrl,
             cancel_url: input.cancelUrl,
             expires_at: Math.floor(input.expiresAt.getTime() / 1000),
+            ...paymentMethodTypesOf(input),
           },
           // One session per order, however often the activity is retried.
           { idempotencyKey: `checkout-session-${input.orderId}` },
@@ -111,6 +127,23 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
       try {
         const refund = await stripe.refunds.retrieve(refundId);
         return { refundId: refund.id, status: refund.status ?? 'pending', failureReason: refund.failure_reason ?? null };
+      } catch (error) {
+        if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
+        throw error;
+      }
+    },
+
+    async retrievePayment(paymentId: string): Promise<ProviderPayment> {
+      try {
+        const intent = await stripe.paymentIntents.retrieve(paymentId);
+        return {
+          paymentId: intent.id,
+          status: intent.status,
+          succeeded: intent.status === 'succeeded',
+          amountMinorUnits: BigInt(intent.amount_received > 0 ? intent.amount_received : intent.amount),
+          currency: intent.currency,
+          orderId: intent.metadata?.order_id ?? null,
+        };
       } catch (error) {
         if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
         throw error;

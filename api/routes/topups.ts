@@ -8,7 +8,7 @@ import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { orderStatuses, type OrderSnapshot } from '../../domain/orders.ts';
-import { paymentMethods, type CurrencyPricing } from '../../domain/pricing.ts';
+import type { CurrencyPricing } from '../../domain/pricing.ts';
 import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
@@ -47,10 +47,23 @@ function presentTopUpOptions(currencyPricing: CurrencyPricing) {
       min_amount: formatMicros(tier.minimumAmountMicros),
       bonus_percent: percentFromBasisPoints(tier.bonusBasisPoints),
     })),
-    payment_methods: paymentMethods.flatMap((method) => {
-      const limits = currencyPricing.paymentMethods[method];
-      return limits === undefined ? [] : [{ id: method, min: formatMicros(limits.minimumMicros), max: formatMicros(limits.maximumMicros) }];
-    }),
+    // In the pricing file's order; only the methods this installation offers (api/topups/available-providers.ts).
+    payment_methods: Object.entries(currencyPricing.paymentMethods).flatMap(([method, option]) =>
+      option === undefined
+        ? []
+        : [
+            {
+              id: method,
+              min: formatMicros(option.minimumMicros),
+              max: formatMicros(option.maximumMicros),
+              provider: option.provider,
+              flow: option.flow,
+              display_name: { en: option.displayName.en, 'zh-CN': option.displayName.zhCN },
+              icon: option.icon,
+              payment_method_types: option.paymentMethodTypes,
+            },
+          ],
+    ),
   };
 }
 

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import type { OrderRow } from '../../db/orders/order-row.ts';
 import { bankTransferUtcOffsetMinutes, type BankTransferOrderInput } from '../../domain/bank-transfers.ts';
 import { ApiError } from '../../domain/errors.ts';
-import { orderWorkflowTypes, type OrderRequest, type StripeCheckoutOrderInput } from '../../domain/orders.ts';
-import type { PaymentMethod } from '../../domain/pricing.ts';
+import { orderWorkflowTypes, type CheckoutChoice, type OrderRequest, type StripeCheckoutOrderInput } from '../../domain/orders.ts';
+import type { PaymentMethod, Pricing } from '../../domain/pricing.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { storedText } from '../validation.ts';
 import { bankTransferBody, normalisedBankTransfer } from './bank-transfer-fields.ts';
@@ -57,24 +57,39 @@ export interface PaymentMethodEntry {
   replayFromRow(row: OrderRow): boolean;
 }
 
-const stripe: PaymentMethodEntry = {
-  workflowType: orderWorkflowTypes.stripe,
-  fields: ['success_url', 'cancel_url'],
-  normalise: (fields) => ({ success_url: fields.success_url ?? null, cancel_url: fields.cancel_url ?? null }),
-  workflowInput(request, fields, { config }) {
-    checkRedirectHosts(fields, config.http.allowedRedirectHosts);
-    const returnBase = `${config.api.publicBaseUrl}/checkout/return?order_id=${request.orderId}`;
-    const createdAtMilliseconds = Date.parse(request.createdAt);
-    return {
-      ...request,
-      successUrl: fields.success_url ?? `${returnBase}&result=success`,
-      cancelUrl: fields.cancel_url ?? `${returnBase}&result=cancel`,
-      expiresAt: new Date(createdAtMilliseconds + config.orders.expiryMinutes * 60_000).toISOString(),
-    };
-  },
-  // Until its checkout is open, the order must be asked of its workflow.
-  replayFromRow: (row) => row.checkout_url !== null,
-};
+/** The checkout the pricing file configures for the order's method and currency (the quote found it offered). */
+function checkoutChoice(request: OrderRequest, pricing: Pricing): CheckoutChoice {
+  const option = pricing[request.terms.currency].paymentMethods[request.terms.paymentMethod];
+  if (option === undefined || option.provider === 'bank_transfer' || option.flow === 'bank_transfer') {
+    throw new Error(`${request.terms.paymentMethod} has no checkout for ${request.terms.currency}`);
+  }
+  return { provider: option.provider, flow: option.flow, paymentMethodTypes: option.paymentMethodTypes };
+}
+
+/** A method paid at a provider's checkout (its hosted page, or a QR code): one entry per method, one shape. */
+function hostedCheckout(method: Exclude<PaymentMethod, 'bank_transfer'>): PaymentMethodEntry {
+  return {
+    workflowType: orderWorkflowTypes[method],
+    fields: ['success_url', 'cancel_url'],
+    normalise: (fields) => ({ success_url: fields.success_url ?? null, cancel_url: fields.cancel_url ?? null }),
+    workflowInput(request, fields, { config, pricing }) {
+      checkRedirectHosts(fields, config.http.allowedRedirectHosts);
+      const returnBase = `${config.api.publicBaseUrl}/checkout/return?order_id=${request.orderId}`;
+      const createdAtMilliseconds = Date.parse(request.createdAt);
+      const checkout = checkoutChoice(request, pricing);
+      return {
+        ...request,
+        successUrl: fields.success_url ?? `${returnBase}&result=success`,
+        cancelUrl: fields.cancel_url ?? `${returnBase}&result=cancel`,
+        expiresAt: new Date(createdAtMilliseconds + config.orders.expiryMinutes * 60_000).toISOString(),
+        // Stripe orders without configured types run as before this field existed.
+        ...(checkout.provider === 'stripe' && checkout.paymentMethodTypes.length === 0 ? {} : { checkout }),
+      };
+    },
+    // Until its checkout is open, the order must be asked of its workflow.
+    replayFromRow: (row) => row.checkout_url !== null,
+  };
+}
 
 const bankTransfer: PaymentMethodEntry = {
   workflowType: orderWorkflowTypes.bank_transfer,
@@ -100,4 +115,10 @@ const bankTransfer: PaymentMethodEntry = {
   replayFromRow: () => true,
 };
 
-export const paymentMethodRegistry: Record<PaymentMethod, PaymentMethodEntry> = { stripe, bank_transfer: bankTransfer };
+export const paymentMethodRegistry: Record<PaymentMethod, PaymentMethodEntry> = {
+  stripe: hostedCheckout('stripe'),
+  airwallex: hostedCheckout('airwallex'),
+  alipay: hostedCheckout('alipay'),
+  wechat_pay: hostedCheckout('wechat_pay'),
+  bank_transfer: bankTransfer,
+};

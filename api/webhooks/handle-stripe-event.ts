@@ -48,7 +48,7 @@ export interface StripeEventDependencies {
  * lacks what Refill reads; any other error means it could not be recorded or delivered (retry).
  */
 export async function handleStripeEvent(dependencies: StripeEventDependencies, body: unknown): Promise<StripeEventOutcome> {
-  const { sql, temporalClient, logger } = dependencies;
+  const { sql, logger } = dependencies;
   const event = validateStripeEvent(body);
   const orderId = event.checkout === null ? null : orderIdOfCheckoutEvent(event.checkout.session);
   const record = await recordStripeEvent(sql, { id: event.id, type: event.type, orderId, payload: event.payload });
@@ -68,33 +68,49 @@ export async function handleStripeEvent(dependencies: StripeEventDependencies, b
   if (order === null) return finish('unknown_order');
 
   const paymentEvent = paymentEventFromCheckoutEvent({ id: event.id, type: event.checkout.type, created: event.created, session: event.checkout.session });
-  const admission = await admitStripeEvent(sql, {
-    eventId: event.id,
-    orderId: order.id,
-    contentKey: paymentEventContentKey(paymentEvent),
-    ignoredByOrder: isIgnoredByOrder(order, paymentEvent),
-    maximumNoOpSignals: dependencies.maximumNoOpEventsPerOrder ?? maximumNoOpEventsPerOrder,
-  });
-  if (admission === 'over_cap') return finish('ignored_duplicate');
-  try {
-    // Stripe waits a limited time for an answer; a Temporal that cannot take the signal by then gets a 503 instead.
-    await temporalClient.withDeadline(Date.now() + signalDeadlineMilliseconds, () =>
-      temporalClient.workflow.getHandle(orderWorkflowId(order.id)).signal(paymentEventSignal, paymentEvent),
-    );
-    return finish('delivered');
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-  }
-  if (!isLatePayment(order, paymentEvent)) return finish('order_closed');
-  await openPaymentException(dependencies, order, paymentEvent);
-  logger.error(context, 'payment for a closed order; recorded as a payment exception');
-  return finish('payment_exception');
+  const outcome = await deliverCheckoutEvent(dependencies, order, paymentEvent, 'stripe');
+  if (outcome === 'payment_exception') logger.error(context, 'payment for a closed order; recorded as a payment exception');
+  return finish(outcome);
 
   async function finish(outcome: StripeEventOutcome): Promise<StripeEventOutcome> {
     await markStripeEvent(sql, event.id, outcome);
     logger.info({ ...context, outcome }, 'stripe event handled');
     return outcome;
   }
+}
+
+/**
+ * Delivers a recorded checkout event of any provider to its order: admitted under the per-order cap,
+ * signalled to the order's workflow, or, when that has closed and the event is a payment it did not
+ * credit, opened as a payment exception. Throws when it can do none of these (the sender retries).
+ */
+export async function deliverCheckoutEvent(
+  dependencies: StripeEventDependencies,
+  order: OrderRow,
+  paymentEvent: PaymentEvent,
+  provider: PaymentExceptionInput['provider'],
+): Promise<StripeEventOutcome> {
+  const { sql, temporalClient } = dependencies;
+  const admission = await admitStripeEvent(sql, {
+    eventId: paymentEvent.eventId,
+    orderId: order.id,
+    contentKey: paymentEventContentKey(paymentEvent),
+    ignoredByOrder: isIgnoredByOrder(order, paymentEvent),
+    maximumNoOpSignals: dependencies.maximumNoOpEventsPerOrder ?? maximumNoOpEventsPerOrder,
+  });
+  if (admission === 'over_cap') return 'ignored_duplicate';
+  try {
+    // Providers wait a limited time for an answer; a Temporal that cannot take the signal by then gets a 503 instead.
+    await temporalClient.withDeadline(Date.now() + signalDeadlineMilliseconds, () =>
+      temporalClient.workflow.getHandle(orderWorkflowId(order.id)).signal(paymentEventSignal, paymentEvent),
+    );
+    return 'delivered';
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  if (!isLatePayment(order, paymentEvent)) return 'order_closed';
+  await openPaymentException(dependencies, order, paymentEvent, provider);
+  return 'payment_exception';
 }
 
 /**
@@ -118,12 +134,17 @@ function isLatePayment(order: OrderRow, event: PaymentEvent): boolean {
 }
 
 /** Starts the exception's workflow, named by the event: a redelivery finds it started. */
-async function openPaymentException(dependencies: StripeEventDependencies, order: OrderRow, event: PaymentEvent): Promise<void> {
+async function openPaymentException(
+  dependencies: StripeEventDependencies,
+  order: OrderRow,
+  event: PaymentEvent,
+  provider: PaymentExceptionInput['provider'],
+): Promise<void> {
   const input: PaymentExceptionInput = {
     eventId: event.eventId,
     orderId: order.id,
     accountId: order.account_id,
-    provider: 'stripe',
+    provider,
     providerPaymentId: event.providerPaymentId,
     amountMinorUnits: event.amountTotalMinorUnits,
     currency: event.currency,

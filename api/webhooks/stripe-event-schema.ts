@@ -12,11 +12,11 @@ const earliestEventSeconds = Date.UTC(2010, 0, 1) / 1000;
 /** A clock running ahead by up to a day is tolerated; later than that is not a real event. */
 const maximumFutureSkewSeconds = 24 * 60 * 60;
 /** Stripe's events nest a few levels (expanded objects at most four); far deeper is not an event. */
-const maximumPayloadDepth = 64;
+export const maximumPayloadDepth = 64;
 
 
 /** Text Refill stores or compares: no control characters (PostgreSQL refuses NUL), well-formed Unicode. */
-function text(maximumLength: number) {
+export function text(maximumLength: number) {
   return z
     .string()
     .max(maximumLength)
@@ -103,7 +103,7 @@ export function validateStripeEvent(body: unknown): ValidStripeEvent {
   };
 }
 
-function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, prefix: string[]): z.output<Schema> {
+export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, prefix: string[]): z.output<Schema> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
@@ -119,7 +119,7 @@ function reasonOf(issue: z.core.$ZodIssue): string {
 }
 
 /** Whether a JSON value nests deeper than `limit`; iterative, so no depth can exhaust the stack. */
-function nestingExceeds(value: unknown, limit: number): boolean {
+export function nestingExceeds(value: unknown, limit: number): boolean {
   const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (next.value === null || typeof next.value !== 'object') continue;
@@ -130,7 +130,7 @@ function nestingExceeds(value: unknown, limit: number): boolean {
 }
 
 /** A copy in which every string and key is text PostgreSQL stores: NUL and lone surrogates become U+FFFD. */
-function storable(value: unknown): unknown {
+export function storable(value: unknown): unknown {
   if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.map(storable);
   if (value === null || typeof value !== 'object') return value;

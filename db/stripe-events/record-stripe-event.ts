@@ -6,6 +6,8 @@ export interface RecordStripeEventInput {
   type: string;
   orderId: string | null;
   payload: unknown;
+  /** Who sent it (the airwallex_and_scan_to_pay migration); Stripe when not given. */
+  provider?: 'stripe' | 'airwallex';
 }
 
 export interface StripeEventRecord {
@@ -16,8 +18,8 @@ export interface StripeEventRecord {
 
 export async function recordStripeEvent(sql: Sql, input: RecordStripeEventInput): Promise<StripeEventRecord> {
   const inserted = await sql`
-    insert into stripe_events (id, type, order_id, payload)
-    values (${input.id}, ${input.type}, ${input.orderId}, ${sql.json(input.payload as never)})
+    insert into stripe_events (id, type, order_id, payload, provider)
+    values (${input.id}, ${input.type}, ${input.orderId}, ${sql.json(input.payload as never)}, ${input.provider ?? 'stripe'})
     on conflict (id) do nothing
     returning id`;
   if (inserted.length > 0) return { firstDelivery: true, deliveredAt: null, outcome: null };
