@@ -20,7 +20,8 @@ export function qrCodeImagePath(orderId: string): string {
 
 /** Whether the order is paid by scanning a code (its checkout_url is then the code's content). */
 export function isScanToPay(order: Pick<OrderSnapshot, 'terms'>): boolean {
-  return paymentFlows[order.terms.paymentMethod] === 'qr_code';
+  const method = order.terms.paymentMethod;
+  return method !== 'auto_recharge' && paymentFlows[method] === 'qr_code';
 }
 
 /** The order's QR code while it can be paid; null for every other order. */

@@ -59,7 +59,8 @@ export interface PaymentMethodEntry {
 
 /** The checkout the pricing file configures for the order's method and currency (the quote found it offered). */
 function checkoutChoice(request: OrderRequest, pricing: Pricing): CheckoutChoice {
-  const option = pricing[request.terms.currency].paymentMethods[request.terms.paymentMethod];
+  const method = request.terms.paymentMethod;
+  const option = method === 'auto_recharge' ? undefined : pricing[request.terms.currency].paymentMethods[method];
   if (option === undefined || option.provider === 'bank_transfer' || option.flow === 'bank_transfer') {
     throw new Error(`${request.terms.paymentMethod} has no checkout for ${request.terms.currency}`);
   }
