@@ -13,12 +13,14 @@ import { assignRequestId, requestScopedLogger } from './request-context.ts';
 import { securityHeaders } from './security-headers.ts';
 import { refuseNonTextQuery } from './validation.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
+import { balanceAlertRoutes } from './routes/balance-alerts.ts';
 import { adminAuditLogRoutes } from './routes/admin-audit-log.ts';
 import { adminHoldRoutes } from './routes/admin-holds.ts';
 import { adminPaymentExceptionRoutes } from './routes/admin-payment-exceptions.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminRefundRoutes } from './routes/admin-refunds.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
+import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
@@ -99,6 +101,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(adminAuditLogRoutes(dependencies));
   app.use(adminHoldRoutes(dependencies));
   app.use(adminRefundRoutes(dependencies));
+  app.use(adminWebhookRoutes(dependencies));
 
   // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.
   app.use('/v1', customerAuthentication);
@@ -110,6 +113,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(refundRoutes(dependencies));
   app.use(holdRoutes(dependencies));
   app.use(spendLimitRoutes(dependencies));
+  app.use(balanceAlertRoutes(dependencies));
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));

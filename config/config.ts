@@ -14,6 +14,7 @@ import {
 } from './admin-operators.ts';
 import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
 import { defaultPaperworkTaskQueue } from '../domain/orders.ts';
+import { webhookDestinationPolicies, type WebhookDestinationPolicy } from '../domain/webhooks.ts';
 import { productionIssues, refillEnvironments, type RefillEnvironment } from './production-rules.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
@@ -68,6 +69,11 @@ export const configEnvironmentVariables = [
   'REFUND_PAYOUT_DEADLINE_DAYS',
   'REFUND_PAYOUT_REMINDER_HOURS',
   'REFUND_OPS_EMAIL',
+  'WEBHOOK_ALLOWED_DESTINATIONS',
+  'WEBHOOK_ATTEMPT_TIMEOUT_SECONDS',
+  'WEBHOOK_FIRST_RETRY_SECONDS',
+  'WEBHOOK_POLL_INTERVAL_MILLISECONDS',
+  'WEBHOOK_OPS_EMAIL',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -220,6 +226,16 @@ const environmentSchema = z
     REFUND_PAYOUT_DEADLINE_DAYS: integerBetween(1, 365).default(14),
     REFUND_PAYOUT_REMINDER_HOURS: integerBetween(1, 24 * 365).default(72),
     REFUND_OPS_EMAIL: z.string().min(3).max(320).optional(),
+    // Outgoing webhooks (README "Outgoing webhooks"): which addresses deliveries may reach (public only,
+    // also loopback, or any), each attempt's timeout, the first retry's delay (doubled each time for
+    // three days), how often the worker looks for due deliveries, and who is told of a disabled endpoint.
+    WEBHOOK_ALLOWED_DESTINATIONS: z
+      .enum(webhookDestinationPolicies, { message: `must be one of ${webhookDestinationPolicies.join(', ')}` })
+      .default('public'),
+    WEBHOOK_ATTEMPT_TIMEOUT_SECONDS: integerBetween(1, 60).default(10),
+    WEBHOOK_FIRST_RETRY_SECONDS: integerBetween(1, 3_600).default(30),
+    WEBHOOK_POLL_INTERVAL_MILLISECONDS: integerBetween(50, 60_000).default(1_000),
+    WEBHOOK_OPS_EMAIL: z.string().min(3).max(320).optional(),
   })
   .superRefine((environment, context) => {
     const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
@@ -300,6 +316,17 @@ export interface Config {
   refunds: RefundConfig;
   logLevel: string;
   http: HttpEdgeConfig;
+  webhooks: WebhookConfig;
+}
+
+/** Outgoing webhooks (WEBHOOK_*): what the worker's dispatcher needs. */
+export interface WebhookConfig {
+  allowedDestinations: WebhookDestinationPolicy;
+  attemptTimeout_ms: number;
+  firstRetryDelay_ms: number;
+  pollInterval_ms: number;
+  /** WEBHOOK_OPS_EMAIL, else REFUND_OPS_EMAIL, else the sender's address. */
+  opsEmail: string;
 }
 
 /** The refund policy and the bank payout's wait (REFUND_*). */
@@ -394,6 +421,13 @@ export function loadConfig(environment: Environment): Config {
       opsEmail: value.REFUND_OPS_EMAIL,
     },
     logLevel: value.LOG_LEVEL,
+    webhooks: {
+      allowedDestinations: value.WEBHOOK_ALLOWED_DESTINATIONS,
+      attemptTimeout_ms: value.WEBHOOK_ATTEMPT_TIMEOUT_SECONDS * 1_000,
+      firstRetryDelay_ms: value.WEBHOOK_FIRST_RETRY_SECONDS * 1_000,
+      pollInterval_ms: value.WEBHOOK_POLL_INTERVAL_MILLISECONDS,
+      opsEmail: value.WEBHOOK_OPS_EMAIL ?? value.REFUND_OPS_EMAIL ?? value.MAIL_FROM,
+    },
     http: {
       allowedRedirectHosts: value.ALLOWED_REDIRECT_HOSTS ?? [...new Set([new URL(publicBaseUrl).hostname, 'localhost'])],
       trustProxyHops: value.TRUST_PROXY_HOPS,

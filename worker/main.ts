@@ -13,6 +13,7 @@ import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
+import { startWebhookDispatcher, webhookDispatcherSettings } from './webhooks/dispatcher.ts';
 
 // The first statement runs once every import is loaded (and, under tsx, compiled): the start-up's
 // fixed cost, reported with the running line.
@@ -73,11 +74,14 @@ logger.info(
 // Releases expired holds, as the API does: either process alone keeps expiry within seconds.
 const holdLedger = new LedgerBatcher(sql, { batchesInFlight: 1 });
 const holdSweeper = startHoldSweeper(sql, holdLedger, logger);
+// Delivers the outbox's webhook events and low-balance emails (worker/webhooks/dispatcher.ts).
+const webhookDispatcher = startWebhookDispatcher({ sql, logger, mailTransport, settings: webhookDispatcherSettings(config) });
 // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals, which stop both workers)
 // once the in-flight tasks of both have finished.
 workerRunning = true;
 await worker.run();
 await holdSweeper.stop();
+await webhookDispatcher.stop();
 await holdLedger.close();
 mailTransport.close();
 await connection.close();
