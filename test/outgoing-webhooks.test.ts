@@ -174,5 +174,13 @@ test('an endpoint failing for three days is disabled, its pending deliveries fai
   assert.equal(failed?.id, sent.body.delivery_id);
   const refused = await pipeline.api.request('POST', `/admin/webhook-events/${sent.body.delivery_id}/redeliver`, { token: testAdminToken });
   assert.equal(refused.body.error?.code, 'webhook_endpoint_disabled');
+  // Ops bring it back: a private URL is still refused, enabling clears the streak, and the event goes out.
+  const privateUrl = await pipeline.api.request('PATCH', `/admin/webhook-endpoints/${endpoint.id}`, { token: testAdminToken, body: { url: 'http://192.168.1.10/hook' } });
+  assert.equal(privateUrl.body.error?.code, 'webhook_url_not_allowed');
+  const enabled = await pipeline.api.request('PATCH', `/admin/webhook-endpoints/${endpoint.id}`, { token: testAdminToken, body: { enabled: true } });
+  assert.deepEqual({ enabled: enabled.body.enabled, reason: enabled.body.disabled_reason, failingSince: enabled.body.failing_since }, { enabled: true, reason: null, failingSince: null });
+  const reopened = await pipeline.api.request('POST', `/admin/webhook-events/${sent.body.delivery_id}/redeliver`, { token: testAdminToken });
+  assert.equal(reopened.status, 202, reopened.text);
+  await eventually(async () => (await deliveriesOf(endpoint.id, '&status=delivered'))[0], { description: 'the event delivered once the endpoint is enabled' });
   await deleteEndpoint(endpoint.id);
 });
