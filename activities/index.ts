@@ -9,6 +9,7 @@ import { createLegacyActivities } from './legacy.ts';
 import { createOrderActivities } from './orders.ts';
 import { createPaymentExceptionActivities } from './payment-exceptions.ts';
 import { createPaymentActivities } from './payments.ts';
+import { createReconciliationActivities, type ReconciliationDependencies } from './reconciliation.ts';
 import { createRefundActivities } from './refunds.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 
@@ -18,6 +19,8 @@ export interface ActivityDependencies {
   logger: Logger;
   mailTransport: MailTransport;
   invoices: InvoiceSettings;
+  /** The client reconciliation delivers payment events with; a worker built without it cannot reconcile. */
+  reconciliation?: ReconciliationDependencies;
 }
 
 export function createActivities(dependencies: ActivityDependencies) {
@@ -33,6 +36,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createInvoiceActivities(dependencies),
     ...createBankTransferActivities(dependencies),
     ...createRefundActivities(dependencies),
+    ...createReconciliationActivities(dependencies),
   });
 }
 

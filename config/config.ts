@@ -74,6 +74,9 @@ export const configEnvironmentVariables = [
   'WEBHOOK_FIRST_RETRY_SECONDS',
   'WEBHOOK_POLL_INTERVAL_MILLISECONDS',
   'WEBHOOK_OPS_EMAIL',
+  'RECONCILIATION_INTERVAL_SECONDS',
+  'RECONCILIATION_PENDING_AGE_SECONDS',
+  'RECONCILIATION_PROCESSING_AGE_SECONDS',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -236,6 +239,11 @@ const environmentSchema = z
     WEBHOOK_FIRST_RETRY_SECONDS: integerBetween(1, 3_600).default(30),
     WEBHOOK_POLL_INTERVAL_MILLISECONDS: integerBetween(50, 60_000).default(1_000),
     WEBHOOK_OPS_EMAIL: z.string().min(3).max(320).optional(),
+    // Reconciliation (README "Reconciliation"): how often the schedule asks the provider about orders
+    // it never heard back on, and how old a pending or processing order must be before it is asked about.
+    RECONCILIATION_INTERVAL_SECONDS: integerBetween(10, 86_400).default(300),
+    RECONCILIATION_PENDING_AGE_SECONDS: integerBetween(0, 30 * 86_400).default(900),
+    RECONCILIATION_PROCESSING_AGE_SECONDS: integerBetween(0, 30 * 86_400).default(900),
   })
   .superRefine((environment, context) => {
     const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
@@ -317,6 +325,14 @@ export interface Config {
   logLevel: string;
   http: HttpEdgeConfig;
   webhooks: WebhookConfig;
+  reconciliation: ReconciliationConfig;
+}
+
+/** The reconciliation schedule (RECONCILIATION_*). */
+export interface ReconciliationConfig {
+  interval_seconds: number;
+  pendingAge_seconds: number;
+  processingAge_seconds: number;
 }
 
 /** Outgoing webhooks (WEBHOOK_*): what the worker's dispatcher needs. */
@@ -427,6 +443,11 @@ export function loadConfig(environment: Environment): Config {
       firstRetryDelay_ms: value.WEBHOOK_FIRST_RETRY_SECONDS * 1_000,
       pollInterval_ms: value.WEBHOOK_POLL_INTERVAL_MILLISECONDS,
       opsEmail: value.WEBHOOK_OPS_EMAIL ?? value.REFUND_OPS_EMAIL ?? value.MAIL_FROM,
+    },
+    reconciliation: {
+      interval_seconds: value.RECONCILIATION_INTERVAL_SECONDS,
+      pendingAge_seconds: value.RECONCILIATION_PENDING_AGE_SECONDS,
+      processingAge_seconds: value.RECONCILIATION_PROCESSING_AGE_SECONDS,
     },
     http: {
       allowedRedirectHosts: value.ALLOWED_REDIRECT_HOSTS ?? [...new Set([new URL(publicBaseUrl).hostname, 'localhost'])],

@@ -17,6 +17,9 @@ export const refundStatusKey = defineSearchAttributeKey('RefillRefundStatus', Se
 export const disputeStatusKey = defineSearchAttributeKey('RefillDisputeStatus', SearchAttributeType.KEYWORD);
 export const orderIdKey = defineSearchAttributeKey('RefillOrderId', SearchAttributeType.KEYWORD);
 
+/** The orders a reconciliation run delivered a payment for or turned into a payment exception (set on the run). */
+export const reconciledOrderIdsKey = defineSearchAttributeKey('RefillReconciledOrderIds', SearchAttributeType.KEYWORD_LIST);
+
 export const refillSearchAttributeKeys = [
   orderStatusKey,
   accountIdKey,
@@ -28,4 +31,5 @@ export const refillSearchAttributeKeys = [
   refundStatusKey,
   disputeStatusKey,
   orderIdKey,
+  reconciledOrderIdsKey,
 ] as const;

@@ -1,7 +1,7 @@
 // The worker process: validates config, waits for PostgreSQL and Temporal, migrates the database,
 // registers search attributes, runs workflows (from the prebuilt bundle when WORKFLOW_BUNDLE_PATH names one).
 import { performance } from 'node:perf_hooks';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startProcessFoundation, waitForDependencyOrExit } from '../config/startup.ts';
 import { closeSql } from '../db/client.ts';
@@ -11,6 +11,7 @@ import { createRefillWorker, prebuiltWorkflowBundle } from './create-worker.ts';
 import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
+import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
 import { startWebhookDispatcher, webhookDispatcherSettings } from './webhooks/dispatcher.ts';
@@ -46,6 +47,13 @@ await ensureSearchAttributes(operatorConnection, config.temporal.namespace, logg
 await operatorConnection.close();
 
 const connection = await waitForDependencyOrExit(() => NativeConnection.connect({ address: config.temporal.address }), temporal);
+// The reconciliation schedule, created or brought to this configuration (README "Reconciliation").
+await ensureReconciliationSchedule({
+  client: new Client({ connection, namespace: config.temporal.namespace }),
+  taskQueue: config.temporal.taskQueue,
+  config: config.reconciliation,
+  logger,
+});
 const mailTransport = createMailTransport(config.mail);
 const worker = await createRefillWorker({
   ...(workflowBundlePath === undefined ? {} : { workflowBundle: { codePath: workflowBundlePath } }),

@@ -8,3 +8,4 @@ export { topUpOrderWorkflow } from './legacy/topup-order.ts';
 export { bankTransferOrderWorkflow } from './legacy/bank-transfer-order.ts';
 export { refundWorkflow } from './refund.ts';
 export { disputeWorkflow } from './dispute.ts';
+export { reconciliationWorkflow } from './reconciliation.ts';

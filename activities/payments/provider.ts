@@ -39,6 +39,24 @@ export interface RefundPaymentResult {
   failureReason?: string | null;
 }
 
+/** What the provider says about an order's payment, asked directly (reconciliation), not told by a webhook. */
+export interface RetrievedPayment {
+  /** paid: the money is taken; processing: an asynchronous payment is under way; unpaid: nothing taken (yet); expired: it can no longer be paid. */
+  status: 'paid' | 'processing' | 'unpaid' | 'expired';
+  /** Minor units, as the provider reports them; null when it does not say. */
+  amountMinorUnits: bigint | null;
+  /** Lowercase ISO code, as the provider reports it; null when it does not say. */
+  currency: string | null;
+  /** The provider's payment (Stripe: the PaymentIntent id), null before there is one. */
+  reference: string | null;
+}
+
+/** The order a provider is asked about: its checkout (the session, or another provider's payment id). */
+export interface PaymentLookup {
+  orderId: string;
+  checkoutSessionId: string;
+}
+
 export interface PaymentProvider {
   readonly name: 'stripe' | 'sandbox';
   /** Idempotent per order: asking twice for the same order returns the same session. */
@@ -51,6 +69,11 @@ export interface PaymentProvider {
   refundPayment(input: RefundPaymentInput): Promise<RefundPaymentResult>;
   /** A refund's current status at the provider, for a refund that was not final when it was made. */
   retrieveRefund(refundId: string): Promise<RefundPaymentResult>;
+  /**
+   * The truth about an order's payment, for reconciliation. Optional so that a provider added before it
+   * can answer still plugs in: reconciliation leaves its orders alone (outcome not_asked).
+   */
+  retrievePayment?(order: PaymentLookup): Promise<RetrievedPayment>;
 }
 
 /** A failure the provider will repeat however often it is asked (bad parameters, bad key). */

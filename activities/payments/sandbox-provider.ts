@@ -1,12 +1,26 @@
 // The sandbox provider: Stripe-shaped checkout sessions kept in Postgres, paid on a local page
 // (api/routes/sandbox.ts) that sends signed, Stripe-format events to the webhook. No money moves.
 import type { Sql } from '../../db/client.ts';
-import { createSandboxSession, expireSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
+import { createSandboxSession, expireSandboxSession, getSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
 import { randomToken } from '../../ids/ids.ts';
-import type { CheckoutSession, CreateCheckoutSessionInput, ExpireCheckoutResult, PaymentProvider, RefundPaymentInput, RefundPaymentResult } from './provider.ts';
+import type {
+  CheckoutSession,
+  CreateCheckoutSessionInput,
+  ExpireCheckoutResult,
+  PaymentLookup,
+  PaymentProvider,
+  RefundPaymentInput,
+  RefundPaymentResult,
+  RetrievedPayment,
+} from './provider.ts';
 
 export function sandboxCheckoutUrl(publicBaseUrl: string, sessionId: string): string {
   return `${publicBaseUrl}/sandbox/checkout/${sessionId}`;
+}
+
+/** The payment of a completed sandbox session, named after it as the payment page names it. */
+function sandboxPaymentId(sessionId: string): string {
+  return `pi_sandbox_${sessionId.slice('cs_sandbox_'.length)}`;
 }
 
 export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentProvider {
@@ -40,6 +54,19 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
       return { refundId, status: 'succeeded' };
     },
 
+    async retrievePayment(order: PaymentLookup): Promise<RetrievedPayment> {
+      // The sandbox answers from its own records: the session its payment page completed (or not).
+      const session = await getSandboxSession(sql, order.checkoutSessionId);
+      if (session === null) return { status: 'unpaid', amountMinorUnits: null, currency: null, reference: null };
+      const paid = session.status === 'complete' && session.payment_status === 'paid';
+      return {
+        status: paid ? 'paid' : session.status === 'expired' ? 'expired' : 'unpaid',
+        amountMinorUnits: session.amount_total_minor_units,
+        currency: session.currency,
+        reference: session.status === 'complete' ? sandboxPaymentId(session.id) : null,
+      };
+    },
+
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
       const session = await expireSandboxSession(sql, sessionId);
       if (session === null || session.status !== 'complete') return { outcome: 'expired' };
@@ -49,7 +76,7 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
           paymentStatus: session.payment_status,
           amountTotalMinorUnits: session.amount_total_minor_units.toString(),
           currency: session.currency,
-          providerPaymentId: `pi_sandbox_${session.id.slice('cs_sandbox_'.length)}`,
+          providerPaymentId: sandboxPaymentId(session.id),
         },
       };
     },

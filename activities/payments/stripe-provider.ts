@@ -6,9 +6,11 @@ import {
   type CheckoutSession,
   type CreateCheckoutSessionInput,
   type ExpireCheckoutResult,
+  type PaymentLookup,
   type PaymentProvider,
   type RefundPaymentInput,
   type RefundPaymentResult,
+  type RetrievedPayment,
 } from './provider.ts';
 
 /**
@@ -117,6 +119,16 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
       }
     },
 
+    async retrievePayment(order: PaymentLookup): Promise<RetrievedPayment> {
+      try {
+        const session = await stripe.checkout.sessions.retrieve(order.checkoutSessionId, { expand: ['payment_intent'] });
+        return retrievedPaymentOf(session);
+      } catch (error) {
+        if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
+        throw error;
+      }
+    },
+
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
       try {
         await stripe.checkout.sessions.expire(sessionId);
@@ -138,5 +150,29 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
         };
       }
     },
+  };
+}
+
+/**
+ * A Checkout Session as reconciliation reads it: paid once Stripe says so; complete but unpaid with its
+ * PaymentIntent still processing is an asynchronous payment under way (a bank debit).
+ */
+function retrievedPaymentOf(session: Stripe.Checkout.Session): RetrievedPayment {
+  const intent = session.payment_intent;
+  const intentObject = typeof intent === 'object' && intent !== null ? intent : null;
+  const reference = typeof intent === 'string' ? intent : (intentObject?.id ?? null);
+  const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
+  const status: RetrievedPayment['status'] = paid
+    ? 'paid'
+    : session.status === 'expired'
+      ? 'expired'
+      : intentObject?.status === 'processing'
+        ? 'processing'
+        : 'unpaid';
+  return {
+    status,
+    amountMinorUnits: session.amount_total === null ? null : BigInt(session.amount_total),
+    currency: session.currency,
+    reference,
   };
 }
