@@ -18,7 +18,9 @@ import { startOrderWorkflow } from '../../api/topups/order-workflow-calls.ts';
 import { testAdminToken, createTestAccount } from '../support/api.ts';
 import { testTemporalAddress } from '../support/environment.ts';
 import { eventually } from '../support/eventually.ts';
-import { createPendingOrder, paidEvent } from '../support/orders.ts';
+import { createPendingOrder, paidEvent, sessionIdOf } from '../support/orders.ts';
+import { completeSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
+import { reconciliationBatchSize } from '../../domain/reconciliation.ts';
 import { sendWebhook, startTestPipeline, waitForOrder, waitForOrderWorkflow, type OrderJson, type TestPipeline } from '../support/pipeline.ts';
 
 const historiesDirectory = path.join(repositoryRoot, 'test/fixtures/histories');
@@ -158,12 +160,32 @@ async function refundScenarios(): Promise<void> {
   await write('disputeWorkflow', 'won', disputeWorkflowId(dispute.id));
 }
 
+/** A reconciliation run that finds a sandbox payment whose webhook never came and delivers it. */
+async function reconciliationScenarios(): Promise<void> {
+  const sandbox = await startTestPipeline({ sandbox: true });
+  try {
+    const customer = await createTestAccount(sandbox.api, 'USD');
+    const order = await createPendingOrder(sandbox.api, customer.apiKey);
+    await completeSandboxSession(sandbox.database.sql, await sessionIdOf(sandbox.database.sql, order.id), 'paid');
+    const workflowId = `reconciliation-record-${randomToken(8)}`;
+    await sandbox.api.temporalClient.workflow.execute('reconciliationWorkflow', {
+      taskQueue: sandbox.taskQueue,
+      workflowId,
+      args: [{ pendingAgeSeconds: 0, processingAgeSeconds: 0, limit: reconciliationBatchSize }],
+    });
+    await write('reconciliationWorkflow', 'delivered-a-missed-payment', workflowId);
+  } finally {
+    await sandbox.close();
+  }
+}
+
 async function main(pipelineToClose: TestPipeline): Promise<void> {
   try {
     await stripeScenarios();
     await bankTransferScenarios();
     await legacyScenarios();
     await refundScenarios();
+    await reconciliationScenarios();
   } finally {
     await pipelineToClose.close();
   }
