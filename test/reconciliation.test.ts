@@ -3,12 +3,14 @@
 // run of reconciliationWorkflow, against the sandbox provider, the real Temporal dev server and Postgres.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createStripeClient, createStripeProvider } from '../activities/payments/stripe-provider.ts';
 import { completeSandboxSession } from '../db/sandbox/sandbox-sessions.ts';
 import { orderWorkflowId } from '../domain/orders.ts';
 import { reconciliationBatchSize, type ReconciliationSummary } from '../domain/reconciliation.ts';
 import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule.ts';
 import { createLogger } from '../observability/logger.ts';
 import { balanceOf, createTestAccount } from './support/api.ts';
+import { testStripeApiBase } from './support/environment.ts';
 import { eventually } from './support/eventually.ts';
 import { createPendingOrder, sessionIdOf } from './support/orders.ts';
 import { startTestPipeline, waitForOrder, type TestPipeline } from './support/pipeline.ts';
@@ -98,4 +100,13 @@ test('a paid order whose workflow has closed becomes one payment exception, howe
   const second = await runOnce();
   assert.equal(second.orders.find((entry) => entry.orderId === order.id), undefined);
   assert.equal(await balanceOf(pipeline.api, account.apiKey), '0.000000');
+});
+
+test('the Stripe provider answers retrievePayment from the Checkout Session and its PaymentIntent (stripe-mock)', async () => {
+  const provider = createStripeProvider(createStripeClient({ ...pipeline.api.config.stripe, secretKey: 'sk_test_refill123', apiBase: new URL(testStripeApiBase()) }));
+  const payment = await provider.retrievePayment!({ orderId: 'ord_000000000000000000000000', checkoutSessionId: 'cs_test_reconciliation' });
+  assert.ok(['paid', 'processing', 'unpaid', 'expired'].includes(payment.status), payment.status);
+  assert.ok(payment.amountMinorUnits === null || typeof payment.amountMinorUnits === 'bigint');
+  // Expanded, the PaymentIntent is still reported by its id.
+  assert.ok(payment.reference === null || /^pi_/.test(payment.reference), String(payment.reference));
 });
