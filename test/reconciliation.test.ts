@@ -3,6 +3,7 @@
 // run of reconciliationWorkflow, against the sandbox provider, the real Temporal dev server and Postgres.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createSandboxProvider } from '../activities/payments/sandbox-provider.ts';
 import { createStripeClient, createStripeProvider } from '../activities/payments/stripe-provider.ts';
 import { completeSandboxSession } from '../db/sandbox/sandbox-sessions.ts';
 import { orderWorkflowId } from '../domain/orders.ts';
@@ -109,4 +110,24 @@ test('the Stripe provider answers retrievePayment from the Checkout Session and 
   assert.ok(payment.amountMinorUnits === null || typeof payment.amountMinorUnits === 'bigint');
   // Expanded, the PaymentIntent is still reported by its id.
   assert.ok(payment.reference === null || /^pi_/.test(payment.reference), String(payment.reference));
+});
+
+test('each provider lists the paid checkouts of a day: the sandbox from its sessions, Stripe across its pages (stripe-mock)', async () => {
+  const account = await createTestAccount(pipeline.api, 'USD');
+  const order = await createPendingOrder(pipeline.api, account.apiKey, { package_id: 'usd_100', payment_method: 'stripe' });
+  await payWithoutWebhook(order.id);
+  const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  const tomorrow = new Date(today.getTime() + 86_400_000);
+  const yesterday = new Date(today.getTime() - 86_400_000);
+  const sandbox = createSandboxProvider(pipeline.database.sql, pipeline.api.baseUrl);
+  const listed = await sandbox.listSuccessfulPayments!({ from: today, to: tomorrow });
+  const mine = listed.find((payment) => payment.orderId === order.id);
+  assert.ok(mine, 'the paid session is listed for today');
+  assert.equal(mine.amountMinorUnits, 10_000n);
+  assert.equal(mine.status, 'paid');
+  assert.equal((await sandbox.listSuccessfulPayments!({ from: yesterday, to: today })).find((payment) => payment.orderId === order.id), undefined);
+
+  const stripe = createStripeProvider(createStripeClient({ ...pipeline.api.config.stripe, secretKey: 'sk_test_refill123', apiBase: new URL(testStripeApiBase()) }));
+  const stripePayments = await stripe.listSuccessfulPayments!({ from: today, to: tomorrow });
+  for (const payment of stripePayments) assert.equal(payment.status, 'paid');
 });

@@ -57,6 +57,13 @@ export interface PaymentLookup {
   checkoutSessionId: string;
 }
 
+/** A successful payment as the provider lists it for a day (the daily reconciliation's input). */
+export interface ListedPayment extends RetrievedPayment {
+  checkoutSessionId: string;
+  /** The order the checkout carries (client_reference_id or metadata), null when it names none. */
+  orderId: string | null;
+}
+
 export interface PaymentProvider {
   readonly name: 'stripe' | 'sandbox';
   /** Idempotent per order: asking twice for the same order returns the same session. */
@@ -74,6 +81,8 @@ export interface PaymentProvider {
    * can answer still plugs in: reconciliation leaves its orders alone (outcome not_asked).
    */
   retrievePayment?(order: PaymentLookup): Promise<RetrievedPayment>;
+  /** Every paid checkout created in [from, to), across all the provider's pages. */
+  listSuccessfulPayments?(range: { from: Date; to: Date }): Promise<ListedPayment[]>;
 }
 
 /** A failure the provider will repeat however often it is asked (bad parameters, bad key). */

@@ -1,12 +1,13 @@
 // The sandbox provider: Stripe-shaped checkout sessions kept in Postgres, paid on a local page
 // (api/routes/sandbox.ts) that sends signed, Stripe-format events to the webhook. No money moves.
 import type { Sql } from '../../db/client.ts';
-import { createSandboxSession, expireSandboxSession, getSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
+import { createSandboxSession, expireSandboxSession, getSandboxSession, listPaidSandboxSessions } from '../../db/sandbox/sandbox-sessions.ts';
 import { randomToken } from '../../ids/ids.ts';
 import type {
   CheckoutSession,
   CreateCheckoutSessionInput,
   ExpireCheckoutResult,
+  ListedPayment,
   PaymentLookup,
   PaymentProvider,
   RefundPaymentInput,
@@ -65,6 +66,18 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
         currency: session.currency,
         reference: session.status === 'complete' ? sandboxPaymentId(session.id) : null,
       };
+    },
+
+    async listSuccessfulPayments(range: { from: Date; to: Date }): Promise<ListedPayment[]> {
+      const sessions = await listPaidSandboxSessions(sql, range);
+      return sessions.map((session) => ({
+        status: 'paid',
+        amountMinorUnits: session.amount_total_minor_units,
+        currency: session.currency,
+        reference: sandboxPaymentId(session.id),
+        checkoutSessionId: session.id,
+        orderId: session.order_id,
+      }));
     },
 
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {

@@ -6,6 +6,7 @@ import {
   type CheckoutSession,
   type CreateCheckoutSessionInput,
   type ExpireCheckoutResult,
+  type ListedPayment,
   type PaymentLookup,
   type PaymentProvider,
   type RefundPaymentInput,
@@ -127,6 +128,23 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
         if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
         throw error;
       }
+    },
+
+    async listSuccessfulPayments(range: { from: Date; to: Date }): Promise<ListedPayment[]> {
+      const created = { gte: Math.floor(range.from.getTime() / 1000), lt: Math.floor(range.to.getTime() / 1000) };
+      const payments: ListedPayment[] = [];
+      try {
+        // The client's auto-pagination follows starting_after through every page of the range.
+        for await (const session of stripe.checkout.sessions.list({ created, limit: 100 })) {
+          const payment = retrievedPaymentOf(session);
+          if (payment.status !== 'paid') continue;
+          payments.push({ ...payment, checkoutSessionId: session.id, orderId: session.client_reference_id ?? session.metadata?.order_id ?? null });
+        }
+      } catch (error) {
+        if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
+        throw error;
+      }
+      return payments;
     },
 
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
