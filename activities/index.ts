@@ -9,6 +9,7 @@ import { createLegacyActivities } from './legacy.ts';
 import { createOrderActivities } from './orders.ts';
 import { createPaymentExceptionActivities } from './payment-exceptions.ts';
 import { createPaymentActivities } from './payments.ts';
+import { createReconciliationActivities, type ReconciliationDependencies } from './reconciliation.ts';
 import { createRefundActivities } from './refunds.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 import { createAutoRechargeActivities, type AutoRechargeDependencies } from './auto-recharge.ts';
@@ -20,6 +21,8 @@ export interface ActivityDependencies extends AutoRechargeDependencies {
   logger: Logger;
   mailTransport: MailTransport;
   invoices: InvoiceSettings;
+  /** The client reconciliation delivers payment events with; a worker built without it cannot reconcile. */
+  reconciliation?: ReconciliationDependencies;
 }
 
 export function createActivities(dependencies: ActivityDependencies) {
@@ -37,6 +40,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createRefundActivities(dependencies),
     ...createAutoRechargeActivities(dependencies),
     ...createAutoRechargeEmailActivities(dependencies),
+    ...createReconciliationActivities(dependencies),
   });
 }
 

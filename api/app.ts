@@ -13,12 +13,14 @@ import { assignRequestId, requestScopedLogger } from './request-context.ts';
 import { securityHeaders } from './security-headers.ts';
 import { refuseNonTextQuery } from './validation.ts';
 import { adminAccountRoutes } from './routes/admin-accounts.ts';
+import { balanceAlertRoutes } from './routes/balance-alerts.ts';
 import { adminAuditLogRoutes } from './routes/admin-audit-log.ts';
 import { adminHoldRoutes } from './routes/admin-holds.ts';
 import { adminPaymentExceptionRoutes } from './routes/admin-payment-exceptions.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminRefundRoutes } from './routes/admin-refunds.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
+import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
@@ -114,6 +116,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(adminRefundRoutes(dependencies));
   const autoRecharge = autoRechargeRoutes(dependencies);
   app.get('/admin/auto-recharges', autoRecharge);
+  app.use(adminWebhookRoutes(dependencies));
 
   // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.
   app.use('/v1', customerAuthentication);
@@ -127,6 +130,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(spendLimitRoutes(dependencies));
   app.use(paymentMethodRoutes(dependencies));
   app.use(autoRecharge);
+  app.use(balanceAlertRoutes(dependencies));
 
   app.use(notFoundHandler);
   app.use(errorHandler(dependencies.logger));

@@ -14,6 +14,7 @@ import {
 } from './admin-operators.ts';
 import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
 import { defaultPaperworkTaskQueue } from '../domain/orders.ts';
+import { webhookDestinationPolicies, type WebhookDestinationPolicy } from '../domain/webhooks.ts';
 import { productionIssues, refillEnvironments, type RefillEnvironment } from './production-rules.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
@@ -72,6 +73,14 @@ export const configEnvironmentVariables = [
   'REFUND_PAYOUT_DEADLINE_DAYS',
   'REFUND_PAYOUT_REMINDER_HOURS',
   'REFUND_OPS_EMAIL',
+  'WEBHOOK_ALLOWED_DESTINATIONS',
+  'WEBHOOK_ATTEMPT_TIMEOUT_SECONDS',
+  'WEBHOOK_FIRST_RETRY_SECONDS',
+  'WEBHOOK_POLL_INTERVAL_MILLISECONDS',
+  'WEBHOOK_OPS_EMAIL',
+  'RECONCILIATION_INTERVAL_SECONDS',
+  'RECONCILIATION_PENDING_AGE_SECONDS',
+  'RECONCILIATION_PROCESSING_AGE_SECONDS',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -230,6 +239,21 @@ const environmentSchema = z
     REFUND_PAYOUT_DEADLINE_DAYS: integerBetween(1, 365).default(14),
     REFUND_PAYOUT_REMINDER_HOURS: integerBetween(1, 24 * 365).default(72),
     REFUND_OPS_EMAIL: z.string().min(3).max(320).optional(),
+    // Outgoing webhooks (README "Outgoing webhooks"): which addresses deliveries may reach (public only,
+    // also loopback, or any), each attempt's timeout, the first retry's delay (doubled each time for
+    // three days), how often the worker looks for due deliveries, and who is told of a disabled endpoint.
+    WEBHOOK_ALLOWED_DESTINATIONS: z
+      .enum(webhookDestinationPolicies, { message: `must be one of ${webhookDestinationPolicies.join(', ')}` })
+      .default('public'),
+    WEBHOOK_ATTEMPT_TIMEOUT_SECONDS: integerBetween(1, 60).default(10),
+    WEBHOOK_FIRST_RETRY_SECONDS: integerBetween(1, 3_600).default(30),
+    WEBHOOK_POLL_INTERVAL_MILLISECONDS: integerBetween(50, 60_000).default(1_000),
+    WEBHOOK_OPS_EMAIL: z.string().min(3).max(320).optional(),
+    // Reconciliation (README "Reconciliation"): how often the schedule asks the provider about orders
+    // it never heard back on, and how old a pending or processing order must be before it is asked about.
+    RECONCILIATION_INTERVAL_SECONDS: integerBetween(10, 86_400).default(300),
+    RECONCILIATION_PENDING_AGE_SECONDS: integerBetween(0, 30 * 86_400).default(900),
+    RECONCILIATION_PROCESSING_AGE_SECONDS: integerBetween(0, 30 * 86_400).default(900),
   })
   .superRefine((environment, context) => {
     const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
@@ -336,6 +360,25 @@ export interface Config {
   refunds: RefundConfig;
   logLevel: string;
   http: HttpEdgeConfig;
+  webhooks: WebhookConfig;
+  reconciliation: ReconciliationConfig;
+}
+
+/** The reconciliation schedule (RECONCILIATION_*). */
+export interface ReconciliationConfig {
+  interval_seconds: number;
+  pendingAge_seconds: number;
+  processingAge_seconds: number;
+}
+
+/** Outgoing webhooks (WEBHOOK_*): what the worker's dispatcher needs. */
+export interface WebhookConfig {
+  allowedDestinations: WebhookDestinationPolicy;
+  attemptTimeout_ms: number;
+  firstRetryDelay_ms: number;
+  pollInterval_ms: number;
+  /** WEBHOOK_OPS_EMAIL, else REFUND_OPS_EMAIL, else the sender's address. */
+  opsEmail: string;
 }
 
 /** The refund policy and the bank payout's wait (REFUND_*). */
@@ -437,6 +480,18 @@ export function loadConfig(environment: Environment): Config {
       opsEmail: value.REFUND_OPS_EMAIL,
     },
     logLevel: value.LOG_LEVEL,
+    webhooks: {
+      allowedDestinations: value.WEBHOOK_ALLOWED_DESTINATIONS,
+      attemptTimeout_ms: value.WEBHOOK_ATTEMPT_TIMEOUT_SECONDS * 1_000,
+      firstRetryDelay_ms: value.WEBHOOK_FIRST_RETRY_SECONDS * 1_000,
+      pollInterval_ms: value.WEBHOOK_POLL_INTERVAL_MILLISECONDS,
+      opsEmail: value.WEBHOOK_OPS_EMAIL ?? value.REFUND_OPS_EMAIL ?? value.MAIL_FROM,
+    },
+    reconciliation: {
+      interval_seconds: value.RECONCILIATION_INTERVAL_SECONDS,
+      pendingAge_seconds: value.RECONCILIATION_PENDING_AGE_SECONDS,
+      processingAge_seconds: value.RECONCILIATION_PROCESSING_AGE_SECONDS,
+    },
     http: {
       allowedRedirectHosts: value.ALLOWED_REDIRECT_HOSTS ?? [...new Set([new URL(publicBaseUrl).hostname, 'localhost'])],
       trustProxyHops: value.TRUST_PROXY_HOPS,

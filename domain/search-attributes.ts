@@ -20,6 +20,8 @@ export const orderIdKey = defineSearchAttributeKey('RefillOrderId', SearchAttrib
 /** An account's auto-recharge (auto-recharge-<account id>): its phase and failures in a row, for ops. */
 export const autoRechargeStateKey = defineSearchAttributeKey('RefillAutoRechargeState', SearchAttributeType.KEYWORD);
 export const consecutiveFailuresKey = defineSearchAttributeKey('RefillConsecutiveFailures', SearchAttributeType.INT);
+/** The orders a reconciliation run delivered a payment for or turned into a payment exception (set on the run). */
+export const reconciledOrderIdsKey = defineSearchAttributeKey('RefillReconciledOrderIds', SearchAttributeType.KEYWORD_LIST);
 
 export const refillSearchAttributeKeys = [
   orderStatusKey,
@@ -34,4 +36,5 @@ export const refillSearchAttributeKeys = [
   orderIdKey,
   autoRechargeStateKey,
   consecutiveFailuresKey,
+  reconciledOrderIdsKey,
 ] as const;

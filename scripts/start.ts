@@ -168,6 +168,8 @@ async function main(): Promise<void> {
     ...process.env,
     ADMIN_TOKEN: await adminToken(process.env),
     STRIPE_WEBHOOK_SECRET: await webhookSecret(process.env),
+    // So a person trying Refill can point a webhook endpoint at a listener on this machine.
+    WEBHOOK_ALLOWED_DESTINATIONS: process.env.WEBHOOK_ALLOWED_DESTINATIONS || 'loopback',
   };
   // Fail fast, before starting anything, on a variable that is set but invalid.
   loadConfig({ ...environment, DATABASE_URL: environment.DATABASE_URL || 'postgres://localhost/placeholder' });

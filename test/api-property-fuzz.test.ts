@@ -159,6 +159,7 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
   const missingException = () => 'pex_doesnotexist0000000000';
   const missingRefund = () => 'rfd_000000000000000000000000';
   const missingHold = () => 'hold_000000000000000000000000';
+  const missingEndpoint = () => `we_${'0'.repeat(24)}`;
   const pagesQuery = ['order_id', 'result'];
   return {
     'GET /healthz': { caller: 'none' },
@@ -240,6 +241,17 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'GET /admin/auto-recharges': { caller: 'admin', query: ['state', 'limit'] },
     'GET /sandbox/setup/:id': { caller: 'none', parameter: () => 'cs_sandbox_setup_000000000000000000000000', page: true },
     'POST /sandbox/setup/:id/save': { caller: 'none', parameter: () => 'cs_sandbox_setup_000000000000000000000000', page: true, form: true },
+    // A .invalid host never resolves, and only test events go to it: nothing leaves the machine.
+    'POST /admin/webhook-endpoints': { caller: 'admin', body: { url: 'https://hooks.invalid/refill', events: ['webhook_endpoint.test'], description: 'fuzz' } },
+    'GET /admin/webhook-endpoints': { caller: 'admin' },
+    'GET /admin/webhook-endpoints/:id': { caller: 'admin', parameter: missingEndpoint },
+    'PATCH /admin/webhook-endpoints/:id': { caller: 'admin', parameter: missingEndpoint, body: { url: 'https://hooks.invalid/other', events: ['*'], enabled: false, description: 'fuzz' } },
+    'DELETE /admin/webhook-endpoints/:id': { caller: 'admin', parameter: missingEndpoint },
+    'POST /admin/webhook-endpoints/:id/test': { caller: 'admin', parameter: missingEndpoint },
+    'GET /admin/webhook-events': { caller: 'admin', query: ['endpoint_id', 'status', 'type', 'limit', 'cursor'] },
+    'POST /admin/webhook-events/:id/redeliver': { caller: 'admin', parameter: () => `evt_${'0'.repeat(32)}` },
+    'PUT /v1/balance-alerts': { caller: 'customer', body: { thresholds: ['20.00', '5.00'], email: true } },
+    'GET /v1/balance-alerts': { caller: 'customer' },
   };
 }
 

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import type { InvoiceSettings, MailTransport } from '../activities/invoices.ts';
@@ -90,6 +91,8 @@ export async function createRefillWorker(options: CreateRefillWorkerOptions): Pr
     invoices: options.invoices,
     ...(options.savedCards === undefined ? {} : { savedCards: options.savedCards }),
     ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
+    // Reconciliation delivers what the provider says through the webhook handling, which signals workflows.
+    reconciliation: { temporalClient: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue: options.taskQueue },
   });
   const order = await Worker.create({
     connection: options.connection,

@@ -1,7 +1,7 @@
 // The worker process: validates config, waits for PostgreSQL and Temporal, migrates the database,
 // registers search attributes, runs workflows (from the prebuilt bundle when WORKFLOW_BUNDLE_PATH names one).
 import { performance } from 'node:perf_hooks';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { readConfigurationOrExit, startProcessFoundation, waitForDependencyOrExit } from '../config/startup.ts';
 import { closeSql } from '../db/client.ts';
@@ -13,8 +13,10 @@ import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
 import { createSavedCardProvider } from '../activities/payments/create-saved-cards.ts';
 import { loadPricing } from '../config/pricing.ts';
+import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
+import { startWebhookDispatcher, webhookDispatcherSettings } from './webhooks/dispatcher.ts';
 
 // The first statement runs once every import is loaded (and, under tsx, compiled): the start-up's
 // fixed cost, reported with the running line.
@@ -47,6 +49,13 @@ await ensureSearchAttributes(operatorConnection, config.temporal.namespace, logg
 await operatorConnection.close();
 
 const connection = await waitForDependencyOrExit(() => NativeConnection.connect({ address: config.temporal.address }), temporal);
+// The reconciliation schedule, created or brought to this configuration (README "Reconciliation").
+await ensureReconciliationSchedule({
+  client: new Client({ connection, namespace: config.temporal.namespace }),
+  taskQueue: config.temporal.taskQueue,
+  config: config.reconciliation,
+  logger,
+});
 const mailTransport = createMailTransport(config.mail);
 const worker = await createRefillWorker({
   ...(workflowBundlePath === undefined ? {} : { workflowBundle: { codePath: workflowBundlePath } }),
@@ -77,11 +86,14 @@ logger.info(
 // Releases expired holds, as the API does: either process alone keeps expiry within seconds.
 const holdLedger = new LedgerBatcher(sql, { batchesInFlight: 1 });
 const holdSweeper = startHoldSweeper(sql, holdLedger, logger);
+// Delivers the outbox's webhook events and low-balance emails (worker/webhooks/dispatcher.ts).
+const webhookDispatcher = startWebhookDispatcher({ sql, logger, mailTransport, settings: webhookDispatcherSettings(config) });
 // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals, which stop both workers)
 // once the in-flight tasks of both have finished.
 workerRunning = true;
 await worker.run();
 await holdSweeper.stop();
+await webhookDispatcher.stop();
 await holdLedger.close();
 mailTransport.close();
 await connection.close();

@@ -94,6 +94,13 @@ export const invoiceEmailPolicy = (activityPolicies.invoiceEmail = activityOptio
 }));
 
 /**
+ * Reconciliation (workflows/reconciliation.ts): a query, or one provider call and one delivery, 30 s
+ * each, 2 s doubling to 30 s, 5 attempts, a couple of minutes: the schedule's next run, minutes later,
+ * asks again about whatever is left, so no run waits out an outage.
+ */
+export const reconciliation = activities('reconciliation', { startToCloseTimeout: '30 seconds', initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 });
+
+/**
  * Short database transactions run as local activities, in the worker that runs the order's workflow
  * task, so that a record, a save or a credit costs no round trip through the server (no activity task,
  * no second workflow task). Temporal's guidance fits them: milliseconds of work, idempotent (keyed by the

@@ -9,3 +9,4 @@ export { bankTransferOrderWorkflow } from './legacy/bank-transfer-order.ts';
 export { refundWorkflow } from './refund.ts';
 export { disputeWorkflow } from './dispute.ts';
 export { autoRechargeWorkflow } from './auto-recharge.ts';
+export { reconciliationWorkflow } from './reconciliation.ts';

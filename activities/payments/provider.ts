@@ -60,6 +60,31 @@ export interface RefundPaymentResult {
   failureReason?: string | null;
 }
 
+/** What the provider says about an order's payment, asked directly (reconciliation), not told by a webhook. */
+export interface RetrievedPayment {
+  /** paid: the money is taken; processing: an asynchronous payment is under way; unpaid: nothing taken (yet); expired: it can no longer be paid. */
+  status: 'paid' | 'processing' | 'unpaid' | 'expired';
+  /** Minor units, as the provider reports them; null when it does not say. */
+  amountMinorUnits: bigint | null;
+  /** Lowercase ISO code, as the provider reports it; null when it does not say. */
+  currency: string | null;
+  /** The provider's payment (Stripe: the PaymentIntent id), null before there is one. */
+  reference: string | null;
+}
+
+/** The order a provider is asked about: its checkout (the session, or another provider's payment id). */
+export interface PaymentLookup {
+  orderId: string;
+  checkoutSessionId: string;
+}
+
+/** A successful payment as the provider lists it for a day (the daily reconciliation's input). */
+export interface ListedPayment extends RetrievedPayment {
+  checkoutSessionId: string;
+  /** The order the checkout carries (client_reference_id or metadata), null when it names none. */
+  orderId: string | null;
+}
+
 export interface PaymentProvider {
   readonly name: 'stripe' | 'sandbox' | 'airwallex' | 'routing';
   /** Idempotent per order: asking twice for the same order returns the same session. */
@@ -74,6 +99,13 @@ export interface PaymentProvider {
   retrieveRefund(refundId: string): Promise<RefundPaymentResult>;
   /** A payment's current state at the provider (reconciliation asks whichever provider took the order). */
   retrievePayment(paymentId: string): Promise<ProviderPayment>;
+  /**
+   * The truth about an order's payment, for reconciliation. Optional so that a provider added before it
+   * can answer still plugs in: reconciliation leaves its orders alone (outcome not_asked).
+   */
+  retrieveCheckoutPayment?(order: PaymentLookup): Promise<RetrievedPayment>;
+  /** Every paid checkout created in [from, to), across all the provider's pages. */
+  listSuccessfulPayments?(range: { from: Date; to: Date }): Promise<ListedPayment[]>;
 }
 
 /** A failure the provider will repeat however often it is asked (bad parameters, bad key). */

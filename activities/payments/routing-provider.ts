@@ -44,5 +44,18 @@ export function createRoutingProvider(routes: ProviderRoutes): PaymentProvider {
     refundPayment: (input) => providerOfId(routes, input.providerPaymentId).refundPayment(input),
     retrieveRefund: (refundId) => providerOfId(routes, refundId).retrieveRefund(refundId),
     retrievePayment: (paymentId) => providerOfId(routes, paymentId).retrievePayment(paymentId),
+    // Reconciliation's questions go to the provider that issued the checkout; one that cannot answer them
+    // (Airwallex, for now) leaves its orders to their own expiry and to ops (outcome not_asked).
+    async retrieveCheckoutPayment(order) {
+      const provider = providerOfId(routes, order.checkoutSessionId);
+      if (provider.retrieveCheckoutPayment === undefined) throw new PermanentProviderError(`${provider.name} cannot be asked about checkouts`);
+      return provider.retrieveCheckoutPayment(order);
+    },
+    async listSuccessfulPayments(range) {
+      const listed = await Promise.all(
+        [routes.stripe, routes.sandbox].filter((provider) => provider !== null).map((provider) => provider.listSuccessfulPayments?.(range) ?? []),
+      );
+      return listed.flat();
+    },
   };
 }

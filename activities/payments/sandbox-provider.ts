@@ -1,17 +1,20 @@
 // The sandbox provider: Stripe-shaped checkout sessions kept in Postgres, paid on a local page
 // (api/routes/sandbox.ts) that sends signed, Stripe-format events to the webhook. No money moves.
 import type { Sql } from '../../db/client.ts';
-import { createSandboxSession, expireSandboxSession, getSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
+import { createSandboxSession, expireSandboxSession, getSandboxSession, listPaidSandboxSessions } from '../../db/sandbox/sandbox-sessions.ts';
 import { randomToken } from '../../ids/ids.ts';
 import {
   PermanentProviderError,
   type CheckoutSession,
   type CreateCheckoutSessionInput,
   type ExpireCheckoutResult,
+  type ListedPayment,
+  type PaymentLookup,
   type PaymentProvider,
   type ProviderPayment,
   type RefundPaymentInput,
   type RefundPaymentResult,
+  type RetrievedPayment,
 } from './provider.ts';
 
 /** The sandbox's payment of a session is named after it: pi_sandbox_x pays cs_sandbox_x. */
@@ -19,6 +22,11 @@ const sandboxPaymentPrefix = 'pi_sandbox_';
 
 export function sandboxCheckoutUrl(publicBaseUrl: string, sessionId: string): string {
   return `${publicBaseUrl}/sandbox/checkout/${sessionId}`;
+}
+
+/** The payment of a completed sandbox session, named after it as the payment page names it. */
+function sandboxPaymentId(sessionId: string): string {
+  return `${sandboxPaymentPrefix}${sessionId.slice('cs_sandbox_'.length)}`;
 }
 
 export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentProvider {
@@ -65,6 +73,31 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
       };
     },
 
+    async retrieveCheckoutPayment(order: PaymentLookup): Promise<RetrievedPayment> {
+      // The sandbox answers from its own records: the session its payment page completed (or not).
+      const session = await getSandboxSession(sql, order.checkoutSessionId);
+      if (session === null) return { status: 'unpaid', amountMinorUnits: null, currency: null, reference: null };
+      const paid = session.status === 'complete' && session.payment_status === 'paid';
+      return {
+        status: paid ? 'paid' : session.status === 'expired' ? 'expired' : 'unpaid',
+        amountMinorUnits: session.amount_total_minor_units,
+        currency: session.currency,
+        reference: session.status === 'complete' ? sandboxPaymentId(session.id) : null,
+      };
+    },
+
+    async listSuccessfulPayments(range: { from: Date; to: Date }): Promise<ListedPayment[]> {
+      const sessions = await listPaidSandboxSessions(sql, range);
+      return sessions.map((session) => ({
+        status: 'paid',
+        amountMinorUnits: session.amount_total_minor_units,
+        currency: session.currency,
+        reference: sandboxPaymentId(session.id),
+        checkoutSessionId: session.id,
+        orderId: session.order_id,
+      }));
+    },
+
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
       const session = await expireSandboxSession(sql, sessionId);
       if (session === null || session.status !== 'complete') return { outcome: 'expired' };
@@ -74,7 +107,7 @@ export function createSandboxProvider(sql: Sql, publicBaseUrl: string): PaymentP
           paymentStatus: session.payment_status,
           amountTotalMinorUnits: session.amount_total_minor_units.toString(),
           currency: session.currency,
-          providerPaymentId: `${sandboxPaymentPrefix}${session.id.slice('cs_sandbox_'.length)}`,
+          providerPaymentId: sandboxPaymentId(session.id),
         },
       };
     },

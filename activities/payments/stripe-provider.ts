@@ -6,10 +6,13 @@ import {
   type CheckoutSession,
   type CreateCheckoutSessionInput,
   type ExpireCheckoutResult,
+  type ListedPayment,
+  type PaymentLookup,
   type PaymentProvider,
   type ProviderPayment,
   type RefundPaymentInput,
   type RefundPaymentResult,
+  type RetrievedPayment,
 } from './provider.ts';
 
 /**
@@ -150,6 +153,33 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
       }
     },
 
+    async retrieveCheckoutPayment(order: PaymentLookup): Promise<RetrievedPayment> {
+      try {
+        const session = await stripe.checkout.sessions.retrieve(order.checkoutSessionId, { expand: ['payment_intent'] });
+        return retrievedPaymentOf(session);
+      } catch (error) {
+        if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
+        throw error;
+      }
+    },
+
+    async listSuccessfulPayments(range: { from: Date; to: Date }): Promise<ListedPayment[]> {
+      const created = { gte: Math.floor(range.from.getTime() / 1000), lt: Math.floor(range.to.getTime() / 1000) };
+      const payments: ListedPayment[] = [];
+      try {
+        // The client's auto-pagination follows starting_after through every page of the range.
+        for await (const session of stripe.checkout.sessions.list({ created, limit: 100 })) {
+          const payment = retrievedPaymentOf(session);
+          if (payment.status !== 'paid') continue;
+          payments.push({ ...payment, checkoutSessionId: session.id, orderId: session.client_reference_id ?? session.metadata?.order_id ?? null });
+        }
+      } catch (error) {
+        if (isPermanent(error)) throw new PermanentProviderError((error as Error).message, { cause: error });
+        throw error;
+      }
+      return payments;
+    },
+
     async expireCheckoutSession(sessionId: string): Promise<ExpireCheckoutResult> {
       try {
         await stripe.checkout.sessions.expire(sessionId);
@@ -171,5 +201,29 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
         };
       }
     },
+  };
+}
+
+/**
+ * A Checkout Session as reconciliation reads it: paid once Stripe says so; complete but unpaid with its
+ * PaymentIntent still processing is an asynchronous payment under way (a bank debit).
+ */
+function retrievedPaymentOf(session: Stripe.Checkout.Session): RetrievedPayment {
+  const intent = session.payment_intent;
+  const intentObject = typeof intent === 'object' && intent !== null ? intent : null;
+  const reference = typeof intent === 'string' ? intent : (intentObject?.id ?? null);
+  const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
+  const status: RetrievedPayment['status'] = paid
+    ? 'paid'
+    : session.status === 'expired'
+      ? 'expired'
+      : intentObject?.status === 'processing'
+        ? 'processing'
+        : 'unpaid';
+  return {
+    status,
+    amountMinorUnits: session.amount_total === null ? null : BigInt(session.amount_total),
+    currency: session.currency,
+    reference,
   };
 }

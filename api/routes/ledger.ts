@@ -14,6 +14,7 @@ import type { ApiDependencies } from '../dependencies.ts';
 import { refuseOverSpendLimit } from '../spend-limit-refusal.ts';
 import { presentFlow } from '../presenters.ts';
 import { refuseRestrictedAccount } from '../account-restrictions.ts';
+import { reportDepletedBalance } from '../balance-depleted.ts';
 import {
   amountSchema,
   decodeRowIdCursor,
@@ -86,6 +87,7 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
       response.status(201).json({ flow: presentFlow(result.flow), balance: formatMicros(result.flow.balanceAfterMicros) });
     } catch (error) {
       if (error instanceof LedgerError && error.code === 'insufficient_balance') {
+        await reportDepletedBalance(dependencies, account.accountId, body.amount);
         throw new ApiError('insufficient_balance', 'The balance is lower than the amount; nothing was deducted.', 'amount');
       }
       if (error instanceof LedgerError && error.code === 'spend_limit_reached') {

@@ -60,3 +60,11 @@ export async function completeSandboxSession(
     returning *`;
   return row ?? null;
 }
+
+/** The paid sessions created in [from, to), oldest first: the sandbox's list of a day's payments. */
+export async function listPaidSandboxSessions(sql: Sql, range: { from: Date; to: Date }): Promise<SandboxSessionRow[]> {
+  return sql<SandboxSessionRow[]>`
+    select * from sandbox_checkout_sessions
+    where status = 'complete' and payment_status = 'paid' and created_at >= ${range.from} and created_at < ${range.to}
+    order by created_at`;
+}

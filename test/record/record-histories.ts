@@ -18,7 +18,9 @@ import { startOrderWorkflow } from '../../api/topups/order-workflow-calls.ts';
 import { testAdminToken, createTestAccount } from '../support/api.ts';
 import { testTemporalAddress } from '../support/environment.ts';
 import { eventually } from '../support/eventually.ts';
-import { createPendingOrder, paidEvent } from '../support/orders.ts';
+import { createPendingOrder, paidEvent, sessionIdOf } from '../support/orders.ts';
+import { completeSandboxSession } from '../../db/sandbox/sandbox-sessions.ts';
+import { reconciliationBatchSize } from '../../domain/reconciliation.ts';
 import { sendWebhook, startTestPipeline, waitForOrder, waitForOrderWorkflow, type OrderJson, type TestPipeline } from '../support/pipeline.ts';
 
 import { autoRechargeWorkflowId } from '../../domain/auto-recharge.ts';
@@ -187,6 +189,25 @@ async function autoRechargeScenarios(): Promise<void> {
   }
 }
 
+/** A reconciliation run that finds a sandbox payment whose webhook never came and delivers it. */
+async function reconciliationScenarios(): Promise<void> {
+  const sandbox = await startTestPipeline({ sandbox: true });
+  try {
+    const customer = await createTestAccount(sandbox.api, 'USD');
+    const order = await createPendingOrder(sandbox.api, customer.apiKey);
+    await completeSandboxSession(sandbox.database.sql, await sessionIdOf(sandbox.database.sql, order.id), 'paid');
+    const workflowId = `reconciliation-record-${randomToken(8)}`;
+    await sandbox.api.temporalClient.workflow.execute('reconciliationWorkflow', {
+      taskQueue: sandbox.taskQueue,
+      workflowId,
+      args: [{ pendingAgeSeconds: 0, processingAgeSeconds: 0, limit: reconciliationBatchSize }],
+    });
+    await write('reconciliationWorkflow', 'delivered-a-missed-payment', workflowId);
+  } finally {
+    await sandbox.close();
+  }
+}
+
 async function main(pipelineToClose: TestPipeline): Promise<void> {
   try {
     await stripeScenarios();
@@ -194,6 +215,7 @@ async function main(pipelineToClose: TestPipeline): Promise<void> {
     await legacyScenarios();
     await refundScenarios();
     await autoRechargeScenarios();
+    await reconciliationScenarios();
   } finally {
     await pipelineToClose.close();
   }

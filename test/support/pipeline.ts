@@ -12,6 +12,7 @@ import { invoiceSettings } from '../../worker/invoice-settings.ts';
 import { createMailTransport } from '../../worker/mail-transport.ts';
 import { ensureSearchAttributes } from '../../worker/search-attributes.ts';
 import { installTemporalRuntime } from '../../worker/temporal-runtime.ts';
+import { startWebhookDispatcher, webhookDispatcherSettings, type WebhookDispatcher } from '../../worker/webhooks/dispatcher.ts';
 import { randomToken } from '../../ids/ids.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { buildCheckoutEvent, type CheckoutEventType } from '../../api/webhooks/stripe-event-format.ts';
@@ -44,6 +45,10 @@ export interface TestPipeline {
   startWorker(): Promise<void>;
   /** Stops the worker as a crash would leave things: in-flight work is picked up by the next worker. */
   stopWorker(): Promise<void>;
+  /** Starts (or restarts) the worker process's webhook dispatcher alone; startWorker starts it too. */
+  startDispatcher(): void;
+  /** Stops the webhook dispatcher alone (stopWorker stops it too). */
+  stopDispatcher(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +78,16 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
   // The order worker and the paperwork worker, as the worker process runs them.
   let worker: RefillWorkers | null = null;
   let running: Promise<void> | null = null;
+  // The worker process's webhook dispatcher, started and stopped with the worker.
+  let dispatcher: WebhookDispatcher | null = null;
+  function startDispatcher(): void {
+    if (dispatcher !== null) return;
+    dispatcher = startWebhookDispatcher({ sql: database.sql, logger, mailTransport, settings: webhookDispatcherSettings(api.config) });
+  }
+  async function stopDispatcher(): Promise<void> {
+    await dispatcher?.stop();
+    dispatcher = null;
+  }
 
   async function startWorker(): Promise<void> {
     if (worker !== null) return;
@@ -91,9 +106,11 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
       workflowBundle: await workflowBundle(),
     });
     running = worker.run();
+    startDispatcher();
   }
 
   async function stopWorker(): Promise<void> {
+    await stopDispatcher();
     if (worker === null) return;
     worker.shutdown();
     await running;
@@ -107,6 +124,8 @@ export async function startTestPipeline(options: { sandbox?: boolean; environmen
     taskQueue,
     startWorker,
     stopWorker,
+    startDispatcher,
+    stopDispatcher,
     close: async () => {
       await stopWorker();
       await api.close();
