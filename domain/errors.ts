@@ -29,6 +29,7 @@ export const errorCodes = {
   payment_method_unavailable: { status: 422, meaning: 'The payment method is not offered for the account\'s currency.' },
   amount_below_minimum: { status: 422, meaning: 'The amount is below the payment method\'s minimum.' },
   amount_above_maximum: { status: 422, meaning: 'The amount is above the payment method\'s maximum.' },
+  pay_amount_below_minimum: { status: 422, meaning: 'The promo code\'s discount would take pay_amount below the payment method\'s minimum; choose a larger amount or remove the code. Nothing was reserved.' },
   promo_code_not_found: { status: 422, meaning: 'No promo code by that name.' },
   promo_code_expired: { status: 422, meaning: 'The promo code has expired.' },
   promo_code_exhausted: { status: 422, meaning: 'The promo code has reached its total redemption limit.' },
