@@ -109,7 +109,7 @@ export function bankTransferWakeAtMilliseconds(state: BankTransferState): number
 
 /** The ops rule applied to this state: apply, repeat, or refuse. */
 export function judgeBankTransfer(state: BankTransferState, request: OpsRequest): OpsVerdict {
-  return judgeOpsAction({ status: state.order.status, payAmount: state.order.terms.payAmount, decision: state.decision }, request);
+  return judgeOpsAction({ status: state.order.status, payAmount: state.order.terms.payAmount, currency: state.order.terms.currency, decision: state.decision }, request);
 }
 
 /** The one transition function: every change to a bank transfer order's state goes through here. */

@@ -5,6 +5,7 @@ import { listInvoices } from '../../db/invoices/list-invoices.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { invoiceFileName } from '../../domain/invoices.ts';
+import { orderStatusPhrase } from '../../domain/order-status-text.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentInvoice } from '../presenters.ts';
@@ -47,7 +48,7 @@ export function invoiceRoutes(dependencies: ApiDependencies): Router {
       'invoice_not_ready',
       order.status === 'succeeded'
         ? 'The invoice is being issued; retry in a few seconds.'
-        : `The order is ${order.status}; its invoice is issued once it has been paid and credited.`,
+        : `The order ${orderStatusPhrase(order.status)}; its invoice is issued once it has been paid and credited.`,
     );
   });
 
