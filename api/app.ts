@@ -20,6 +20,7 @@ import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminRefundRoutes } from './routes/admin-refunds.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
 import { healthRoutes } from './routes/health.ts';
+import { invoiceDownloadRoutes } from './routes/invoice-downloads.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { refundRoutes } from './routes/refunds.ts';
@@ -80,7 +81,8 @@ export function createApp(given: ApiDependencies): Express {
   // The webhook's signature is over the exact bytes, so it reads the raw body before any JSON parser.
   app.post('/webhooks/stripe', limits.webhooks);
   app.use(stripeWebhookRoutes(dependencies));
-  app.use(['/checkout/return', '/sandbox'], limits.pages);
+  app.use(['/checkout/return', '/sandbox', '/invoices'], limits.pages);
+  app.use(invoiceDownloadRoutes(dependencies));
   app.use(checkoutReturnRoutes());
   if (config.stripe.mode === 'sandbox') app.use(sandboxRoutes(dependencies));
 

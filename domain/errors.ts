@@ -38,6 +38,8 @@ export const errorCodes = {
   promo_code_exists: { status: 409, meaning: 'A promo code with that name already exists.' },
   order_not_resumable: { status: 409, meaning: 'The order is no longer pending, or its checkout has expired.' },
   order_not_cancellable: { status: 409, meaning: 'Only a pending order can be cancelled.' },
+  invoice_link_invalid: { status: 403, meaning: 'The invoice download link is incomplete or its signature does not match (a changed or cut link); use the whole link from the email.' },
+  invoice_link_expired: { status: 410, meaning: 'The invoice download link is past its expiry (INVOICE_LINK_EXPIRY_DAYS after issue); download the invoice with the API key instead.' },
   invoice_not_ready: { status: 409, meaning: 'The order has no invoice yet: it is issued within seconds of the credit, and never for an order that was not paid.' },
   order_not_reviewable: { status: 409, meaning: 'A bank transfer order that was cancelled or has expired cannot be reviewed.' },
   order_not_in_review: { status: 409, meaning: 'A bank transfer is confirmed or rejected only while its order is in review (processing); a held payment is resolved only while its order is held (needs_review) and its workflow runs.' },
