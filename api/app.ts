@@ -83,7 +83,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(stripeWebhookRoutes(dependencies));
   app.use(['/checkout/return', '/sandbox', '/invoices'], limits.pages);
   app.use(invoiceDownloadRoutes(dependencies));
-  app.use(checkoutReturnRoutes());
+  app.use(checkoutReturnRoutes(dependencies));
   if (config.stripe.mode === 'sandbox') app.use(sandboxRoutes(dependencies));
 
   app.use(refuseNonJsonBody);
