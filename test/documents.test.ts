@@ -9,6 +9,7 @@ import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { addressedTo, startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
 import { signedInvoiceLink } from '../ids/invoice-links.ts';
 import { balanceOf, createTestCustomer, testAdminToken } from './support/api.ts';
+import { testAdminTokensVariable } from './support/operators.ts';
 import { eventually } from './support/eventually.ts';
 import { createPendingOrder, paidEvent } from './support/orders.ts';
 import { sendWebhook, startTestPipeline, type OrderJson, type TestPipeline } from './support/pipeline.ts';
@@ -16,12 +17,18 @@ import { sendWebhook, startTestPipeline, type OrderJson, type TestPipeline } fro
 const issuer = { INVOICE_ISSUER_NAME: '上海充值科技有限公司', INVOICE_ISSUER_ADDRESS: '上海市浦东新区世纪大道100号', INVOICE_ISSUER_TAX_ID: '91310000MA1FL0000X' };
 const remitter = { remitter_name: '北京示例科技有限公司', bank_name: '中国工商银行北京分行', remarks: '三月充值', agreement_accepted: true };
 
+/** An operator named in Chinese, as ADMIN_TOKENS may now name one. */
+const chineseOperator = '张伟';
+const chineseOperatorToken = 'operator-token-of-zhang-wei-0123456789abcdef';
+
 let pipeline: TestPipeline;
 let inbox: MailInbox;
 
 before(async () => {
   inbox = await startMailInbox({ smtpPort: 0, webPort: null, storageDirectory: null });
-  pipeline = await startTestPipeline({ environment: { SMTP_URL: inbox.smtpUrl, ...issuer } });
+  pipeline = await startTestPipeline({
+    environment: { SMTP_URL: inbox.smtpUrl, ...issuer, ADMIN_TOKENS: `${testAdminTokensVariable},${chineseOperator}:${chineseOperatorToken}` },
+  });
 });
 after(async () => {
   await pipeline.close();
@@ -141,5 +148,38 @@ describe('a Stripe order with a promo code', () => {
     assert.ok(text.includes(`promo code ${code}`), text);
     const balance = await eventually(async () => ((await balanceOf(pipeline.api, customer.apiKey)) === '100.000000' ? true : undefined), { timeoutMilliseconds: 10_000, description: 'the promo order credited' });
     assert.equal(balance, true);
+  });
+});
+
+describe('free-text ops fields', () => {
+  test('X-Operator (percent-encoded UTF-8, RFC 8187 style) and bank_reference take Chinese; control characters are refused', async () => {
+    const customer = await createTestCustomer(pipeline.api, 'CNY', 'unicode');
+    const order = await createPendingOrder(pipeline.api, customer.apiKey, { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter });
+    const as = (headerValue: string, path: string, body: unknown = {}) =>
+      pipeline.api.request('POST', path, { token: chineseOperatorToken, body, headers: { 'x-operator': headerValue } });
+    const encoded = encodeURIComponent(chineseOperator);
+    const broken = await as('%E5%BC', `/admin/topups/${order.id}/start-review`);
+    assert.deepEqual([broken.status, broken.body.error.code, broken.body.error.field], [422, 'invalid_field', 'X-Operator']);
+    const control = await as(`UTF-8''${encodeURIComponent('张\n伟')}`, `/admin/topups/${order.id}/start-review`);
+    assert.deepEqual([control.status, control.body.error.field], [422, 'X-Operator']);
+    assert.equal((await as(`UTF-8''${encoded}`, `/admin/topups/${order.id}/start-review`)).status, 200);
+
+    const bell = await as(encoded, `/admin/topups/${order.id}/confirm-transfer`, { amount_received: '100.00', bank_reference: '工行\u0007流水' });
+    assert.deepEqual([bell.status, bell.body.error.code, bell.body.error.field], [422, 'invalid_field', 'bank_reference']);
+    const reference = '工商银行流水号 20261201-0007';
+    const confirmed = await as(encoded, `/admin/topups/${order.id}/confirm-transfer`, { amount_received: '100.00', bank_reference: reference });
+    assert.equal(confirmed.status, 200, confirmed.text);
+    const actions = await pipeline.api.request('GET', `/admin/topups/${order.id}`, { token: testAdminToken });
+    assert.deepEqual(
+      actions.body.actions.map((action: { action: string; actor: string }) => [action.action, action.actor]),
+      [['start_review', chineseOperator], ['confirm_transfer', chineseOperator]],
+    );
+    assert.equal(actions.body.actions[1].payload.bank_reference, reference);
+    // The audit log records the same name (migration 0013 lets its check take any script).
+    const audit = await pipeline.api.request('GET', `/admin/audit-log?operator=${encoded}&action=topup.confirm_transfer`, { token: testAdminToken });
+    assert.deepEqual(
+      audit.body.data.map((row: { operator: string; status_code: number }) => [row.operator, row.status_code]),
+      [[chineseOperator, 200], [chineseOperator, 422]],
+    );
   });
 });

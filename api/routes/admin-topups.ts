@@ -47,9 +47,8 @@ const confirmTransferBody = (currency: Currency) =>
   z
   .strictObject({
     amount_received: statementAmount(currency),
-    bank_reference: storedText(1, maximumBankReferenceLength, { trim: true }).regex(/^[\x20-\x7e]+$/, {
-      message: 'must be printable ASCII, as on the bank statement',
-    }),
+    // Any printable text, Chinese included, as the bank statement shows it (control characters are refused).
+    bank_reference: storedText(1, maximumBankReferenceLength, { trim: true }),
     corrected_credit: statementAmount(currency).optional(),
     reason: reasonText.optional(),
   })

@@ -55,3 +55,11 @@ $$;
 
 create trigger invoice_documents_are_immutable before update on invoices
   for each row execute function refuse_invoice_document_change();
+
+-- Operator names may be written in any script now (config/admin-operators.ts: lower-case letters of
+-- any script, letters without case such as Chinese, digits, ".", "_", "-"), so the audit log takes them:
+-- any text of 1 to 64 characters without white space or control characters, as the configuration
+-- checks the rest before a name can reach this table.
+alter table admin_audit_log drop constraint admin_audit_log_operator_check;
+alter table admin_audit_log add constraint admin_audit_log_operator_check
+  check (char_length(operator) between 1 and 64 and operator !~ '[[:space:][:cntrl:]]');
