@@ -50,6 +50,14 @@ export function createBankTransferActivities({ sql, logger, mailTransport, invoi
       logger.info({ orderId: record.orderId, action: record.action, actor: record.actor, recorded }, 'order action recorded');
     },
 
+    /**
+     * Tells the customer, once the order is recorded, where to transfer, how much and with which
+     * reference. A retry sends the same message under the same Message-ID (one per order and kind).
+     */
+    async sendBankTransferInstructions(input: BankTransferEmailInput): Promise<void> {
+      await sendEmail('instructions', input);
+    },
+
     /** Reminds the customer, on the last day, where to transfer and with which reference. */
     async sendBankTransferReminder(input: BankTransferEmailInput): Promise<void> {
       await sendEmail('reminder', input);

@@ -17,6 +17,7 @@ import {
   type SendInvoiceEmailInput,
   type SendInvoiceEmailResult,
 } from '../domain/invoices.ts';
+import type { InvoiceLinkSettings } from '../ids/invoice-links.ts';
 import { currentActivityAttempt, whileHeartbeating } from './activity-context.ts';
 import type { ActivityDependencies } from './index.ts';
 import { composeInvoiceEmail, type OutgoingMail } from './invoices/compose-invoice-email.ts';
@@ -28,6 +29,8 @@ export interface InvoiceSettings {
   mailFrom: string;
   /** The API's public address, for the download link in the email. */
   publicBaseUrl: string;
+  /** The signing key and lifetime of the email's download link; without them the link needs the API key. */
+  links?: InvoiceLinkSettings;
   /** Where reminders to ops go (REFUND_OPS_EMAIL); the sender's address when unset. */
   opsEmail?: string;
 }
@@ -158,6 +161,7 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
       balanceAfter: input.balanceAfter,
       mailFrom: invoices.mailFrom,
       publicBaseUrl: invoices.publicBaseUrl,
+      links: invoices.links ?? null,
     });
     // This process's earlier attempt had the server's acceptance but could not record it.
     if (acceptedUnrecorded.has(invoice.number)) {

@@ -3,7 +3,7 @@ import type { AccountFlow } from '../db/ledger/list-account-flows.ts';
 import type { InvoiceRow } from '../db/invoices/invoice-row.ts';
 import { invoicePath } from '../domain/invoices.ts';
 import { formatMicros } from '../domain/money.ts';
-import type { BankTransferDetails, OrderSnapshot } from '../domain/orders.ts';
+import type { BankTransferDetails, CreditCorrection, OrderSnapshot } from '../domain/orders.ts';
 import type { Quote } from '../domain/pricing.ts';
 import type { PromoCode } from '../domain/promo-codes.ts';
 import type { OrderRefundSummary } from '../db/refunds/refunds-of-orders.ts';
@@ -55,7 +55,10 @@ export interface OrderJson {
   discount: string;
   pay_amount: string;
   bonus: string;
+  /** What the ledger credited: the quote's credit, or the one ops corrected it to (see credit_correction). */
   credit: string;
+  /** Set when ops confirmed a bank transfer with a corrected credit: the quote's credit, what was received, and why. */
+  credit_correction: { quoted_credit: string; amount_received: string; reason: string } | null;
   promo_code: string | null;
   /** Only while the order can be paid. */
   checkout_url: string | null;
@@ -112,7 +115,8 @@ export function presentOrder(order: OrderSnapshot, publicBaseUrl: string, refund
     discount: order.terms.discount,
     pay_amount: order.terms.payAmount,
     bonus: order.terms.bonus,
-    credit: order.terms.credit,
+    credit: order.creditCorrection?.correctedCredit ?? order.terms.credit,
+    credit_correction: presentCreditCorrection(order.creditCorrection ?? null),
     promo_code: order.terms.promoCode,
     checkout_url: order.status === 'pending' ? order.checkoutUrl : null,
     expires_at: order.expiresAt,
@@ -128,6 +132,11 @@ export function presentOrder(order: OrderSnapshot, publicBaseUrl: string, refund
     ...presentOrderRefunds(refunds),
     next_action: nextActionOf(order, publicBaseUrl),
   };
+}
+
+function presentCreditCorrection(correction: CreditCorrection | null): OrderJson['credit_correction'] {
+  if (correction === null) return null;
+  return { quoted_credit: correction.quotedCredit, amount_received: correction.amountReceived, reason: correction.reason };
 }
 
 export function presentQuote(quote: Quote, promo: PromoCode | null) {

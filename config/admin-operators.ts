@@ -4,8 +4,12 @@
 // the person who did it. Only the SHA-256 digest of each token is kept once the configuration is read.
 import { createHash } from 'node:crypto';
 
-/** Operator names as they are recorded: lower-case letters, digits, ".", "_" and "-". */
-export const operatorNamePattern = /^[a-z0-9._-]{1,64}$/;
+/**
+ * Operator names as they are recorded: lower-case letters (of any script, and letters without case,
+ * such as Chinese), digits, ".", "_" and "-": `alice`, `ops.bob`, `张伟`. Upper case is refused so
+ * that one person cannot be recorded under two spellings.
+ */
+export const operatorNamePattern = /^[\p{Ll}\p{Lo}\p{Nd}._-]{1,64}$/u;
 /** Tokens of ADMIN_TOKENS are drawn by a machine: 32 characters are the least that are accepted. */
 export const minimumOperatorTokenLength = 32;
 /** The longest bearer token the API reads (api/auth.ts). */

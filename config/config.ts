@@ -16,6 +16,7 @@ import { maximumDeadlineBusinessDays } from '../domain/business-days.ts';
 import { defaultPaperworkTaskQueue } from '../domain/orders.ts';
 import { webhookDestinationPolicies, type WebhookDestinationPolicy } from '../domain/webhooks.ts';
 import { productionIssues, refillEnvironments, type RefillEnvironment } from './production-rules.ts';
+import { derivedInvoiceLinkSecret, type InvoiceLinkSettings } from '../ids/invoice-links.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
 export const configEnvironmentVariables = [
@@ -45,6 +46,8 @@ export const configEnvironmentVariables = [
   'INVOICE_ISSUER_ADDRESS',
   'INVOICE_ISSUER_TAX_ID',
   'INVOICE_NUMBER_PREFIX',
+  'INVOICE_LINK_SECRET',
+  'INVOICE_LINK_EXPIRY_DAYS',
   'BANK_TRANSFER_BANK_NAME',
   'BANK_TRANSFER_ACCOUNT_NAME',
   'BANK_TRANSFER_ACCOUNT_NUMBER',
@@ -184,7 +187,7 @@ const environmentSchema = z
     PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']).optional(),
     SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).default('smtp://localhost:1025'),
     MAIL_FROM: z.string().min(3).max(320).default('Refill <billing@refill.localhost>'),
-    // Printed on every invoice; the PDF's standard fonts cover Latin-1 text only. The defaults are
+    // Printed on every invoice, in a font that covers Chinese (activities/invoices/document-fonts.ts). The defaults are
     // placeholders that make an unconfigured deployment's invoices recognisable as such.
     INVOICE_ISSUER_NAME: z.string().min(1).max(maximumInvoiceIssuerFieldLength).default('Refill Example Ltd.'),
     INVOICE_ISSUER_ADDRESS: z.string().min(1).max(maximumInvoiceIssuerFieldLength).default('1 Example Street, Example City'),
@@ -194,6 +197,10 @@ const environmentSchema = z
       .string()
       .regex(/^[A-Z]{1,8}$/, { message: 'must be 1 to 8 capital letters, e.g. RF' })
       .default('RF'),
+    // The key of the invoice email's signed download links (ids/invoice-links.ts); unset, derived from
+    // the webhook secret. Changing it ends every link sent before.
+    INVOICE_LINK_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).max(500).optional(),
+    INVOICE_LINK_EXPIRY_DAYS: integerBetween(1, 366).default(30),
     // The company account customers transfer to; shown on every bank transfer order and copied into it.
     // The defaults are placeholders that make an unconfigured deployment's instructions recognisable as such.
     BANK_TRANSFER_BANK_NAME: z.string().trim().min(1).max(maximumBankTransferFieldLength).default('Refill Example Bank'),
@@ -354,7 +361,7 @@ export interface Config {
   stripe: StripeConfig;
   airwallex: AirwallexConfig;
   mail: { smtpUrl: string; from: string };
-  invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string };
+  invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string; links: InvoiceLinkSettings };
   bankTransfers: { payee: PayeeAccount; deadlineBusinessDays: number };
   orders: { expiryMinutes: number };
   refunds: RefundConfig;
@@ -421,6 +428,7 @@ export function loadConfig(environment: Environment): Config {
   }
   const value = parsed.data;
   const publicBaseUrl = (value.PUBLIC_BASE_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, '');
+  const webhookSecret = value.STRIPE_WEBHOOK_SECRET ?? processWebhookSecret();
   return {
     environment: value.REFILL_ENV,
     database: { url: value.DATABASE_URL, poolSize: value.DATABASE_POOL_SIZE },
@@ -443,7 +451,7 @@ export function loadConfig(environment: Environment): Config {
     stripe: {
       mode: value.STRIPE_SECRET_KEY === undefined ? 'sandbox' : 'stripe',
       secretKey: value.STRIPE_SECRET_KEY,
-      webhookSecret: value.STRIPE_WEBHOOK_SECRET ?? processWebhookSecret(),
+      webhookSecret,
       apiBase: value.STRIPE_API_BASE === undefined ? undefined : new URL(value.STRIPE_API_BASE),
     },
     airwallex: {
@@ -459,6 +467,7 @@ export function loadConfig(environment: Environment): Config {
       issuerAddress: value.INVOICE_ISSUER_ADDRESS,
       issuerTaxId: value.INVOICE_ISSUER_TAX_ID,
       numberPrefix: value.INVOICE_NUMBER_PREFIX,
+      links: { secret: value.INVOICE_LINK_SECRET ?? derivedInvoiceLinkSecret(webhookSecret), expiryDays: value.INVOICE_LINK_EXPIRY_DAYS },
     },
     bankTransfers: {
       payee: {

@@ -13,7 +13,8 @@
 // - order action: one recorded step by a person (start review, confirm, reject, cancel); at most one
 //   of each kind per order.
 import { defineUpdate } from '@temporalio/workflow';
-import { microsFromDecimal } from './money.ts';
+import { formatMicrosForPeople, microsFromDecimal, type Currency } from './money.ts';
+import { orderStatusPhrase } from './order-status-text.ts';
 import type { OrderRequest, OrderSnapshot, OrderStatus } from './orders.ts';
 
 /** Beijing time: CNY transfers are made to a bank in China, whose business days these are. */
@@ -92,6 +93,8 @@ export type BankTransferFailureType = (typeof bankTransferFailureTypes)[keyof ty
 export interface ReviewState {
   status: OrderStatus;
   payAmount: string;
+  /** For the amounts in a refusal's message; absent where the caller does not know it (then USD's two decimals). */
+  currency?: Currency;
   /** The confirmation or rejection already taken (or being carried out), if any. */
   decision: ReviewDecision | null;
 }
@@ -121,11 +124,13 @@ export function sameDecision(a: ReviewDecision, b: ReviewDecision): boolean {
  * has finished: each action is applied once, repeated without effect, or refused with a named reason.
  */
 export function judgeOpsAction(state: ReviewState, request: OpsRequest): OpsVerdict {
+  const people = (amount: string) =>
+    `${formatMicrosForPeople(microsFromDecimal(amount), state.currency ?? 'USD')}${state.currency === undefined ? '' : ` ${state.currency}`}`;
   if (request.action === 'start_review') {
     if (state.status === 'pending') return { kind: 'apply' };
     // Processing, succeeded and failed bank transfer orders have all been through review.
     if (state.status === 'cancelled' || state.status === 'expired') {
-      return refuse('notReviewable', `The order is ${state.status}; there is nothing to review.`);
+      return refuse('notReviewable', `The order ${orderStatusPhrase(state.status)}; there is nothing to review.`);
     }
     return { kind: 'repeat' };
   }
@@ -136,7 +141,7 @@ export function judgeOpsAction(state: ReviewState, request: OpsRequest): OpsVerd
   }
   if (state.status !== 'processing') {
     const hint = state.status === 'pending' ? ' Start the review first.' : '';
-    return refuse('notInReview', `The order is ${state.status}, not in review.${hint}`);
+    return refuse('notInReview', `The order ${orderStatusPhrase(state.status)}; it is not in review.${hint}`);
   }
   if (
     request.action === 'confirm_transfer' &&
@@ -145,7 +150,7 @@ export function judgeOpsAction(state: ReviewState, request: OpsRequest): OpsVerd
   ) {
     return refuse(
       'amountMismatch',
-      `Received ${request.amountReceived}, but the order's pay amount is ${state.payAmount}. ` +
+      `Received ${people(request.amountReceived)}, but the order's pay amount is ${people(state.payAmount)}. ` +
         'Confirm with corrected_credit and a reason to credit it anyway.',
     );
   }

@@ -93,17 +93,25 @@ export function minorUnitsToMicros(minorUnits: bigint | number, currency: Curren
 }
 
 /**
- * Formats micro-units for people (invoices, email): thousands grouped, the currency's minor-unit
- * digits always shown and further zeros dropped: 1500000000n → "1,500.00", 1000500n → "1.0005".
+ * Formats micro-units for people (messages, invoices, email, pages): thousands grouped and exactly the
+ * currency's minor-unit digits: 1500000000n → "1,500.00". Sub-cent digits (a balance after metered usage,
+ * 94.987500) are dropped towards zero, so a person is never shown more than there is; the API's fields
+ * keep all six decimals.
  */
 export function formatMicrosForPeople(micros: bigint, currency: Currency): string {
   const [signedWhole, fraction] = formatMicros(micros).split('.') as [string, string];
   const negative = signedWhole.startsWith('-');
   const whole = negative ? signedWhole.slice(1) : signedWhole;
   const minorDigits = currencyExponents[currency];
-  const shownFraction = fraction.slice(0, minorDigits) + fraction.slice(minorDigits).replace(/0+$/, '');
+  const shownFraction = fraction.slice(0, minorDigits);
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${negative ? '-' : ''}${grouped}.${shownFraction}`;
+  const shown = minorDigits === 0 ? grouped : `${grouped}.${shownFraction}`;
+  return negative && /[1-9]/.test(shown) ? `-${shown}` : shown;
+}
+
+/** An amount with its currency for people: "5.00 USD". */
+export function moneyForPeople(micros: bigint, currency: Currency): string {
+  return `${formatMicrosForPeople(micros, currency)} ${currency}`;
 }
 
 /**

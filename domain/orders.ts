@@ -122,6 +122,16 @@ export interface OrderSnapshot {
   bankTransfer?: BankTransferDetails | null;
   /** The order's invoice number (RF-2026-000123) once its invoice is issued; null or absent before. */
   invoiceNumber?: string | null;
+  /** Bank transfers confirmed with a corrected credit: what the ledger credited instead of the quote, and why. */
+  creditCorrection?: CreditCorrection | null;
+}
+
+/** A credit ops corrected when confirming a bank transfer; six-decimal strings, as recorded with its transfer. */
+export interface CreditCorrection {
+  amountReceived: string;
+  quotedCredit: string;
+  correctedCredit: string;
+  reason: string;
 }
 
 /** What a bank transfer order tells the customer, and what the customer told us; fixed at creation. */

@@ -4,7 +4,7 @@
 // and what is credited. Pure functions: the same inputs always give the same quote. Reading the file
 // is config/pricing.ts's job; this module validates what it read.
 import { z } from 'zod';
-import { currencies, currencyExponents, formatMicros, isWholeMinorUnits, parsePositiveAmount, type Currency } from './money.ts';
+import { currencies, currencyExponents, formatMicrosForPeople, isWholeMinorUnits, parsePositiveAmount, type Currency } from './money.ts';
 import { basisPointsOf } from './pricing-math.ts';
 import { applyPromoCode, type PromoCode, type PromoRefusal } from './promo-codes.ts';
 
@@ -275,6 +275,7 @@ export type QuoteRefusal =
   | { code: 'amount_too_precise'; message: string }
   | { code: 'amount_below_minimum'; message: string }
   | { code: 'amount_above_maximum'; message: string }
+  | { code: 'pay_amount_below_minimum'; message: string }
   | PromoRefusal;
 
 export type QuoteResult = { ok: true; quote: Quote } | { ok: false; refusal: QuoteRefusal };
@@ -301,10 +302,10 @@ export function computeQuote(pricing: Pricing, request: QuoteRequest, now: Date)
     baseBonusMicros = tierBonusMicros(currencyPricing.bonusTiers, amountMicros);
   }
   if (amountMicros < limits.minimumMicros) {
-    return refuse('amount_below_minimum', `The minimum for ${request.paymentMethod} is ${formatMicros(limits.minimumMicros)} ${request.currency}.`);
+    return refuse('amount_below_minimum', `The minimum for ${request.paymentMethod} is ${formatMicrosForPeople(limits.minimumMicros, request.currency)} ${request.currency}.`);
   }
   if (amountMicros > limits.maximumMicros) {
-    return refuse('amount_above_maximum', `The maximum for ${request.paymentMethod} is ${formatMicros(limits.maximumMicros)} ${request.currency}.`);
+    return refuse('amount_above_maximum', `The maximum for ${request.paymentMethod} is ${formatMicrosForPeople(limits.maximumMicros, request.currency)} ${request.currency}.`);
   }
   let discountMicros = 0n;
   let promoBonusMicros = 0n;
@@ -313,6 +314,13 @@ export function computeQuote(pricing: Pricing, request: QuoteRequest, now: Date)
     if (!applied.ok) return { ok: false, refusal: applied.refusal };
     discountMicros = applied.discountMicros;
     promoBonusMicros = applied.bonusMicros;
+  }
+  const payAmountMicros = amountMicros - discountMicros;
+  // The method's minimum holds for what is paid, not only for what is chosen: a discount that takes the
+  // payment below it is refused (the customer picks a larger amount or drops the code), never lowered to
+  // a payment the method does not take, and never raised silently above the quoted discount.
+  if (payAmountMicros < limits.minimumMicros) {
+    return refuse('pay_amount_below_minimum', payBelowMinimumMessage(request, payAmountMicros, limits.minimumMicros));
   }
   const bonusMicros = baseBonusMicros + promoBonusMicros;
   return {
@@ -323,12 +331,20 @@ export function computeQuote(pricing: Pricing, request: QuoteRequest, now: Date)
       packageId: request.packageId,
       amountMicros,
       discountMicros,
-      payAmountMicros: amountMicros - discountMicros,
+      payAmountMicros,
       bonusMicros,
       creditMicros: amountMicros + bonusMicros,
       promoCode: request.promoCode?.code ?? null,
     },
   };
+}
+
+function payBelowMinimumMessage(request: QuoteRequest, payAmountMicros: bigint, minimumMicros: bigint): string {
+  const people = (micros: bigint) => `${formatMicrosForPeople(micros, request.currency)} ${request.currency}`;
+  return (
+    `With promo code ${request.promoCode?.code ?? ''} the payment would be ${people(payAmountMicros)}, ` +
+    `below the minimum for ${request.paymentMethod} of ${people(minimumMicros)}; choose a larger amount or remove the code.`
+  );
 }
 
 function refuse(code: Exclude<QuoteRefusal['code'], PromoRefusal['code']>, message: string): QuoteResult {

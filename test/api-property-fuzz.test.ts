@@ -173,6 +173,8 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     // A session that does not exist: paying the real one would credit the order behind the fuzzer's back.
     'POST /sandbox/checkout/:id/pay': { caller: 'none', parameter: () => 'cs_sandbox_000000000000000000000000', page: true, form: true },
     'POST /sandbox/checkout/:id/decline': { caller: 'none', parameter: () => 'cs_sandbox_000000000000000000000000', page: true, form: true },
+    // No invoice is issued here: whatever the number, expiry and signature, the link is refused (403/410/404).
+    'GET /invoices/:number/download': { caller: 'none', parameter: () => 'RF-2026-000001', query: ['expires', 'signature'] },
     'POST /admin/accounts': { caller: 'admin', body: { email: 'fuzz@example.com', currency: 'USD' } },
     'POST /admin/promo-codes': {
       caller: 'admin',

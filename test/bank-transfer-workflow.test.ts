@@ -7,7 +7,7 @@ import { createAccount } from '../db/accounts/create-account.ts';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { listOrderActions } from '../db/orders/list-order-actions.ts';
-import { addressedTo, startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
+import { addressedTo, startMailInbox, type MailInbox, type ReceivedMail } from '../dev/mail-inbox.ts';
 import {
   bankTransferUtcOffsetMinutes,
   confirmTransferUpdate,
@@ -210,14 +210,19 @@ describe('the order workflow in time', () => {
     assert.equal(order.expiresAt, new Date(at(`${wednesday}T00:00`) + dayMilliseconds).toISOString());
     assert.match(order.bankTransfer!.reference, transferReferencePattern);
 
+    // At once: the instructions, with where to pay and the reference, sent once.
+    const isInstructions = (mail: ReceivedMail) => addressedTo(email)(mail) && /^Transfer /.test(mail.parsed.subject ?? '');
+    const isReminder = (mail: ReceivedMail) => addressedTo(email)(mail) && /^Reminder/.test(mail.parsed.subject ?? '');
+    const instructions = await inbox.waitForMessage(isInstructions, 20_000);
+    assert.match(instructions.parsed.text ?? '', new RegExp(`${order.bankTransfer!.reference}[\\s\\S]*6222 0000 1111 2222`));
     // Tuesday evening: no reminder yet.
     await harness.environment.sleep(at(`${wednesday}T08:59`) - (await harness.environment.currentTimeMs()));
-    assert.equal(inbox.messages().filter(addressedTo(email)).length, 0, 'reminded before the last business day');
+    assert.equal(inbox.messages().filter(isReminder).length, 0, 'reminded before the last business day');
     assert.equal((await handle.query(orderStateQuery))?.status, 'pending');
 
     // Wednesday 09:00 Beijing time: the reminder, with where to pay and the reference.
     await harness.environment.sleep(2 * 60 * 1000);
-    const reminder = await inbox.waitForMessage(addressedTo(email), 20_000);
+    const reminder = await inbox.waitForMessage(isReminder, 20_000);
     assert.match(reminder.parsed.subject ?? '', new RegExp(order.bankTransfer!.reference));
     assert.match(reminder.parsed.text ?? '', /6222 0000 1111 2222/);
     assert.match(reminder.parsed.text ?? '', /100\.00 CNY/);
@@ -228,7 +233,8 @@ describe('the order workflow in time', () => {
     assert.ok((await harness.environment.currentTimeMs()) >= Date.parse(order.expiresAt));
     const row = await getOrderRow(harness.database.sql, input.orderId, null);
     assert.equal(row?.status, 'expired');
-    assert.equal(inbox.messages().filter(addressedTo(email)).length, 1, 'exactly one reminder');
+    assert.equal(inbox.messages().filter(isReminder).length, 1, 'exactly one reminder');
+    assert.equal(inbox.messages().filter(isInstructions).length, 1, 'the instructions exactly once');
   });
 
   test('an order in review does not expire; a review left open is flagged, then confirmed and credited once', async () => {

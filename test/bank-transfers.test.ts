@@ -361,10 +361,18 @@ describe('rejecting a transfer', () => {
     assert.equal(rejected.body.status, 'failed');
     assert.equal(rejected.body.failure_reason, reason);
 
-    const mail = await inbox.waitForMessage(addressedTo(customer.email), 20_000);
+    const mail = await inbox.waitForMessage((candidate) => addressedTo(customer.email)(candidate) && /not confirmed/.test(candidate.parsed.subject ?? ''), 20_000);
     const reference = (order.bank_transfer as { reference: string }).reference;
     assert.match(mail.parsed.subject ?? '', new RegExp(reference));
     assert.ok((mail.parsed.text ?? '').includes(reason), mail.parsed.text);
+    // Having said the transfer failed, it does not show the account to pay into again.
+    assert.ok(!(mail.parsed.text ?? '').includes(payee.BANK_TRANSFER_ACCOUNT_NUMBER), mail.parsed.text);
+    // The instructions went out once when the order was created: the account, the amount and the reference.
+    const instructions = inbox.messages().filter((candidate) => addressedTo(customer.email)(candidate) && /^Transfer /.test(candidate.parsed.subject ?? ''));
+    assert.equal(instructions.length, 1);
+    for (const expected of [payee.BANK_TRANSFER_ACCOUNT_NUMBER, payee.BANK_TRANSFER_ACCOUNT_NAME, reference, '100.00 CNY']) {
+      assert.ok((instructions[0]!.parsed.text ?? '').includes(expected), instructions[0]!.parsed.text);
+    }
 
     assert.equal(await balanceOf(pipeline.api, customer.apiKey), '0.000000');
     assert.equal((await rechargesOf(order.id)).length, 0);

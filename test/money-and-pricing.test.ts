@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { loadPricing } from '../config/pricing.ts';
-import { formatMicros, microsFromDecimal, microsToMinorUnits, parsePositiveAmount } from '../domain/money.ts';
+import { formatMicros, formatMicrosForPeople, microsFromDecimal, microsToMinorUnits, moneyForPeople, parsePositiveAmount } from '../domain/money.ts';
 import { computeQuote, parsePricing, PricingConfigError, type QuoteRequest } from '../domain/pricing.ts';
 import type { PromoCode } from '../domain/promo-codes.ts';
 import { orderIdFor } from '../ids/ids.ts';
@@ -26,6 +26,14 @@ describe('money', () => {
     assert.deepEqual(parsePositiveAmount('0.00'), { ok: false, reason: 'not_positive' });
     assert.deepEqual(parsePositiveAmount('1.0000001'), { ok: false, reason: 'too_precise' });
     assert.equal((parsePositiveAmount('1000000001') as { reason: string }).reason, 'too_large');
+  });
+
+  test('money for people has the currency\'s two decimals, grouped, sub-cent digits dropped towards zero', () => {
+    assert.equal(formatMicrosForPeople(1_500_000_000n, 'USD'), '1,500.00');
+    assert.equal(formatMicrosForPeople(94_987_500n, 'USD'), '94.98');
+    assert.equal(formatMicrosForPeople(-12_500n, 'USD'), '-0.01');
+    assert.equal(formatMicrosForPeople(-2_500n, 'USD'), '0.00');
+    assert.equal(moneyForPeople(5_000_000n, 'CNY'), '5.00 CNY');
   });
 
   test('Stripe minor units: whole cents only', () => {
@@ -78,6 +86,24 @@ describe('quotes', () => {
   test('a discount as large as the amount does not apply', () => {
     const result = computeQuote(pricing, { ...base, amountMicros: 10_000_000n, promoCode: promo({ kind: 'discount_fixed', value: 10_000_000n }) }, now);
     assert.equal(result.ok ? null : result.refusal.code, 'promo_code_not_applicable');
+  });
+
+  test('a discount may not take the payment below the method\'s minimum: refused with its own code and people\'s decimals', () => {
+    // 10% off the 5.00 USD minimum would charge 4.50: refused, where the same code on 5.60 still applies (5.04 paid).
+    const below = computeQuote(pricing, { ...base, amountMicros: 5_000_000n, promoCode: promo({ code: 'SAVE10' }) }, now);
+    assert.equal(below.ok, false);
+    assert.equal(below.ok ? null : below.refusal.code, 'pay_amount_below_minimum');
+    assert.equal(
+      below.ok ? null : below.refusal.message,
+      'With promo code SAVE10 the payment would be 4.50 USD, below the minimum for stripe of 5.00 USD; choose a larger amount or remove the code.',
+    );
+    const above = computeQuote(pricing, { ...base, amountMicros: 5_600_000n, promoCode: promo({}) }, now);
+    assert.ok(above.ok);
+    assert.equal(above.quote.payAmountMicros, 5_040_000n);
+    // A bonus code pays in full, so it never meets the rule.
+    assert.ok(computeQuote(pricing, { ...base, amountMicros: 5_000_000n, promoCode: promo({ kind: 'bonus_percent' }) }, now).ok);
+    const tooSmall = computeQuote(pricing, { ...base, amountMicros: 1_000_000n }, now);
+    assert.equal(tooSmall.ok ? null : tooSmall.refusal.message, 'The minimum for stripe is 5.00 USD.');
   });
 
   test('the pricing file is validated', () => {

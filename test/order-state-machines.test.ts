@@ -267,6 +267,16 @@ describe('the bank transfer order machine', () => {
     assert.deepEqual(expire.commands, [{ kind: 'save' }]);
   });
 
+  test('a run started with the instructions patch emails the bank details once, when recorded; earlier runs do not', () => {
+    const start = startBankTransfer(bankInput, schedule).state;
+    const patched = decideBankTransfer({ ...start, instructionsEmail: true }, bankRecorded);
+    assert.deepEqual(patched.commands, [{ kind: 'send_email', email: 'instructions' }]);
+    assert.equal(patched.state.order.bankTransfer?.reference, 'RF-7KQ4-M2XP');
+    assert.deepEqual(decideBankTransfer(start, bankRecorded).commands, [], 'a run from before the patch sends nothing new');
+    const refused = decideBankTransfer({ ...start, instructionsEmail: true }, { type: 'recorded', refusal: { code: 'promo_code_exhausted', message: 'used up' }, reference: null });
+    assert.deepEqual(refused.commands, [], 'a refused order tells no one to pay');
+  });
+
   test('a worker back only after the deadline does not remind an order it is about to expire', () => {
     const { state } = bankAfter([bankRecorded]);
     const late = decideBankTransfer(state, { type: 'timer_fired', nowMilliseconds: schedule.expiresAtMilliseconds + 1 });

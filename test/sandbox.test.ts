@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { balanceOf, createTestAccount } from './support/api.ts';
+import { eventually } from './support/eventually.ts';
 import { createPendingOrder } from './support/orders.ts';
 import { startTestPipeline, waitForOrder, type TestPipeline } from './support/pipeline.ts';
 import { openSandboxPage, pressSandboxButton, submitSandboxForm } from './support/sandbox-page.ts';
@@ -29,10 +30,25 @@ test('paying on the sandbox page credits the order, and says plainly that no mon
   const html = page.html;
   assert.match(html, /No real money moves/);
   assert.match(html, /100\.00 USD/);
+  // The credit and bonus, and the expiry as a readable time (the browser shows it in its own zone).
+  assert.match(html, /Bonus credit<\/th><td>5\.00 USD/);
+  assert.match(html, /Credit to your balance<\/th><td><strong>105\.00 USD/);
+  assert.match(html, /expires <time datetime="\d{4}-\d\d-\d\dT[^"]+Z" data-local>\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC<\/time>/);
 
   const paid = await submitSandboxForm(checkoutUrl, 'pay', page);
   assert.equal(paid.status, 303);
-  assert.match(String(paid.headers.get('location')), /result=success/);
+  const resultUrl = String(paid.headers.get('location'));
+  assert.match(resultUrl, /result=success/);
+  // The result page: the amounts, the new balance once credited, and a way back; it reloads until then.
+  const result = await eventually(async () => {
+    const response = await fetch(resultUrl);
+    const text = await response.text();
+    return /New balance: 105\.00 USD/.test(text) ? text : undefined;
+  }, { description: 'the result page showing the credit' });
+  assert.match(result, /You pay<\/th><td><strong>100\.00 USD/);
+  assert.match(result, /Credit to your balance<\/th><td><strong>105\.00 USD/);
+  assert.match(result, /return to the app/);
+  assert.doesNotMatch(result, /http-equiv="refresh"/, 'a credited order is final: the page stops reloading');
   // The receipt link follows the credit by a provider call.
   const succeeded = await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded'], { until: (paid) => paid.receipt_url !== null });
   assert.equal(succeeded.receipt_url, checkoutUrl);
@@ -42,14 +58,33 @@ test('paying on the sandbox page credits the order, and says plainly that no mon
   assert.equal(again.status, 409);
 });
 
-test('declining on the sandbox page fails the order and credits nothing', async () => {
+// Before, Decline completed the session unpaid and failed the order, and the result page then said
+// "You can resume or cancel the order" of a failed order. Stripe Checkout lets the customer try another
+// card in the same session, and so does the sandbox now.
+test('declining on the sandbox page keeps the order open, says so, and the customer can then pay in the same session', async () => {
   const account = await createTestAccount(pipeline.api, 'USD');
   const order = await createPendingOrder(pipeline.api, account.apiKey, hundredDollarPackage);
-  const declined = await pressSandboxButton(String(order.checkout_url), 'decline');
+  const checkoutUrl = String(order.checkout_url);
+  const page = await openSandboxPage(checkoutUrl);
+  const declined = await submitSandboxForm(checkoutUrl, 'decline', page);
   assert.equal(declined.status, 303);
-  assert.match(String(declined.headers.get('location')), /result=cancel/);
-  await waitForOrder(pipeline.api, account.apiKey, order.id, ['failed']);
-  assert.equal(await balanceOf(pipeline.api, account.apiKey), '0.000000');
+  const back = String(declined.headers.get('location'));
+  assert.match(back, /^\/sandbox\/checkout\/cs_sandbox_[0-9a-z]+\?declined=1$/);
+  const again = await openSandboxPage(`${pipeline.api.baseUrl}${back}`, page.cookie);
+  assert.match(again.html, /The payment was declined\.<\/strong> No money moved and the order is still open/);
+  assert.match(again.html, /<button class="pay" type="submit">Pay<\/button>/);
+  const read = await pipeline.api.request('GET', `/v1/topups/${order.id}`, { token: account.apiKey });
+  assert.equal(read.body.status, 'pending');
+
+  // The return page of a customer who leaves now says what is true: the order is open, nothing charged.
+  const left = await (await fetch(`${pipeline.api.baseUrl}/checkout/return?order_id=${order.id}&result=cancel`)).text();
+  assert.match(left, /The order is still open until <time/);
+  assert.match(left, /Back to the payment page/);
+
+  const paid = await submitSandboxForm(checkoutUrl, 'pay', again);
+  assert.equal(paid.status, 303);
+  await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
+  assert.equal(await balanceOf(pipeline.api, account.apiKey), '105.000000');
 });
 
 test('an unknown sandbox session is a 404', async () => {

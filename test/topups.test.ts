@@ -96,6 +96,25 @@ describe('options and quotes', () => {
     }
   });
 
+  test('a promo code that would take pay_amount below the minimum is refused on the quote and the order, reserving nothing', async () => {
+    const account = await createTestAccount(pipeline.api, 'USD');
+    const promo = await pipeline.api.request('POST', '/admin/promo-codes', {
+      token: testAdminToken,
+      body: { code: uniqueKey('TENOFF'), kind: 'discount_percent', percent: '10', currency: 'USD' },
+    });
+    assert.equal(promo.status, 201, promo.text);
+    const body = { amount: '5.00', payment_method: 'stripe', promo_code: promo.body.code };
+    const quote = await pipeline.api.request('POST', '/v1/topup-quotes', { token: account.apiKey, body });
+    assert.equal(quote.status, 422, quote.text);
+    assert.deepEqual([quote.body.error.code, quote.body.error.field], ['pay_amount_below_minimum', 'promo_code']);
+    assert.match(quote.body.error.message, /4\.50 USD, below the minimum for stripe of 5\.00 USD/);
+    const order = await pipeline.api.request('POST', '/v1/topups', { token: account.apiKey, body, idempotencyKey: uniqueKey('below') });
+    assert.equal(order.status, 422, order.text);
+    assert.equal(order.body.error.code, 'pay_amount_below_minimum');
+    const usage = await pipeline.api.request('GET', `/admin/promo-codes/${promo.body.code}`, { token: testAdminToken });
+    assert.deepEqual(usage.body.usage, { reserved: 0, redeemed: 0 });
+  });
+
   test('promo codes are refused when expired or not applicable, with the reason', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
     const expiredCode = uniqueKey('OLD');

@@ -12,6 +12,7 @@ export function invoiceSettings(config: Config): InvoiceSettings {
     },
     mailFrom: config.mail.from,
     publicBaseUrl: config.api.publicBaseUrl,
+    links: config.invoices.links,
     ...(config.refunds.opsEmail === undefined ? {} : { opsEmail: config.refunds.opsEmail }),
   };
 }

@@ -2,7 +2,7 @@
 // registers the handlers, turns updates and timers into the machine's events, and runs the machine's
 // commands as activities. Customer emails run in the background: one that cannot be sent never holds
 // up the order. Deterministic orchestration only.
-import { condition, log, setHandler } from '@temporalio/workflow';
+import { condition, log, patched, setHandler } from '@temporalio/workflow';
 import {
   confirmTransferUpdate,
   rejectTransferUpdate,
@@ -24,6 +24,7 @@ import {
   judgeBankTransfer,
   startBankTransfer,
   type BankTransferCommand,
+  type BankTransferEmail,
   type BankTransferEvent,
   type BankTransferState,
 } from './bank-transfer-state.ts';
@@ -40,7 +41,9 @@ export async function bankTransferOrder(input: BankTransferOrderInput): Promise<
   const steps = orderSteps(input);
   // Workflow time is the same on every replay, so the deadline is too.
   const schedule = bankTransferSchedule(Date.now(), input.deadlineBusinessDays, { utcOffsetMinutes: input.utcOffsetMinutes });
-  const start = startBankTransfer(input, schedule);
+  const started = startBankTransfer(input, schedule);
+  // Decided once, before any command, like the steps: new runs email the customer the bank details.
+  const start = { ...started, state: { ...started.state, instructionsEmail: patched('bank-transfer-instructions-email') } };
   const emails: Promise<void>[] = [];
   const run: BankRun = new OrderRun(start.state, {
     decide: decideBankTransfer,
@@ -142,9 +145,14 @@ async function runCommand(
 }
 
 /** Sends a customer email in the background; a failure is logged, and the order goes on without it. */
-function sendEmail(input: BankTransferOrderInput, order: OrderSnapshot, kind: 'reminder' | 'rejection'): Promise<void> {
+function sendEmail(input: BankTransferOrderInput, order: OrderSnapshot, kind: BankTransferEmail): Promise<void> {
   const emailInput = { order, customerEmail: input.customerEmail, utcOffsetMinutes: input.utcOffsetMinutes };
-  const send = kind === 'reminder' ? mail.sendBankTransferReminder(emailInput) : mail.sendBankTransferRejection(emailInput);
+  const send =
+    kind === 'instructions'
+      ? mail.sendBankTransferInstructions(emailInput)
+      : kind === 'reminder'
+        ? mail.sendBankTransferReminder(emailInput)
+        : mail.sendBankTransferRejection(emailInput);
   return send.catch((error: unknown) => {
     log.error('bank transfer email not sent', { orderId: order.orderId, kind, error: String(error) });
   });

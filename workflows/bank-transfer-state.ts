@@ -46,6 +46,12 @@ export interface BankTransferState extends OrderMachineState {
   reviewOverdue: boolean;
   /** Ops' confirmation or rejection, once accepted. */
   decision: ReviewDecision | null;
+  /**
+   * Whether the customer is emailed the bank details and reference once the order is recorded. The
+   * shell decides it once, with patched('bank-transfer-instructions-email'): runs started before it
+   * send no such email, as they did when they were recorded. Absent is false.
+   */
+  instructionsEmail?: boolean;
 }
 
 export type BankTransferEvent =
@@ -63,7 +69,10 @@ export type BankTransferEvent =
 export type BankTransferCommand =
   | OrderCommand
   | { kind: 'record' }
-  | { kind: 'send_email'; email: 'reminder' | 'rejection' };
+  | { kind: 'send_email'; email: BankTransferEmail };
+
+/** The customer's emails: the instructions once recorded, the reminder on the last day, the rejection. */
+export type BankTransferEmail = 'instructions' | 'reminder' | 'rejection';
 
 type BankTransition = Transition<BankTransferState, BankTransferCommand>;
 
@@ -109,7 +118,7 @@ export function bankTransferWakeAtMilliseconds(state: BankTransferState): number
 
 /** The ops rule applied to this state: apply, repeat, or refuse. */
 export function judgeBankTransfer(state: BankTransferState, request: OpsRequest): OpsVerdict {
-  return judgeOpsAction({ status: state.order.status, payAmount: state.order.terms.payAmount, decision: state.decision }, request);
+  return judgeOpsAction({ status: state.order.status, payAmount: state.order.terms.payAmount, currency: state.order.terms.currency, decision: state.decision }, request);
 }
 
 /** The one transition function: every change to a bank transfer order's state goes through here. */
@@ -147,7 +156,8 @@ export function decideBankTransfer(state: BankTransferState, event: BankTransfer
 
 function recorded(state: BankTransferState, refusal: OrderRefusal | null, reference: string | null): BankTransition {
   if (refusal !== null || reference === null) return unchanged({ ...state, refusal, phase: 'closed', finished: true });
-  return unchanged({ ...withOrder(state, { bankTransfer: { ...state.order.bankTransfer!, reference } }), recorded: true, phase: 'pending' });
+  const next: BankTransferState = { ...withOrder(state, { bankTransfer: { ...state.order.bankTransfer!, reference } }), recorded: true, phase: 'pending' };
+  return { state: next, commands: state.instructionsEmail === true ? [{ kind: 'send_email', email: 'instructions' }] : [] };
 }
 
 function action(

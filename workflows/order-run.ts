@@ -17,6 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { failure, failureTypeOf, type FailureType } from '../domain/failures.ts';
+import { orderStatusSentence } from '../domain/order-status-text.ts';
 import {
   cancelOrderUpdate,
   defaultPaperworkTaskQueue,
@@ -175,13 +176,13 @@ export function setSharedOrderHandlers<State extends OrderMachineState, Event, C
       run.deliver(rules.cancelEvent(Date.now()));
       await condition(() => run.state.refusal !== null || (run.state.order.status !== 'pending' && run.isSaved()));
       const status = run.state.order.status;
-      if (status !== 'cancelled') throw failure('order_not_cancellable', `The order is ${status}, not cancelled.`);
+      if (status !== 'cancelled') throw failure('order_not_cancellable', `${orderStatusSentence(status)} Only a pending order can be cancelled.`);
       return snapshot();
     },
     {
       validator: () => {
         const preview = run.preview();
-        if (!rules.canCancel(preview)) throw failure('order_not_cancellable', `The order is ${preview.order.status}.`);
+        if (!rules.canCancel(preview)) throw failure('order_not_cancellable', `${orderStatusSentence(preview.order.status)} Only a pending order can be cancelled.`);
       },
     },
   );

@@ -1,11 +1,12 @@
-// The emails of a bank transfer order: the reminder on the morning of its last day, and the rejection
-// with ops' reason. Plain text and HTML, built from the order alone, so every attempt sends the same
+// The emails of a bank transfer order: the instructions once it is recorded (the company's account, the
+// amount and the reference), the reminder on the morning of its last day, and the rejection with ops'
+// reason (which does not repeat the account: the customer should not transfer again). Plain text and HTML, built from the order alone, so every attempt sends the same
 // message under the same Message-ID.
 import type { OutgoingMail } from '../invoices/compose-invoice-email.ts';
-import { formatMicrosForPeople, microsFromDecimal } from '../../domain/money.ts';
+import { microsFromDecimal, moneyForPeople } from '../../domain/money.ts';
 import type { BankTransferDetails, OrderSnapshot } from '../../domain/orders.ts';
 
-export type BankTransferEmailKind = 'reminder' | 'rejection';
+export type BankTransferEmailKind = 'instructions' | 'reminder' | 'rejection';
 
 export interface ComposeBankTransferEmailInput {
   kind: BankTransferEmailKind;
@@ -21,12 +22,19 @@ export function composeBankTransferEmail(input: ComposeBankTransferEmailInput): 
   const { kind, order } = input;
   const details = order.bankTransfer;
   if (details == null) throw new Error(`order ${order.orderId} is not a bank transfer order`);
-  const payAmount = `${formatMicrosForPeople(microsFromDecimal(order.terms.payAmount), order.terms.currency)} ${order.terms.currency}`;
+  const payAmount = moneyForPeople(microsFromDecimal(order.terms.payAmount), order.terms.currency);
+  const deadline = localTime(order.expiresAt, input.utcOffsetMinutes);
   const paragraphs =
-    kind === 'reminder'
+    kind === 'instructions'
+      ? [
+          `Thank you for your top-up order ${order.orderId}. Please transfer ${payAmount} to the account below before ${deadline}.`,
+          `Write the reference ${details.reference} in the transfer note, so we can match your transfer to the order. ` +
+            'Your balance is credited once we have found the transfer on our statement.',
+        ]
+      : kind === 'reminder'
       ? [
           `We have not yet received the bank transfer for your top-up order ${order.orderId}.`,
-          `Please transfer ${payAmount} before ${localTime(order.expiresAt, input.utcOffsetMinutes)}, ` +
+          `Please transfer ${payAmount} before ${deadline}, ` +
             `writing the reference ${details.reference} in the transfer note. After that time the order expires.`,
         ]
       : [
@@ -34,14 +42,24 @@ export function composeBankTransferEmail(input: ComposeBankTransferEmailInput): 
           `Reason: ${order.failureReason ?? 'not given'}`,
           'If you have already transferred the money, reply to this email with your bank receipt and we will sort it out.',
         ];
-  const facts: [label: string, value: string][] = [
-    ['Amount to transfer', payAmount],
-    ['Reference (transfer note)', details.reference],
-    ...payeeFacts(details),
-    ['Order', order.orderId],
-  ];
+  const facts: [label: string, value: string][] =
+    kind === 'rejection'
+      ? [
+          ['Order', order.orderId],
+          ['Reference', details.reference],
+          ['Amount', payAmount],
+        ]
+      : [
+          ['Amount to transfer', payAmount],
+          ['Reference (transfer note)', details.reference],
+          ...payeeFacts(details),
+          ['Transfer before', deadline],
+          ['Order', order.orderId],
+        ];
   const subject =
-    kind === 'reminder'
+    kind === 'instructions'
+      ? `Transfer ${payAmount} with reference ${details.reference} to top up`
+      : kind === 'reminder'
       ? `Reminder: transfer ${payAmount} with reference ${details.reference} by the end of today`
       : `Your bank transfer top-up ${details.reference} was not confirmed`;
   return {

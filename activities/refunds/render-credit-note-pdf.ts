@@ -1,6 +1,8 @@
 // Renders a credit note row as a one-page PDF. Deterministic, as invoices are: the same row always gives
-// the same bytes (the creation date is the issue date, the standard fonts are not embedded).
+// the same bytes (the creation date is the issue date, the embedded font subset follows from the text).
+// Set in Noto Sans SC (activities/invoices/document-fonts.ts), so Chinese names print as written.
 import PDFDocument from 'pdfkit';
+import { bodyFont, boldFont, useDocumentFonts } from '../invoices/document-fonts.ts';
 import type { CreditNoteRow } from '../../db/credit-notes/credit-note-row.ts';
 import { formatMicrosForPeople } from '../../domain/money.ts';
 
@@ -23,22 +25,23 @@ export async function renderCreditNotePdf(note: CreditNoteRow): Promise<Buffer> 
     document.on('error', reject);
   });
   const money = (micros: bigint) => `${formatMicrosForPeople(micros, note.currency)} ${note.currency}`;
-  document.font('Helvetica-Bold').fontSize(titleFontSize).text('Credit note');
-  document.font('Helvetica').fontSize(bodyFontSize).moveDown(0.5);
+  useDocumentFonts(document);
+  document.font(boldFont).fontSize(titleFontSize).text('Credit note');
+  document.font(bodyFont).fontSize(bodyFontSize).moveDown(0.5);
   document.text(`Credit note number: ${note.number}`);
   document.text(`Issue date: ${note.issued_at.toISOString().slice(0, 10)}`);
   document.text(`Refers to invoice: ${note.invoice_number ?? 'none issued'}`);
   document.text(`Order: ${note.order_id}`);
   document.text(`Refund: ${note.refund_id}`);
   document.moveDown();
-  document.font('Helvetica-Bold').fontSize(headingFontSize).text('Issued by');
-  document.font('Helvetica').fontSize(bodyFontSize).text(note.issuer_name).text(note.issuer_address).text(`Tax id: ${note.issuer_tax_id}`);
+  document.font(boldFont).fontSize(headingFontSize).text('Issued by');
+  document.font(bodyFont).fontSize(bodyFontSize).text(note.issuer_name).text(note.issuer_address).text(`Tax id: ${note.issuer_tax_id}`);
   document.moveDown();
-  document.font('Helvetica-Bold').fontSize(headingFontSize).text('Issued to');
-  document.font('Helvetica').fontSize(bodyFontSize).text(note.customer_email).text(`Account: ${note.account_id}`);
+  document.font(boldFont).fontSize(headingFontSize).text('Issued to');
+  document.font(bodyFont).fontSize(bodyFontSize).text(note.customer_email).text(`Account: ${note.account_id}`);
   document.moveDown();
-  document.font('Helvetica-Bold').text(`Amount refunded: ${money(note.amount_micros)}`);
-  document.font('Helvetica').text(`Credit removed from the balance: ${money(note.credit_removed_micros)}`);
+  document.font(boldFont).text(`Amount refunded: ${money(note.amount_micros)}`);
+  document.font(bodyFont).text(`Credit removed from the balance: ${money(note.credit_removed_micros)}`);
   document.text(`Reason: ${note.reason}`);
   document.moveDown(2);
   document.fontSize(noteFontSize).fillColor('#555555');

@@ -19,7 +19,7 @@ import type { OpsRequest } from '../../domain/bank-transfers.ts';
 import { refundsOfOrders, type OrderRefundSummary } from '../../db/refunds/refunds-of-orders.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { currencyExponents, formatMicros, isWholeMinorUnits, type Currency } from '../../domain/money.ts';
-import { orderStatuses, type OrderStatus } from '../../domain/orders.ts';
+import { orderStatuses, type OrderSnapshot, type OrderStatus } from '../../domain/orders.ts';
 import { paymentMethods } from '../../domain/pricing.ts';
 import { normalizeTransferReference } from '../../domain/transfer-references.ts';
 import type { ApiDependencies } from '../dependencies.ts';
@@ -47,9 +47,8 @@ const confirmTransferBody = (currency: Currency) =>
   z
   .strictObject({
     amount_received: statementAmount(currency),
-    bank_reference: storedText(1, maximumBankReferenceLength, { trim: true }).regex(/^[\x20-\x7e]+$/, {
-      message: 'must be printable ASCII, as on the bank statement',
-    }),
+    // Any printable text, Chinese included, as the bank statement shows it (control characters are refused).
+    bank_reference: storedText(1, maximumBankReferenceLength, { trim: true }),
     corrected_credit: statementAmount(currency).optional(),
     reason: reasonText.optional(),
   })
@@ -102,6 +101,24 @@ function presentAction(action: OrderActionRow) {
   };
 }
 
+/**
+ * A confirmation that corrected the credit has been applied with exactly these details (a repeat must
+ * match them), so the answer shows the credit the ledger posted, as the order's later reads will.
+ */
+function withConfirmedCorrection(order: OrderSnapshot, request: OpsRequest): OrderSnapshot {
+  if (request.action !== 'confirm_transfer' || request.correctedCredit === null || order.creditCorrection != null) return order;
+  if (order.status !== 'succeeded') return order;
+  return {
+    ...order,
+    creditCorrection: {
+      amountReceived: request.amountReceived,
+      quotedCredit: order.terms.credit,
+      correctedCredit: request.correctedCredit,
+      reason: request.reason ?? '',
+    },
+  };
+}
+
 /** The ops routes above; mounted after the admin token check. */
 export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
   const { sql, temporalClient, logger, config } = dependencies;
@@ -126,7 +143,7 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
   async function act(orderId: string, opsRequest: OpsRequest) {
     const order = await applyOpsAction(temporalClient, sql, orderId, opsRequest);
     logger.info({ orderId, action: opsRequest.action, actor: opsRequest.actor, status: order.status }, 'ops action');
-    return presentOrder(order, config.api.publicBaseUrl);
+    return presentOrder(withConfirmedCorrection(order, opsRequest), config.api.publicBaseUrl);
   }
 
   router.get('/admin/topups', async (request, response) => {

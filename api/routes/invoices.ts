@@ -1,10 +1,12 @@
 // Invoices: GET /v1/topups/{id}/invoice (the PDF) and GET /v1/invoices (the account's list).
-import { Router } from 'express';
+import { Router, type Response } from 'express';
+import type { IssuedInvoiceRow } from '../../db/invoices/invoice-row.ts';
 import { getInvoiceByOrder } from '../../db/invoices/get-invoice.ts';
 import { listInvoices } from '../../db/invoices/list-invoices.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { invoiceFileName } from '../../domain/invoices.ts';
+import { orderStatusPhrase } from '../../domain/order-status-text.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentInvoice } from '../presenters.ts';
@@ -16,6 +18,23 @@ function invoiceCursorKind(accountId: string): string {
   return `invoice:${accountId}`;
 }
 
+/** Answers with an issued invoice's PDF: as a download (attachment) or shown in the browser (inline). */
+export function sendInvoicePdf(response: Response, invoice: IssuedInvoiceRow, disposition: 'attachment' | 'inline'): void {
+  response
+    .status(200)
+    .type('application/pdf')
+    .set({
+      // Invoice numbers are letters, digits and hyphens: the quoted file name needs no escaping.
+      'Content-Disposition': `${disposition}; filename="${invoiceFileName(invoice.number)}"`,
+      'Content-Length': String(invoice.pdf.length),
+      // The PDF never changes once issued: its digest is a strong validator.
+      ETag: `"${invoice.pdf_sha256.toString('hex')}"`,
+      'Cache-Control': 'private, max-age=3600',
+      'X-Content-Type-Options': 'nosniff',
+    })
+    .end(invoice.pdf);
+}
+
 export function invoiceRoutes(dependencies: ApiDependencies): Router {
   const { sql, config } = dependencies;
   const router = Router();
@@ -25,20 +44,7 @@ export function invoiceRoutes(dependencies: ApiDependencies): Router {
     const orderId = orderIdParameter(request.params.id);
     const found = await getInvoiceByOrder(sql, orderId, account.accountId);
     if (found.state === 'issued') {
-      const { invoice } = found;
-      response
-        .status(200)
-        .type('application/pdf')
-        .set({
-          // Invoice numbers are letters, digits and hyphens: the quoted file name needs no escaping.
-          'Content-Disposition': `attachment; filename="${invoiceFileName(invoice.number)}"`,
-          'Content-Length': String(invoice.pdf.length),
-          // The PDF never changes once issued: its digest is a strong validator.
-          ETag: `"${invoice.pdf_sha256.toString('hex')}"`,
-          'Cache-Control': 'private, max-age=3600',
-          'X-Content-Type-Options': 'nosniff',
-        })
-        .end(invoice.pdf);
+      sendInvoicePdf(response, found.invoice, 'attachment');
       return;
     }
     const order = await getOrderRow(sql, orderId, account.accountId);
@@ -47,7 +53,7 @@ export function invoiceRoutes(dependencies: ApiDependencies): Router {
       'invoice_not_ready',
       order.status === 'succeeded'
         ? 'The invoice is being issued; retry in a few seconds.'
-        : `The order is ${order.status}; its invoice is issued once it has been paid and credited.`,
+        : `The order ${orderStatusPhrase(order.status)}; its invoice is issued once it has been paid and credited.`,
     );
   });
 

@@ -10,7 +10,8 @@ import { completeSandboxSetupSession, getSandboxSetupSession, type SandboxSetupS
 import { ApiError } from '../../domain/errors.ts';
 import { randomToken } from '../../ids/ids.ts';
 import type { ApiDependencies } from '../dependencies.ts';
-import { csrfCookieName, csrfCookieOf, csrfFieldName, csrfSigner, escapeHtml, page, sameText } from './sandbox.ts';
+import { csrfCookieName, csrfCookieOf, csrfFieldName, csrfSigner, page, sameText } from './sandbox.ts';
+import { escapeHtml } from './sandbox-views.ts';
 
 const setupSessionIdPattern = /^cs_sandbox_setup_[0-9a-z]{24}$/;
 const signer = new Stripe('sk_test_signature_only').webhooks;

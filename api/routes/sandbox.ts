@@ -7,11 +7,16 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
+import { getOrderCreditBalanceAfter } from '../../db/orders/get-order-credit-balance.ts';
+import { getOrderRow } from '../../db/orders/get-order.ts';
+import type { OrderRow } from '../../db/orders/order-row.ts';
 import { completeSandboxSession, getSandboxSession, type SandboxSessionRow } from '../../db/sandbox/sandbox-sessions.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicrosForPeople, isCurrency, minorUnitsToMicros } from '../../domain/money.ts';
+import { orderStatusPhrase } from '../../domain/order-status-text.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { buildCheckoutEvent, type CheckoutEventType } from '../webhooks/stripe-event-format.ts';
+import { escapeHtml, localTimeScriptHash, localTimeScriptTag, orderSummaryTable, readableTime, resultView } from './sandbox-views.ts';
 
 const sessionIdPattern = /^cs_sandbox_[0-9a-z]{24}$/;
 const signer = new Stripe('sk_test_signature_only').webhooks;
@@ -21,30 +26,34 @@ export const csrfFieldName = 'csrf_token';
 const csrfCookieBytes = 32;
 const csrfCookiePattern = /^[A-Za-z0-9_-]{43}$/;
 // The pages show a payment and carry a CSRF token: not framed, not cached, their URL not passed on.
+// One inline script (the local time of the expiry), allowed by its hash; nothing else runs.
 const pageSecurityHeaders = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; script-src ${localTimeScriptHash}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   'X-Frame-Options': 'DENY',
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
 };
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+const pageStyle = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}
+.banner{background:#fef3c7;border:1px solid #f59e0b;padding:.75rem 1rem;border-radius:.5rem}
+.notice{background:#fee2e2;border:1px solid #b91c1c;padding:.75rem 1rem;border-radius:.5rem}
+.amount{font-size:2rem;font-weight:600;margin:1.5rem 0}button{font-size:1rem;padding:.6rem 1.4rem;margin-right:.5rem;border-radius:.4rem;border:1px solid #6b7280;cursor:pointer}
+.pay{background:#1d4ed8;color:white;border-color:#1d4ed8}table.summary{border-collapse:collapse;margin:1rem 0}
+table.summary th{text-align:left;font-weight:normal;padding:.2rem 1.5rem .2rem 0}table.summary td{text-align:right}`;
+
+function htmlPage(title: string, body: string, options: { banner: boolean; refreshSeconds?: number | null }): string {
+  const refresh = options.refreshSeconds == null ? '' : `<meta http-equiv="refresh" content="${options.refreshSeconds}">`;
+  const banner = options.banner
+    ? '<p class="banner"><strong>Sandbox checkout.</strong> This page stands in for Stripe Checkout. No real money moves.</p>'
+    : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">${refresh}<style>${pageStyle}</style></head><body>
+${banner}<main>${body}</main>${localTimeScriptTag()}</body></html>`;
 }
 
 export function page(response: Response, status: number, title: string, body: string): void {
-  response
-    .status(status)
-    .set(pageSecurityHeaders)
-    .type('html')
-    .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}
-.banner{background:#fef3c7;border:1px solid #f59e0b;padding:.75rem 1rem;border-radius:.5rem}
-.amount{font-size:2rem;font-weight:600;margin:1.5rem 0}button{font-size:1rem;padding:.6rem 1.4rem;margin-right:.5rem;border-radius:.4rem;border:1px solid #9ca3af;cursor:pointer}
-.pay{background:#2563eb;color:white;border-color:#2563eb}</style></head><body>
-<p class="banner"><strong>Sandbox checkout.</strong> This page stands in for Stripe Checkout. No real money moves.</p>${body}</body></html>`);
+  response.status(status).set(pageSecurityHeaders).type('html').send(htmlPage(title, body, { banner: true }));
 }
 
 function formatMinorUnits(session: SandboxSessionRow): string {
@@ -130,69 +139,87 @@ export function sandboxRoutes(dependencies: ApiDependencies): Router {
 
   router.get('/sandbox/checkout/:id', async (request, response) => {
     const session = await sessionOrNotFound(sql, request.params.id);
-    const open = session.status === 'open' && session.expires_at.getTime() > Date.now();
-    const action = `/sandbox/checkout/${session.id}`;
+    const order = await getOrderRow(sql, session.order_id, null);
     const token = `<input type="hidden" name="${csrfFieldName}" value="${escapeHtml(csrfToken(session.id, browserCookie(request, response)))}">`;
-    page(
-      response,
-      200,
-      'Sandbox checkout',
-      `<h1>Top-up payment</h1><p>Order <code>${escapeHtml(session.order_id)}</code></p>
-<p class="amount">${escapeHtml(formatMinorUnits(session))}</p>
-${
-  open
-    ? `<form method="post" action="${action}/pay" style="display:inline">${token}<button class="pay" type="submit">Pay</button></form>
-<form method="post" action="${action}/decline" style="display:inline">${token}<button type="submit">Decline</button></form>
-<p>Expires ${escapeHtml(session.expires_at.toISOString())}.</p>`
-    : `<p>This checkout is <strong>${escapeHtml(session.status === 'open' ? 'expired' : session.status)}</strong>${
-        session.status === 'complete' ? ` (${escapeHtml(session.payment_status)})` : ''
-      }.</p>`
-}`,
-    );
+    const declined = request.query.declined === '1';
+    page(response, 200, 'Sandbox checkout', checkoutPageBody(session, order, token, declined));
   });
 
-  for (const [path, paymentStatus] of [
-    ['pay', 'paid'],
-    ['decline', 'unpaid'],
-  ] as const) {
-    router.post(`/sandbox/checkout/:id/${path}`, async (request, response) => {
-      const session = await sessionOrNotFound(sql, request.params.id);
-      requireCsrfToken(request, session.id);
-      const completed = await completeSandboxSession(sql, session.id, paymentStatus);
-      if (completed === null) {
-        page(response, 409, 'Sandbox checkout', '<h1>This checkout can no longer be paid.</h1>');
-        return;
-      }
-      try {
-        await sendEvent('checkout.session.completed', completed);
-        // A declined payment is modelled as a delayed payment method that then fails.
-        if (paymentStatus === 'unpaid') await sendEvent('checkout.session.async_payment_failed', completed);
-      } catch (error) {
-        // The order still learns of the payment when its checkout expires (the provider reports it then).
-        logger.error({ err: error, orderId: completed.order_id }, 'sandbox webhook delivery failed');
-      }
-      response.redirect(303, paymentStatus === 'paid' ? completed.success_url : completed.cancel_url);
-    });
-  }
+  // Paying completes the session, as Stripe does; the order is credited through the webhook route.
+  router.post('/sandbox/checkout/:id/pay', async (request, response) => {
+    const session = await sessionOrNotFound(sql, request.params.id);
+    requireCsrfToken(request, session.id);
+    const completed = await completeSandboxSession(sql, session.id, 'paid');
+    if (completed === null) {
+      page(response, 409, 'Sandbox checkout', '<h1>This checkout can no longer be paid.</h1>');
+      return;
+    }
+    try {
+      await sendEvent('checkout.session.completed', completed);
+    } catch (error) {
+      // The order still learns of the payment when its checkout expires (the provider reports it then).
+      logger.error({ err: error, orderId: completed.order_id }, 'sandbox webhook delivery failed');
+    }
+    response.redirect(303, completed.success_url);
+  });
+
+  // A declined card, as in Stripe Checkout: the session stays open and the customer may try again until
+  // it expires; nothing is sent, and the order stays pending.
+  router.post('/sandbox/checkout/:id/decline', async (request, response) => {
+    const session = await sessionOrNotFound(sql, request.params.id);
+    requireCsrfToken(request, session.id);
+    if (session.status !== 'open' || session.expires_at.getTime() <= Date.now()) {
+      page(response, 409, 'Sandbox checkout', '<h1>This checkout can no longer be paid.</h1>');
+      return;
+    }
+    response.redirect(303, `/sandbox/checkout/${session.id}?declined=1`);
+  });
   return router;
 }
 
-/** Where Checkout sends the customer back when the client gave no URLs of its own. */
-export function checkoutReturnRoutes(): Router {
+/** The checkout page: what the order costs and brings, and Pay / Decline while it can be paid. */
+function checkoutPageBody(session: SandboxSessionRow, order: OrderRow | null, token: string, declined: boolean): string {
+  const open = session.status === 'open' && session.expires_at.getTime() > Date.now();
+  const payable = open && order !== null && order.status === 'pending';
+  const action = `/sandbox/checkout/${session.id}`;
+  const heading = `<h1>Top-up payment</h1><p>Order <code>${escapeHtml(session.order_id)}</code></p>
+<p class="amount">${escapeHtml(formatMinorUnits(session))}</p>${order === null ? '' : orderSummaryTable(order)}`;
+  if (payable) {
+    const notice = declined
+      ? '<p class="notice" role="alert"><strong>The payment was declined.</strong> No money moved and the order is still open: you can try again.</p>'
+      : '';
+    return `${heading}${notice}
+<form method="post" action="${action}/pay" style="display:inline">${token}<button class="pay" type="submit">Pay</button></form>
+<form method="post" action="${action}/decline" style="display:inline">${token}<button type="submit">Decline</button></form>
+<p>Decline stands for a card the bank refuses: the order stays open and you can pay again on this page.</p>
+<p>This checkout expires ${readableTime(session.expires_at)}.</p>`;
+  }
+  if (session.status === 'complete' && session.payment_status === 'paid') return `${heading}<p>This checkout has been <strong>paid</strong>.</p>`;
+  if (order !== null && order.status !== 'pending') {
+    return `${heading}<p>The order ${escapeHtml(orderStatusPhrase(order.status))}; this checkout can no longer be paid.</p>`;
+  }
+  return `${heading}<p>This checkout has <strong>expired</strong>; nothing was charged.</p>`;
+}
+
+/**
+ * Where Checkout sends the customer back when the client gave no URLs of its own: what the order paid and
+ * credited and the balance after it, or its status while it is confirmed (the page reloads itself until
+ * then), or why nothing was credited. The order id in the link is as hard to guess as a session id.
+ */
+export function checkoutReturnRoutes(dependencies: Pick<ApiDependencies, 'sql'>): Router {
+  const { sql } = dependencies;
   const router = Router();
-  router.get('/checkout/return', (request, response) => {
-    const succeeded = request.query.result === 'success';
-    const orderId = typeof request.query.order_id === 'string' ? request.query.order_id.slice(0, 40) : '';
+  router.get('/checkout/return', async (request, response) => {
+    const returnedAs = request.query.result === 'success' ? 'success' : 'cancel';
+    const orderId = typeof request.query.order_id === 'string' && /^ord_[0-9a-z]{24}$/.test(request.query.order_id) ? request.query.order_id : null;
+    const order = orderId === null ? null : await getOrderRow(sql, orderId, null);
+    const balanceAfter = order?.status === 'succeeded' ? await getOrderCreditBalanceAfter(sql, order.id) : null;
+    const view = resultView(order, returnedAs, balanceAfter);
     response
+      .status(200)
       .set(pageSecurityHeaders)
       .type('html')
-      .send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Top-up</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto">` +
-          `<h1>${succeeded ? 'Payment received' : 'Payment not completed'}</h1>` +
-          `<p>Order <code>${escapeHtml(orderId)}</code>. ${
-            succeeded ? 'Your balance rises as soon as the payment is confirmed.' : 'You can resume or cancel the order.'
-          }</p></body></html>`,
-      );
+      .send(htmlPage(view.title, view.body, { banner: false, refreshSeconds: view.refreshSeconds }));
   });
   return router;
 }

@@ -7,6 +7,7 @@ import { refuseRestrictedAccount } from '../account-restrictions.ts';
 import { snapshotFromRow } from '../../db/orders/order-row.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
+import { orderStatusSentence } from '../../domain/order-status-text.ts';
 import { orderStatuses, type OrderSnapshot } from '../../domain/orders.ts';
 import type { CurrencyPricing } from '../../domain/pricing.ts';
 import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
@@ -137,7 +138,7 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
     const account = currentAccount(response);
     const orderId = orderIdParameter(request.params.id);
     const order = await findOrder(account.accountId, orderId);
-    if (order.status !== 'pending') throw new ApiError('order_not_cancellable', `The order is ${order.status}.`);
+    if (order.status !== 'pending') throw new ApiError('order_not_cancellable', `${orderStatusSentence(order.status)} Only a pending order can be cancelled.`);
     response.json(presentOrder(await cancelOrder(temporalClient, orderId), config.api.publicBaseUrl));
   });
 

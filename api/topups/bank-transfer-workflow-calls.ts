@@ -55,7 +55,7 @@ async function judgeFinishedOrder(sql: Sql, orderId: string, request: OpsRequest
   const row = await getOrderRow(sql, orderId, null);
   if (row === null) throw new ApiError('not_found', 'No such order.');
   const verdict = judgeOpsAction(
-    { status: row.status, payAmount: formatMicros(row.pay_amount_micros), decision: recordedDecision(await listOrderActions(sql, orderId)) },
+    { status: row.status, payAmount: formatMicros(row.pay_amount_micros), currency: row.currency, decision: recordedDecision(await listOrderActions(sql, orderId)) },
     request,
   );
   if (verdict.kind === 'repeat') return snapshotFromRow(row);

@@ -70,7 +70,7 @@ export async function resolveQuote(
     new Date(),
   );
   if (!result.ok) {
-    const field = result.refusal.code.startsWith('promo_code')
+    const field = result.refusal.code.startsWith('promo_code') || result.refusal.code === 'pay_amount_below_minimum'
       ? 'promo_code'
       : result.refusal.code === 'unknown_package'
         ? 'package_id'

@@ -7,6 +7,7 @@
 // a second.
 import type { Sql, TransactionSql } from '../client.ts';
 import { formatInvoiceNumber } from '../../domain/invoices.ts';
+import { rechargeIdempotencyKey } from '../ledger/record-recharge.ts';
 import { invoiceColumns, type InvoiceRow } from './invoice-row.ts';
 
 export interface InvoiceIssuer {
@@ -54,15 +55,33 @@ export async function allocateInvoice(sql: Sql, input: AllocateInvoiceInput): Pr
       where issuer = ${issuer} and year = ${year}
       returning last_number`;
     const number = formatInvoiceNumber(issuer, year, counter!.last_number);
+    // What was paid and credited comes from the order's recharge transfer in the ledger, not from its
+    // quote: ops may have confirmed a bank transfer with a corrected credit (migration 0013). The quote's
+    // figures and the reason are kept beside them when they differ.
     const [invoice] = await transaction<InvoiceRow[]>`
+      with posted as (
+        select t.metadata,
+               (select e.amount_micros from entries e join ledger_accounts l on l.id = e.ledger_account_id
+                where e.transfer_id = t.id and l.kind = 'customer_balance') as credit_micros,
+               (select -e.amount_micros from entries e join ledger_accounts l on l.id = e.ledger_account_id
+                where e.transfer_id = t.id and l.kind = 'payment_clearing') as pay_amount_micros
+        from transfers t where t.idempotency_key = ${rechargeIdempotencyKey(input.orderId)}
+      )
       insert into invoices (number, issuer, year, sequence_number, order_id, account_id, issued_at, issuer_name,
                             issuer_address, issuer_tax_id, customer_email, currency, amount_micros, discount_micros,
-                            pay_amount_micros, bonus_micros, credit_micros, payment_method, provider_payment_id)
+                            pay_amount_micros, bonus_micros, credit_micros, payment_method, provider_payment_id,
+                            promo_code, transfer_reference, remitter_name, remitter_bank_name,
+                            quoted_pay_amount_micros, quoted_credit_micros, credit_correction_reason)
       select ${number}, ${issuer}, ${year}, ${counter!.last_number.toString()}, o.id, o.account_id, ${input.issuedAt},
              ${input.issuer.name}, ${input.issuer.address}, ${input.issuer.taxId}, a.email, o.currency,
-             o.amount_micros, o.discount_micros, o.pay_amount_micros, o.bonus_micros, o.credit_micros,
-             o.payment_method, o.provider_payment_id
+             o.amount_micros, o.discount_micros, coalesce(p.pay_amount_micros, o.pay_amount_micros), o.bonus_micros,
+             coalesce(p.credit_micros, o.credit_micros), o.payment_method, o.provider_payment_id,
+             o.promo_code, o.transfer_reference, o.remitter_name, o.remitter_bank_name,
+             case when c.corrected then o.pay_amount_micros end, case when c.corrected then o.credit_micros end,
+             case when c.corrected then coalesce(nullif(p.metadata->>'correction_reason', ''), 'corrected by ops') end
       from orders o join accounts a on a.id = o.account_id
+      left join posted p on true
+      cross join lateral (select coalesce(p.metadata ? 'corrected_credit', false) as corrected) c
       where o.id = ${input.orderId}
       returning ${transaction(invoiceColumns)}`;
     return { outcome: 'issued' as const, created: true, invoice: invoice! };

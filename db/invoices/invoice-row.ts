@@ -33,6 +33,15 @@ export interface InvoiceRow {
   email_updated_at: Date | null;
   /** The activity attempt that recorded 'sending' (migration 0009). */
   email_send_attempt: number | null;
+  /** Migration 0013: what the invoice shows besides the amounts; null on invoices issued before it. */
+  promo_code: string | null;
+  transfer_reference: string | null;
+  remitter_name: string | null;
+  remitter_bank_name: string | null;
+  /** Set only when ops confirmed the order with a corrected credit: the quote's figures, and why. */
+  quoted_pay_amount_micros: bigint | null;
+  quoted_credit_micros: bigint | null;
+  credit_correction_reason: string | null;
 }
 
 /** The columns of InvoiceRow, for `select ${sql(invoiceColumns)}`: every column but the PDF's bytes. */
@@ -41,6 +50,8 @@ export const invoiceColumns = [
   'issuer_address', 'issuer_tax_id', 'customer_email', 'currency', 'amount_micros', 'discount_micros',
   'pay_amount_micros', 'bonus_micros', 'credit_micros', 'payment_method', 'provider_payment_id', 'pdf_sha256',
   'email_status', 'email_message_id', 'email_sent_at', 'email_failure', 'email_updated_at', 'email_send_attempt',
+  'promo_code', 'transfer_reference', 'remitter_name', 'remitter_bank_name', 'quoted_pay_amount_micros',
+  'quoted_credit_micros', 'credit_correction_reason',
 ] as const satisfies readonly (keyof InvoiceRow)[];
 
 /** An invoice whose PDF has been stored: what is served and sent. */

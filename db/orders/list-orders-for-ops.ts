@@ -21,7 +21,9 @@ export interface OpsOrderRow extends OrderRow {
 /** One page of orders matching the filters, after the given position. */
 export async function listOrdersForOps(sql: Sql, input: ListOrdersForOpsInput): Promise<OpsOrderRow[]> {
   return sql<OpsOrderRow[]>`
-    select o.*, a.email as customer_email
+    select o.*, a.email as customer_email,
+           (select t.metadata from transfers t where t.order_id = o.id and t.flow_type = 'recharge' and t.metadata ? 'corrected_credit' limit 1)
+             as credit_correction
     from orders o join accounts a on a.id = o.account_id
     where true
       ${input.paymentMethod === null ? sql`` : sql`and o.payment_method = ${input.paymentMethod}`}

@@ -12,7 +12,8 @@ export interface ListOrdersInput {
 
 export async function listOrders(sql: Sql, input: ListOrdersInput): Promise<OrderRow[]> {
   return sql<OrderRow[]>`
-    select *, (select number from invoices where order_id = orders.id and pdf_sha256 is not null) as invoice_number
+    select *, (select number from invoices where order_id = orders.id and pdf_sha256 is not null) as invoice_number,
+           (select metadata from transfers where order_id = orders.id and flow_type = 'recharge' and metadata ? 'corrected_credit' limit 1) as credit_correction
     from orders
     where account_id = ${input.accountId}
       ${input.status === null ? sql`` : sql`and status = ${input.status}`}

@@ -1,6 +1,6 @@
 // The orders table's row, and its conversion to the OrderSnapshot every other layer uses.
 import { formatMicros, type Currency } from '../../domain/money.ts';
-import type { BankTransferDetails, OrderPaymentMethod, OrderSnapshot, OrderStatus } from '../../domain/orders.ts';
+import type { BankTransferDetails, CreditCorrection, OrderPaymentMethod, OrderSnapshot, OrderStatus } from '../../domain/orders.ts';
 
 export interface OrderRow {
   id: string;
@@ -39,6 +39,8 @@ export interface OrderRow {
   remitter_remarks: string | null;
   /** The issued invoice's number, where the query joins it (get and list); absent elsewhere. */
   invoice_number?: string | null;
+  /** The metadata of the order's recharge transfer when ops corrected its credit, where the query joins it. */
+  credit_correction?: Record<string, string> | null;
 }
 
 export function snapshotFromRow(row: OrderRow): OrderSnapshot {
@@ -70,6 +72,18 @@ export function snapshotFromRow(row: OrderRow): OrderSnapshot {
     failureReason: row.failure_reason,
     bankTransfer: bankTransferFromRow(row),
     invoiceNumber: row.invoice_number ?? null,
+    creditCorrection: creditCorrectionFromMetadata(row.credit_correction ?? null),
+  };
+}
+
+/** The correction recorded with a recharge transfer (activities/orders.ts writes these keys), or null. */
+export function creditCorrectionFromMetadata(metadata: Record<string, string> | null): CreditCorrection | null {
+  if (metadata === null || typeof metadata.corrected_credit !== 'string') return null;
+  return {
+    amountReceived: metadata.amount_received ?? '',
+    quotedCredit: metadata.quoted_credit ?? '',
+    correctedCredit: metadata.corrected_credit,
+    reason: metadata.correction_reason ?? '',
   };
 }
 

@@ -5,7 +5,7 @@
 // transaction that takes the credit back (take-refund-credit.ts).
 import type { Sql, TransactionSql } from '../client.ts';
 import { customerBalanceCode } from '../ledger/ledger-account-codes.ts';
-import { formatMicros, minorUnitsPerUnit, microsPerUnit, type Currency } from '../../domain/money.ts';
+import { formatMicrosForPeople, minorUnitsPerUnit, microsPerUnit, type Currency } from '../../domain/money.ts';
 import { creditRemovedFor, isAutoApproved, isWithinRefundWindow, largestCoveredAmount, type RefundOrigin, type RefundPolicy } from '../../domain/refunds.ts';
 import { getRefundRow } from './get-refund.ts';
 import type { RefundRow } from './refund-row.ts';
@@ -97,7 +97,7 @@ async function decideAndInsert(transaction: TransactionSql, input: InsertRefundI
   if (refundable <= 0n) return refused('order_not_refundable', 'The order has been refunded in full.');
   let amount = input.amountMicros ?? refundable;
   if (amount > refundable) {
-    return refused('refund_exceeds_refundable', `At most ${formatMicros(refundable)} of this order is left to refund.`);
+    return refused('refund_exceeds_refundable', `At most ${formatMicrosForPeople(refundable, order.currency)} ${order.currency} of this order is left to refund.`);
   }
   const covering = totals!.balance - totals!.pending_removal;
   const creditOf = (amountMicros: bigint) =>

@@ -99,6 +99,15 @@ async function bankTransferScenarios(): Promise<void> {
     }
     await write('bankTransferOrder', outcome, orderWorkflowId(order.id));
   }
+  // Since patched('bank-transfer-instructions-email'): the instructions email at creation, then a
+  // confirmation with a corrected credit.
+  const corrected = await createPendingOrder(api, customer.apiKey, { package_id: 'cny_100', payment_method: 'bank_transfer', bank_transfer: remitter });
+  await api.request('POST', `/admin/topups/${corrected.id}/start-review`, admin);
+  await api.request('POST', `/admin/topups/${corrected.id}/confirm-transfer`, {
+    ...admin,
+    body: { amount_received: '90.00', bank_reference: 'B-2', corrected_credit: '90.00', reason: 'bank fee deducted' },
+  });
+  await write('bankTransferOrder', 'instructions-and-corrected-credit', orderWorkflowId(corrected.id));
 }
 
 /** The frozen workflow types of the release before: started by type name, as that release's API did. */
