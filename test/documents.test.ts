@@ -175,7 +175,7 @@ describe('free-text ops fields', () => {
       [['start_review', chineseOperator], ['confirm_transfer', chineseOperator]],
     );
     assert.equal(actions.body.actions[1].payload.bank_reference, reference);
-    // The audit log records the same name (migration 0013 lets its check take any script).
+    // The audit log records the same name (migration 0016 lets its check take any script).
     const audit = await pipeline.api.request('GET', `/admin/audit-log?operator=${encoded}&action=topup.confirm_transfer`, { token: testAdminToken });
     assert.deepEqual(
       audit.body.data.map((row: { operator: string; status_code: number }) => [row.operator, row.status_code]),

@@ -1,6 +1,6 @@
 // The invoice email: a plain-text and an HTML body with the amounts and the download link, and the
 // PDF attached. Built from the stored invoice, so every attempt sends the same message. Its amounts are
-// the invoice's, which are the ledger's (migration 0013): a credit ops corrected is shown as corrected,
+// the invoice's, which are the ledger's (migration 0016): a credit ops corrected is shown as corrected,
 // with the quote and the reason, so "credit added" and "new balance" always agree.
 import type { IssuedInvoiceRow } from '../../db/invoices/invoice-row.ts';
 import { invoiceFileName, invoiceMessageId, invoicePath } from '../../domain/invoices.ts';

@@ -56,7 +56,7 @@ export async function allocateInvoice(sql: Sql, input: AllocateInvoiceInput): Pr
       returning last_number`;
     const number = formatInvoiceNumber(issuer, year, counter!.last_number);
     // What was paid and credited comes from the order's recharge transfer in the ledger, not from its
-    // quote: ops may have confirmed a bank transfer with a corrected credit (migration 0013). The quote's
+    // quote: ops may have confirmed a bank transfer with a corrected credit (migration 0016). The quote's
     // figures and the reason are kept beside them when they differ.
     const [invoice] = await transaction<InvoiceRow[]>`
       with posted as (
