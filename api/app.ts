@@ -20,6 +20,8 @@ import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminRefundRoutes } from './routes/admin-refunds.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
 import { healthRoutes } from './routes/health.ts';
+import { apiContractRoutes } from './routes/api-contract.ts';
+import { openApiDocument } from './openapi/operations.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { refundRoutes } from './routes/refunds.ts';
@@ -77,6 +79,8 @@ export function createApp(given: ApiDependencies): Express {
   app.get('/v1/balance', refuseNonJsonBody, jsonBody, customerAuthentication, ledger);
 
   app.use(healthRoutes(dependencies));
+  // The API contract (GET /openapi.json) and its reference page (GET /docs): public, no body.
+  app.use(apiContractRoutes(openApiDocument));
   // The webhook's signature is over the exact bytes, so it reads the raw body before any JSON parser.
   app.post('/webhooks/stripe', limits.webhooks);
   app.use(stripeWebhookRoutes(dependencies));

@@ -8,7 +8,9 @@ import Stripe from 'stripe';
 import { ApiError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { handleStripeEvent } from '../webhooks/handle-stripe-event.ts';
-import { InvalidStripeEvent } from '../webhooks/stripe-event-schema.ts';
+import { eventSchema, InvalidStripeEvent } from '../webhooks/stripe-event-schema.ts';
+import { defineOperations } from '../openapi/operation.ts';
+import { z } from 'zod';
 
 /** Stripe's own default: a signature older than this is refused as a possible replay; one as far ahead, too. */
 export const webhookToleranceSeconds = 300;
@@ -97,3 +99,36 @@ function eventIdForLog(event: unknown): string | null {
   const id = typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
   return typeof id === 'string' ? id.slice(0, 255) : null;
 }
+
+/** Stripe-Signature, as the contract shows it: the route reads it before anything else. */
+export const stripeSignatureHeader = z.object({
+  'Stripe-Signature': z.string().meta({ description: '`t=<unix seconds>,v1=<hex HMAC-SHA256>`, as Stripe signs.', example: 't=1764590400,v1=5257a869e7ec…' }),
+});
+
+/** The contract of this route (api/openapi). */
+export const stripeWebhookOperations = defineOperations([
+  {
+    method: 'post',
+    path: '/webhooks/stripe',
+    operationId: 'receiveStripeEvent',
+    summary: 'Stripe\'s events, signed (Stripe-Signature)',
+    description:
+      'Verified over the raw body (300 s tolerance, in the past and the future), checked, recorded by its id and signalled to its order. ' +
+      'Answers 2xx only once that is durable; a 4xx tells Stripe never to retry; a 503 asks it to.',
+    tag: 'Webhooks',
+    access: 'stripe',
+    headers: stripeSignatureHeader,
+    body: { schema: eventSchema, example: { id: 'evt_1QbWxY2eZvKYlo2C', type: 'checkout.session.completed', created: 1764590400, data: { object: { id: 'cs_test_a1' } } } },
+    responses: {
+      200: {
+        description: 'Recorded, and delivered or known to need no delivery.',
+        schema: z.object({
+          received: z.literal(true),
+          outcome: z.string().meta({ description: 'What became of it: delivered, unknown_order, order_closed, ignored_type, payment_exception, ignored_duplicate, refund_…, dispute_….' }),
+        }),
+      },
+    },
+    errors: ['invalid_signature', 'signature_expired', 'invalid_event'],
+  },
+]);
+

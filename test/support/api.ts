@@ -10,6 +10,7 @@ import { loadPricing } from '../../config/pricing.ts';
 import type { Sql } from '../../db/client.ts';
 import { LedgerBatcher } from '../../db/ledger/ledger-batcher.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { checkAgainstContract } from './contract.ts';
 import { testTemporalAddress } from './environment.ts';
 import { testAdminTokensVariable } from './operators.ts';
 
@@ -92,6 +93,8 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
     } catch {
       parsed = undefined;
     }
+    // Every answer a test receives is held to the API contract (GET /openapi.json).
+    checkAgainstContract({ method, path, status: response.status, headers: response.headers, text });
     return { status: response.status, headers: response.headers, body: parsed, text };
   }
 
