@@ -144,6 +144,7 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'GET /healthz': { caller: 'none' },
     'GET /readyz': { caller: 'none' },
     'GET /openapi.json': { caller: 'none' },
+    'GET /metrics': { caller: 'none' },
     'GET /docs': { caller: 'none', page: true },
     'GET /docs/assets/:file': { caller: 'none', parameter: () => 'swagger-ui.css' },
     'POST /webhooks/stripe': { caller: 'none', body: { id: 'evt_1', type: 'checkout.session.completed', created: 1, data: { object: {} } } },

@@ -14,6 +14,7 @@ import { healthOperations } from '../routes/health.ts';
 import { holdOperations } from '../routes/holds.ts';
 import { invoiceOperations } from '../routes/invoices.ts';
 import { ledgerOperations } from '../routes/ledger.ts';
+import { metricsOperations } from '../routes/metrics.ts';
 import { refundOperations } from '../routes/refunds.ts';
 import { checkoutReturnOperations, sandboxOperations } from '../routes/sandbox.ts';
 import { spendLimitOperations } from '../routes/spend-limits.ts';
@@ -25,6 +26,7 @@ import type { ApiOperation } from './operation.ts';
 export const apiOperations: readonly ApiOperation[] = [
   ...healthOperations,
   ...apiContractOperations,
+  ...metricsOperations,
   ...ledgerOperations,
   ...topUpOperations,
   ...invoiceOperations,

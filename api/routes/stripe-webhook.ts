@@ -10,6 +10,7 @@ import type { ApiDependencies } from '../dependencies.ts';
 import { handleStripeEvent } from '../webhooks/handle-stripe-event.ts';
 import { eventSchema, InvalidStripeEvent } from '../webhooks/stripe-event-schema.ts';
 import { defineOperations } from '../openapi/operation.ts';
+import { webhookEvents } from '../../observability/metrics.ts';
 import { z } from 'zod';
 
 /** Stripe's own default: a signature older than this is refused as a possible replay; one as far ahead, too. */
@@ -72,19 +73,28 @@ export function stripeWebhookRoutes(dependencies: ApiDependencies): Router {
   router.post('/webhooks/stripe', express.raw({ type: () => true, limit: maximumWebhookBodySize }), async (request, response) => {
     const signature = request.get('stripe-signature');
     if (signature === undefined || signature === '') {
+      countEvent(null, 'invalid_signature');
       throw new ApiError('invalid_signature', 'The Stripe-Signature header is missing.');
     }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    verifySignature(body, signature, dependencies.config.stripe.webhookSecret);
+    try {
+      verifySignature(body, signature, dependencies.config.stripe.webhookSecret);
+    } catch (error) {
+      if (error instanceof ApiError) countEvent(null, error.code);
+      throw error;
+    }
     const event = parseBody(body);
     try {
       const outcome = await handleStripeEvent({ ...dependencies, taskQueue: dependencies.config.temporal.taskQueue, refunds: dependencies.config.refunds }, event);
+      countEvent(event, outcome);
       response.json({ received: true, outcome });
     } catch (error) {
       if (error instanceof InvalidStripeEvent) {
+        countEvent(event, 'invalid_event');
         dependencies.logger.warn({ field: error.field, reason: error.reason }, 'signed stripe event refused: invalid');
         throw new ApiError('invalid_event', error.message, error.field);
       }
+      countEvent(event, 'not_delivered');
       dependencies.logger.error({ err: error, stripeEventId: eventIdForLog(event) }, 'stripe event not delivered; asking Stripe to retry');
       throw new ApiError('service_unavailable', 'The event could not be recorded or delivered; it will be retried.', undefined, {
         cause: error,
@@ -92,6 +102,19 @@ export function stripeWebhookRoutes(dependencies: ApiDependencies): Router {
     }
   });
   return router;
+}
+
+/** Stripe's type names (`checkout.session.completed`); anything else is counted as `other`. */
+const eventTypePattern = /^[a-z_]{1,40}(\.[a-z_]{1,40}){1,3}$/;
+
+/**
+ * Counts the event in refill_webhook_events_total. Only a verified body's type is a label (a closed
+ * set of Stripe's names); an unverified request is counted as `unverified`, whatever it claims.
+ */
+function countEvent(event: unknown, outcome: string): void {
+  const claimed = typeof event === 'object' && event !== null ? (event as { type?: unknown }).type : undefined;
+  const type = event === null ? 'unverified' : typeof claimed === 'string' && eventTypePattern.test(claimed) ? claimed : 'other';
+  webhookEvents.inc({ provider: 'stripe', type, outcome });
 }
 
 /** The event's id for a log line, read defensively: the body may be any JSON value. */

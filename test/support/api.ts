@@ -11,6 +11,7 @@ import { loadPricing } from '../../config/pricing.ts';
 import type { Sql } from '../../db/client.ts';
 import { LedgerBatcher } from '../../db/ledger/ledger-batcher.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { ledgerBatcherMetrics } from '../../observability/metrics.ts';
 import { checkAgainstContract } from './contract.ts';
 import { testTemporalAddress } from './environment.ts';
 import { testAdminTokensVariable } from './operators.ts';
@@ -72,7 +73,8 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
   const temporalConnection = Connection.lazy({ address: config.temporal.address });
   const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
   const logger = createLogger('refill-api-test', config.logLevel);
-  const ledgerBatcher = options.ledgerBatcher ?? new LedgerBatcher(options.sql);
+  // Counted in the process's metrics, as the API process's batcher is (observability/metrics.ts).
+  const ledgerBatcher = options.ledgerBatcher ?? new LedgerBatcher(options.sql, { observer: ledgerBatcherMetrics });
   const keyCache = await startApiKeyCache(config, logger);
   const app = createApp({ config, sql: options.sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing: loadPricing(), apiKeyCache: keyCache.cache });
   const server: Server = await new Promise((resolve) => {
