@@ -24,7 +24,7 @@ export function installTemporalRuntime(logger: Logger, options: { prometheusBind
   if (installed) return;
   installed = true;
   // The SDK's worker metrics (slots, polls, latencies), in seconds, for worker/metrics-server.ts to serve.
-  const metrics = options.prometheusBindAddress === undefined ? {} : { metrics: { prometheus: { bindAddress: options.prometheusBindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } };
+  const metrics = options.prometheusBindAddress === undefined ? {} : { metrics: { prometheus: { bindAddress: options.prometheusBindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } };
   try {
     Runtime.install({
       logger: temporalLoggerFor(logger),
