@@ -201,7 +201,7 @@ export function checkoutReturnRoutes(): Router {
 }
 
 const sandboxSessionParameters = z.object({ id: z.string().regex(sessionIdPattern).meta({ example: 'cs_sandbox_0123456789abcdefghijklmn' }) });
-const sandboxForm = z.object({ [csrfFieldName]: z.string().meta({ description: 'The token of the checkout page, bound to this browser\'s cookie.' }) });
+const sandboxForm = z.strictObject({ [csrfFieldName]: z.string().meta({ description: 'The token of the checkout page, bound to this browser\'s cookie.' }) });
 
 /** Paying and declining share everything but what they send. */
 function sandboxFormOperation(path: 'pay' | 'decline'): ApiOperation {

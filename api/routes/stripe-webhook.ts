@@ -125,7 +125,7 @@ function eventIdForLog(event: unknown): string | null {
 
 /** Stripe-Signature, as the contract shows it: the route reads it before anything else. */
 export const stripeSignatureHeader = z.object({
-  'Stripe-Signature': z.string().meta({ description: '`t=<unix seconds>,v1=<hex HMAC-SHA256>`, as Stripe signs.', example: 't=1764590400,v1=5257a869e7ec…' }),
+  'Stripe-Signature': z.string().meta({ description: '`t=<unix seconds>,v1=<hex HMAC-SHA256>`, as Stripe signs.', example: 't=1764590400,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd' }),
 });
 
 /** The contract of this route (api/openapi). */
