@@ -1,10 +1,12 @@
-// Metrics: GET /metrics on the API counts requests by route template (never the raw path) and status,
-// webhook events by type and outcome, ledger batches and the order's way to its credit (the worker runs
-// in this process here, so its metrics share the registry); the worker process serves its own and the
-// Temporal SDK's metrics on WORKER_METRICS_PORT.
+// What ops see: GET /metrics on the API counts requests by route template (never the raw path) and
+// status, webhook events by type and outcome, ledger batches and the order's way to its credit (the worker
+// runs in this process here, so its metrics share the registry); the worker process serves its own and
+// the Temporal SDK's metrics on WORKER_METRICS_PORT; and the Temporal UI tells each order's story.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { freePort } from '../dev/ports.ts';
+import { workflowMetadataQuery } from '@temporalio/workflow';
+import { orderWorkflowId } from '../domain/orders.ts';
 import { randomToken } from '../ids/ids.ts';
 import { createTestAccount, uniqueKey } from './support/api.ts';
 import { testTemporalAddress } from './support/environment.ts';
@@ -94,4 +96,29 @@ test('the worker process serves its metrics and the Temporal SDK\'s on WORKER_ME
   assert.match(text, /^temporal_worker_task_slots_available\{/m);
   assert.match(text, /^process_cpu_user_seconds_total /m);
   assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status, 404);
+});
+
+test('the Temporal UI: each order carries a static summary and details, and current details that follow its state', { timeout: 120_000 }, async () => {
+  const { api } = pipeline;
+  const { apiKey, accountId } = await createTestAccount(api, 'USD', `${uniqueKey('ui')}@example.com`);
+  const order = await createPendingOrder(api, apiKey, { amount: '100.00', payment_method: 'stripe' });
+  const handle = api.temporalClient.workflow.getHandle(orderWorkflowId(order.id));
+  const description = await handle.describe();
+  assert.equal(await description.staticSummary(), `Top-up 100.00 USD, ${accountId}, stripe`);
+  assert.match((await description.staticDetails()) ?? '', new RegExp(`\\*\\*Order\\*\\* ${order.id}`));
+  const pending = await handle.query(workflowMetadataQuery);
+  assert.match(pending.currentDetails ?? '', /\*\*Status\*\* pending/);
+
+  assert.equal((await sendWebhook(api, await paidEvent(pipeline.database.sql, order))).status, 200);
+  await waitForOrder(api, apiKey, order.id, ['succeeded']);
+  const credited = await eventually(
+    async () => {
+      const details = (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
+      if (!/\*\*Status\*\* succeeded/.test(details)) throw new Error(details);
+      return details;
+    },
+    { description: 'the current details to show the credit' },
+  );
+  assert.match(credited, /\*\*Credited\*\* \d{4}-/);
+  assert.match(credited, /\*\*Last event\*\* (pending → succeeded|receipt saved|invoice RF-)/);
 });
