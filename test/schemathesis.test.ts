@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { schemathesisPath } from '../dev/tools.ts';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { dataDirectory, schemathesisPath } from '../dev/tools.ts';
 import { createTestAccount, testAdminToken } from './support/api.ts';
 import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
@@ -60,7 +62,14 @@ function schemathesis(pathPattern: string, token: string | null): Promise<Run> {
     ...(token === null ? [] : ['--header', `Authorization: Bearer ${token}`]),
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(schemathesisPath(process.env), args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Schemathesis keeps files in its working directory: under .data/ (git-ignored), never in the checkout.
+    const workingDirectory = path.join(dataDirectory, 'schemathesis');
+    mkdirSync(workingDirectory, { recursive: true });
+    const child = spawn(schemathesisPath(process.env), args, {
+      cwd: workingDirectory,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
