@@ -6,6 +6,7 @@ import type { BankTransferOrderRecord } from '../domain/bank-transfers.ts';
 import { failure } from '../domain/failures.ts';
 import type { OrderSnapshot } from '../domain/orders.ts';
 import { newTransferReference } from '../ids/transfer-references.ts';
+import { orderTransitions } from '../observability/metrics.ts';
 import { whileHeartbeating } from './activity-context.ts';
 import type { ActivityDependencies } from './index.ts';
 import { composeBankTransferEmail, type BankTransferEmailKind } from './bank-transfers/compose-bank-transfer-email.ts';
@@ -41,6 +42,7 @@ export function createBankTransferActivities({ sql, logger, mailTransport, invoi
     async recordBankTransferOrder(record: BankTransferOrderRecord): Promise<InsertBankTransferOrderResult> {
       const result = await insertBankTransferOrder(sql, { ...newOrderRow(record), payee: record.payee, remitter: record.remitter }, newTransferReference);
       if (!result.ok) logger.info({ orderId: record.orderId, refusal: result.refusal.code }, 'order refused');
+      else orderTransitions.inc({ payment_method: 'bank_transfer', from: 'none', to: 'pending' });
       return result;
     },
 

@@ -10,6 +10,7 @@ import { claimInvoiceEmail } from '../db/invoices/claim-invoice-email.ts';
 import { releaseInvoiceEmail } from '../db/invoices/release-invoice-email.ts';
 import { storeInvoicePdf } from '../db/invoices/store-invoice-pdf.ts';
 import { failure } from '../domain/failures.ts';
+import { invoiceEmailFailures } from '../observability/metrics.ts';
 import {
   type IssueInvoiceInput,
   type IssueInvoiceResult,
@@ -199,6 +200,8 @@ export function createInvoiceActivities({ sql, logger, mailTransport, invoices }
       // Under the issuing policy, whose heartbeat timeout applies to it too.
       const result = await whileHeartbeating(() => recordInvoiceEmailFailed(sql, input.orderId, input.reason));
       logger.error({ orderId: input.orderId, recorded: result.recorded, reason: input.reason }, 'invoice email failed');
+      // Counted once per invoice: a retry of this activity finds the failure already recorded.
+      if (result.recorded) invoiceEmailFailures.inc();
     },
   };
 }

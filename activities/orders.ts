@@ -6,7 +6,8 @@ import { insertOrder, type InsertOrderResult, type NewOrder } from '../db/orders
 import { saveOrderState } from '../db/orders/save-order-state.ts';
 import { failure } from '../domain/failures.ts';
 import { formatMicros, microsFromDecimal } from '../domain/money.ts';
-import { termsInMicros, type OrderRequest, type OrderSnapshot, type StripeCheckoutOrderInput } from '../domain/orders.ts';
+import { termsInMicros, type OrderRequest, type OrderSnapshot, type OrderStatus, type StripeCheckoutOrderInput } from '../domain/orders.ts';
+import { orderTransitions, paymentToCredit } from '../observability/metrics.ts';
 import type { CreditCommand } from '../workflows/order-machine.ts';
 import type { ActivityDependencies } from './index.ts';
 
@@ -33,18 +34,33 @@ export function newOrderRow(input: OrderRequest & { expiresAt: string }): NewOrd
   };
 }
 
+/** A saved status other than the row's before is one transition (a retried save is not counted again). */
+function countOrderTransition(state: OrderSnapshot, previousStatus: OrderStatus | null): void {
+  if (previousStatus === null || previousStatus === state.status) return;
+  orderTransitions.inc({ payment_method: state.terms.paymentMethod, from: previousStatus, to: state.status });
+}
+
+/** The credit's transition, and how long the payment waited for it. */
+function countCredit(order: OrderSnapshot, creditedAt: Date, previousStatus: OrderStatus | null): void {
+  countOrderTransition(order, previousStatus);
+  if (order.paidAt === null) return;
+  paymentToCredit.observe({ payment_method: order.terms.paymentMethod }, Math.max(0, (creditedAt.getTime() - Date.parse(order.paidAt)) / 1000));
+}
+
 export function createOrderActivities({ sql, logger }: ActivityDependencies) {
   return {
     /** Inserts the order row and reserves its promo code; refused orders leave nothing behind. */
     async recordNewOrder(input: StripeCheckoutOrderInput): Promise<InsertOrderResult> {
       const result = await insertOrder(sql, { ...newOrderRow(input), successUrl: input.successUrl, cancelUrl: input.cancelUrl });
       if (!result.ok) logger.info({ orderId: input.orderId, refusal: result.refusal.code }, 'order refused');
+      else orderTransitions.inc({ payment_method: input.terms.paymentMethod, from: 'none', to: 'pending' });
       return result;
     },
 
     /** Writes the workflow's state of the order to its row (and releases a promo on failure). */
     async saveOrder(state: OrderSnapshot): Promise<void> {
-      await saveOrderState(sql, state);
+      const { previousStatus } = await saveOrderState(sql, state);
+      countOrderTransition(state, previousStatus);
       logger.info({ orderId: state.orderId, status: state.status, needsReview: state.needsReview }, 'order saved');
     },
 
@@ -69,6 +85,7 @@ export function createOrderActivities({ sql, logger }: ActivityDependencies) {
                 },
         });
         logger.info({ orderId: order.orderId, transferId: String(result.transferId), corrected: correction !== null }, 'order credited');
+        if (result.previousStatus !== 'succeeded') countCredit(order, result.creditedAt, result.previousStatus);
         return { creditedAt: result.creditedAt.toISOString(), balanceAfter: formatMicros(result.balanceAfterMicros) };
       } catch (error) {
         // A refused transfer will be refused again on retry: stop retrying and let a person look.

@@ -23,6 +23,10 @@ import { adminTopUpRoutes } from './routes/admin-topups.ts';
 import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invoiceDownloadRoutes } from './routes/invoice-downloads.ts';
+import { apiContractRoutes } from './routes/api-contract.ts';
+import { apiOperations, openApiDocument } from './openapi/operations.ts';
+import { recordHttpMetrics } from './http-metrics.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { refundRoutes } from './routes/refunds.ts';
@@ -73,6 +77,7 @@ export function createApp(given: ApiDependencies): Express {
   const limits = routeLimits(config.http.rateLimits, dependencies.logger);
   const authenticationFailures = authenticationFailureLimit(config.http.rateLimits, dependencies.logger);
 
+  app.use(recordHttpMetrics(apiOperations));
   app.use(assignRequestId());
   app.use(securityHeaders({ https: config.api.publicBaseUrl.startsWith('https:') }));
   app.use((request, _response, next) => {
@@ -89,6 +94,9 @@ export function createApp(given: ApiDependencies): Express {
   app.get('/v1/balance', refuseNonJsonBody, jsonBody, customerAuthentication, ledger);
 
   app.use(healthRoutes(dependencies));
+  // The API contract (GET /openapi.json) and its reference page (GET /docs): public, no body.
+  app.use(apiContractRoutes(openApiDocument));
+  app.use(metricsRoutes());
   // The webhook's signature is over the exact bytes, so it reads the raw body before any JSON parser.
   app.post('/webhooks/stripe', limits.webhooks);
   app.use(stripeWebhookRoutes(dependencies));

@@ -11,6 +11,7 @@ import { closeSql } from '../db/client.ts';
 import { startHoldSweeper } from '../db/holds/hold-sweeper.ts';
 import { LedgerBatcher, maximumBatchesInFlight } from '../db/ledger/ledger-batcher.ts';
 import { createLogger } from '../observability/logger.ts';
+import { ledgerBatcherMetrics, watchLedgerQueue } from '../observability/metrics.ts';
 import { runApiCluster } from './api-cluster.ts';
 import { startApiKeyCache } from './api-key-cache.ts';
 import { createApp, createHttpServer } from './app.ts';
@@ -22,7 +23,11 @@ async function serve(): Promise<void> {
   const { config, logger, sql } = await startProcessFoundation('refill-api');
   const pricing = readConfigurationOrExit(() => loadPricing());
   // Leaves connections for the API's other queries (authentication, reads) while batches are posted.
-  const ledgerBatcher = new LedgerBatcher(sql, { batchesInFlight: Math.max(1, Math.min(maximumBatchesInFlight, config.database.poolSize - 1)) });
+  const ledgerBatcher = new LedgerBatcher(sql, {
+    batchesInFlight: Math.max(1, Math.min(maximumBatchesInFlight, config.database.poolSize - 1)),
+    observer: ledgerBatcherMetrics,
+  });
+  watchLedgerQueue(() => ledgerBatcher.queueDepth());
   const keyCache = await startApiKeyCache(config, logger);
 
   // A lazy connection lets the API start (and report not-ready on /readyz) while Temporal is still coming up.

@@ -31,6 +31,12 @@ export const amountSchema = z.unknown().transform((value, context) => {
   const failure = amountErrorByReason[parsed.reason];
   context.addIssue({ code: 'custom', message: failure.message, params: { errorCode: failure.code } });
   return z.NEVER;
+}).meta({
+  // The API contract (api/openapi) shows what the parser accepts; the transform itself has no JSON Schema.
+  type: 'string',
+  pattern: '^[0-9]{1,10}(\\.[0-9]{1,6})?$',
+  description: 'A positive decimal string with at most 6 decimals (up to 1000000000), never a JSON number.',
+  example: '12.50',
 });
 
 /** C0 controls (tab and line breaks included), DEL and C1 controls: no field of this API takes them. */

@@ -84,6 +84,7 @@ export const configEnvironmentVariables = [
   'RECONCILIATION_INTERVAL_SECONDS',
   'RECONCILIATION_PENDING_AGE_SECONDS',
   'RECONCILIATION_PROCESSING_AGE_SECONDS',
+  'WORKER_METRICS_PORT',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
@@ -155,6 +156,8 @@ const environmentSchema = z
     // A workflow bundle built ahead of time (npm run build:workflows); unset, the worker bundles at start.
     WORKFLOW_BUNDLE_PATH: z.string().min(1).max(4_096).optional(),
     PORT: integerBetween(0, 65535).default(3000),
+    // The worker's GET /metrics (its own and the Temporal SDK's); unset: no metrics server.
+    WORKER_METRICS_PORT: integerBetween(1, 65535).optional(),
     ADMIN_TOKEN: z
       .string()
       .min(minimumAdminTokenLength, { message: `must be set to a secret of at least ${minimumAdminTokenLength} characters` })
@@ -367,6 +370,8 @@ export interface Config {
   refunds: RefundConfig;
   logLevel: string;
   http: HttpEdgeConfig;
+  /** The worker's metrics server (worker/metrics-server.ts); null: none. */
+  workerMetrics: { port: number | null };
   webhooks: WebhookConfig;
   reconciliation: ReconciliationConfig;
 }
@@ -441,6 +446,7 @@ export function loadConfig(environment: Environment): Config {
       workflowBundlePath: value.WORKFLOW_BUNDLE_PATH,
     },
     startup: { timeoutSeconds: value.STARTUP_TIMEOUT_SECONDS },
+    workerMetrics: { port: value.WORKER_METRICS_PORT ?? null },
     api: {
       port: value.PORT,
       adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),

@@ -10,6 +10,7 @@ export const dataDirectory = path.join(repositoryRoot, '.data');
 const temporalCliVersion = '1.9.1';
 const temporalTestServerVersion = '1.40.0';
 const stripeMockVersion = '0.203.0';
+const schemathesisVersion = '4.32.5';
 
 function isExecutable(file: string): boolean {
   try {
@@ -53,5 +54,12 @@ export function stripeMockPath(environment: NodeJS.ProcessEnv): string {
   const candidate =
     environment.STRIPE_MOCK_PATH ?? path.join(dataDirectory, 'tools', `stripe-mock-${stripeMockVersion}`, 'stripe-mock');
   if (!isExecutable(candidate)) throw new Error('stripe-mock is not installed: run `sh scripts/bootstrap.sh --test`');
+  return candidate;
+}
+
+/** SCHEMATHESIS_PATH, else the `st` of the pinned virtualenv bootstrap made (the OpenAPI fuzzer, for tests). */
+export function schemathesisPath(environment: NodeJS.ProcessEnv): string {
+  const candidate = environment.SCHEMATHESIS_PATH ?? path.join(dataDirectory, 'tools', `schemathesis-${schemathesisVersion}`, 'bin', 'st');
+  if (!isExecutable(candidate)) throw new Error('schemathesis is not installed: run `sh scripts/bootstrap.sh --test`');
   return candidate;
 }

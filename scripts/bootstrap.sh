@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 STRIPE_MOCK_VERSION=0.203.0
+# Schemathesis, the OpenAPI fuzzer test/schemathesis.test.ts runs, from PyPI into a virtualenv of its own.
+SCHEMATHESIS_VERSION=4.32.5
 tools=.data/tools
 mkdir -p "$tools"
 
@@ -61,5 +63,15 @@ if [ "${1:-}" = "--test" ] && [ -z "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then
   if [ -z "${STRIPE_MOCK_PATH:-}" ] && [ ! -x "$tools/stripe-mock-$STRIPE_MOCK_VERSION/stripe-mock" ]; then
     echo "bootstrap: installing stripe-mock $STRIPE_MOCK_VERSION (go install)" >&2
     GOBIN="$PWD/$tools/stripe-mock-$STRIPE_MOCK_VERSION" GOFLAGS=-mod=mod go install "github.com/stripe/stripe-mock@v$STRIPE_MOCK_VERSION" >&2
+  fi
+  # The virtualenv is complete once its st executable exists; a half-made one is made again.
+  schemathesis="$tools/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ -z "${SCHEMATHESIS_PATH:-}" ] && [ ! -x "$schemathesis/bin/st" ]; then
+    echo "bootstrap: installing schemathesis $SCHEMATHESIS_VERSION from PyPI" >&2
+    rm -rf "$schemathesis"
+    if python3 -m venv "$schemathesis" >&2 && "$schemathesis/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2; then :; else
+      rm -rf "$schemathesis"
+      echo "bootstrap: schemathesis could not be installed; test/schemathesis.test.ts will fail" >&2
+    fi
   fi
 fi

@@ -11,7 +11,7 @@ import postgres from 'postgres';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
-import { isListening, listenerOf } from '../dev/ports.ts';
+import { freePort, isListening, listenerOf } from '../dev/ports.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
 import { startWatchdog, stopLeftovers } from '../dev/run-files.ts';
 import { workerLaunch } from '../worker/launch.ts';
@@ -189,6 +189,8 @@ async function main(): Promise<void> {
     inboxUrl = inbox.webUrl;
   } else say('using the SMTP server at SMTP_URL');
 
+  // The worker's metrics on a free port unless one is given (README "Metrics").
+  if (!environment.WORKER_METRICS_PORT) environment.WORKER_METRICS_PORT = String(await freePort());
   const config = loadConfig(environment);
   startApplicationProcess('api', ['--import', 'tsx', 'api/main.ts'], environment);
   // The worker from the prebuilt workflow bundle, built first if it is missing or stale (worker/launch.ts).
@@ -204,6 +206,8 @@ async function main(): Promise<void> {
     `  Temporal UI    ${temporalUiUrl ?? 'not started here (TEMPORAL_ADDRESS is set)'}`,
     `  Temporal       ${config.temporal.address}   namespace ${config.temporal.namespace}`,
     `  Mail inbox     ${inboxUrl ?? 'not started here (SMTP_URL is set)'}`,
+    `  API reference  ${config.api.publicBaseUrl}/docs   (contract: ${config.api.publicBaseUrl}/openapi.json)`,
+    `  Metrics        ${config.api.publicBaseUrl}/metrics   worker: http://127.0.0.1:${config.workerMetrics.port}/metrics`,
     `  Payments       ${
       config.stripe.mode === 'sandbox'
         ? `sandbox provider: no real money moves (set STRIPE_SECRET_KEY for Stripe); webhook secret ${

@@ -5,13 +5,13 @@
 // refusal changes nothing: balances, orders, flows, accounts, promo codes and ops actions are as before.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Express } from 'express';
 import fc from 'fast-check';
 import { createApp } from '../api/app.ts';
 import { loadPricing } from '../config/pricing.ts';
 import { errorCodes } from '../domain/errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createTestAccount, testAdminToken, type RequestOptions, type TestResponse } from './support/api.ts';
+import { routesOf } from './support/app-routes.ts';
 import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 /** Runs per route: 32 routes, so about 640 requests, some 10 to 25 s depending on the machine's load. */
@@ -37,26 +37,6 @@ before(async () => {
 after(async () => {
   await pipeline.close();
 });
-
-/** Every `METHOD /path` the Express router serves, read from its stack. */
-function routesOf(app: Express): Set<string> {
-  interface Layer {
-    route?: { path: string; methods: Record<string, boolean> };
-    handle?: { stack?: Layer[] };
-  }
-  const found = new Set<string>();
-  const visit = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route !== undefined) {
-        for (const method of Object.keys(layer.route.methods)) found.add(`${method.toUpperCase()} ${layer.route.path}`);
-      } else if (layer.handle?.stack !== undefined) {
-        visit(layer.handle.stack);
-      }
-    }
-  };
-  visit((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return found;
-}
 
 // ---- hostile values ----
 
@@ -164,6 +144,10 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
   return {
     'GET /healthz': { caller: 'none' },
     'GET /readyz': { caller: 'none' },
+    'GET /openapi.json': { caller: 'none' },
+    'GET /metrics': { caller: 'none' },
+    'GET /docs': { caller: 'none', page: true },
+    'GET /docs/assets/:file': { caller: 'none', parameter: () => 'swagger-ui.css' },
     'POST /webhooks/stripe': { caller: 'none', body: { id: 'evt_1', type: 'checkout.session.completed', created: 1, data: { object: {} } } },
     'GET /checkout/return': { caller: 'none', query: pagesQuery, page: true },
     'POST /webhooks/airwallex': { caller: 'none', body: { id: 'evt_1', name: 'payment_intent.succeeded', created_at: '2026-01-01T00:00:00+0000', data: { object: {} } } },

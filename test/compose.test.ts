@@ -22,6 +22,8 @@ const composeServiceNames = [
   'migrate',
   'worker',
   'api',
+  'prometheus',
+  'grafana',
 ] as const;
 
 /** The services built from the repository's Dockerfile, each running one entry point. */
@@ -36,6 +38,7 @@ const sampleDotEnv: Readonly<Record<string, string>> = {
   POSTGRES_PASSWORD: 'sample-postgres-password',
   REFILL_DATABASE_PASSWORD: 'sample-refill-password',
   ADMIN_TOKEN: 'sample-admin-token-0123456789',
+  GRAFANA_ADMIN_PASSWORD: 'sample-grafana-password',
 };
 
 type DependencyCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
@@ -322,4 +325,37 @@ test('every file mounted from the repository exists', () => {
       assert.ok(existsSync(path.join(repositoryRoot, source)), `${name} mounts ${source}, which does not exist`);
     }
   }
+});
+
+test('prometheus scrapes the api and the worker on the ports their configuration gives, and grafana provisions the dashboard', () => {
+  const prometheus = parse(readFileSync(path.join(repositoryRoot, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+    scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+  };
+  const targets = Object.fromEntries(prometheus.scrape_configs.map((job) => [job.job_name, { path: job.metrics_path ?? '/metrics', targets: job.static_configs.flatMap((config) => config.targets) }]));
+  const environment = resolvedEnvironment('worker', sampleDotEnv);
+  const config = loadConfig(environment);
+  assert.deepEqual(targets['refill-api'], { path: '/metrics', targets: [`api:${config.api.port}`] });
+  assert.deepEqual(targets['refill-worker'], { path: '/metrics', targets: [`worker:${config.workerMetrics.port}`] });
+  const datasource = parse(readFileSync(path.join(repositoryRoot, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; url: string }[] };
+  assert.equal(datasource.datasources[0]?.url, 'http://prometheus:9090');
+  const grafanaVolumes = (service('grafana').volumes ?? []).map((volume) => (typeof volume === 'string' ? volume : ''));
+  assert.ok(grafanaVolumes.includes('./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro'), 'the dashboards are mounted where the provider reads them');
+});
+
+test('the dashboard charts every metric Refill defines, each from the provisioned Prometheus', async () => {
+  const dashboard = JSON.parse(readFileSync(path.join(repositoryRoot, 'deploy/grafana/dashboards/refill.json'), 'utf8')) as {
+    uid: string;
+    panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+  };
+  const { metricsRegistry } = await import('../observability/metrics.ts');
+  const defined = metricsRegistry.getMetricsAsArray().map((metric) => metric.name).filter((name) => name.startsWith('refill_'));
+  const expressions = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+  for (const name of defined) assert.ok(expressions.some((expression) => expression.includes(name)), `the dashboard has no panel of ${name}`);
+  for (const expression of expressions) {
+    for (const [name] of expression.matchAll(/refill_[a-z_]+/g)) {
+      assert.ok(defined.some((metric) => name === metric || name.startsWith(`${metric}_`)), `${name} in the dashboard is no metric of observability/metrics.ts`);
+    }
+  }
+  assert.ok(expressions.some((expression) => expression.includes('temporal_')), 'the Temporal SDK\'s worker metrics are charted');
+  for (const panel of dashboard.panels) assert.equal(panel.datasource.uid, 'refill-prometheus', panel.title);
 });

@@ -17,6 +17,8 @@ import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
 import { startWebhookDispatcher, webhookDispatcherSettings } from './webhooks/dispatcher.ts';
+import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server.ts';
+import { ledgerBatcherMetrics, watchLedgerQueue } from '../observability/metrics.ts';
 
 // The first statement runs once every import is loaded (and, under tsx, compiled): the start-up's
 // fixed cost, reported with the running line.
@@ -27,8 +29,14 @@ const temporalConnectTimeout = '5 seconds';
 
 const { config, logger, sql } = await startProcessFoundation('refill-worker');
 const workflowBundlePath = prebuiltWorkflowBundle(config.temporal.workflowBundlePath, config.environment === 'production');
-// First, before any NativeConnection: the SDK's and the workflows' lines join this process's JSON stream.
-installTemporalRuntime(logger);
+// First, before any NativeConnection: the SDK's and the workflows' lines join this process's JSON stream,
+// and with WORKER_METRICS_PORT its metrics are exported on a loopback port that the metrics server reads.
+const sdkMetricsPort = config.workerMetrics.port === null ? null : await freeLoopbackPort();
+installTemporalRuntime(logger, sdkMetricsPort === null ? {} : { prometheusBindAddress: `127.0.0.1:${sdkMetricsPort}` });
+const metricsServer =
+  config.workerMetrics.port === null
+    ? null
+    : await startWorkerMetricsServer({ port: config.workerMetrics.port, sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`, logger });
 // Until the worker runs, a stop signal has nothing to wait for (no task is in flight): it ends the
 // process at once instead of letting it go on starting a worker nobody wants.
 let workerRunning = false;
@@ -84,7 +92,8 @@ logger.info(
   'worker running',
 );
 // Releases expired holds, as the API does: either process alone keeps expiry within seconds.
-const holdLedger = new LedgerBatcher(sql, { batchesInFlight: 1 });
+const holdLedger = new LedgerBatcher(sql, { batchesInFlight: 1, observer: ledgerBatcherMetrics });
+watchLedgerQueue(() => holdLedger.queueDepth());
 const holdSweeper = startHoldSweeper(sql, holdLedger, logger);
 // Delivers the outbox's webhook events and low-balance emails (worker/webhooks/dispatcher.ts).
 const webhookDispatcher = startWebhookDispatcher({ sql, logger, mailTransport, settings: webhookDispatcherSettings(config) });
@@ -98,4 +107,5 @@ await holdLedger.close();
 mailTransport.close();
 await connection.close();
 await closeSql(sql);
+metricsServer?.close();
 logger.info('worker stopped');

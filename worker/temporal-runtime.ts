@@ -17,15 +17,18 @@ let installed = false;
  * Installs the Temporal runtime with `logger`, Core's lines forwarded to it. Call it before the first
  * NativeConnection or Worker, which would otherwise create a runtime with the SDK's default logger.
  * The runtime is one per process: the first call's logger stays for the life of the process, and
- * later calls (another test pipeline in the same process) do nothing.
+ * later calls (another test pipeline in the same process) do nothing. With `prometheusBindAddress` Core
+ * exports the SDK's metrics there.
  */
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger, options: { prometheusBindAddress?: string } = {}): void {
   if (installed) return;
   installed = true;
+  // The SDK's worker metrics (slots, polls, latencies), in seconds, for worker/metrics-server.ts to serve.
+  const metrics = options.prometheusBindAddress === undefined ? {} : { metrics: { prometheus: { bindAddress: options.prometheusBindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } };
   try {
     Runtime.install({
       logger: temporalLoggerFor(logger),
-      telemetryOptions: { logging: { filter: coreLogFilter, forward: {} } },
+      telemetryOptions: { logging: { filter: coreLogFilter, forward: {} }, ...metrics },
     });
   } catch (error) {
     if (!(error instanceof IllegalStateError)) throw error;

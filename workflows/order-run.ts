@@ -12,12 +12,14 @@ import {
   isCancellation,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { failure, failureTypeOf, type FailureType } from '../domain/failures.ts';
 import { orderStatusSentence } from '../domain/order-status-text.ts';
+import { orderChange, orderCurrentDetails } from '../domain/order-descriptions.ts';
 import {
   cancelOrderUpdate,
   defaultPaperworkTaskQueue,
@@ -49,10 +51,16 @@ export class OrderRun<State extends OrderMachineState, Event, Command> {
   /** Row writes asked for and not yet done. */
   private outstandingWrites = 0;
 
+  /** The current details' last event (Temporal UI); kept in memory, rebuilt the same way on replay. */
+  private lastChange: string;
+
   constructor(
     private current: State,
     private readonly machine: OrderMachine<State, Event, Command>,
-  ) {}
+  ) {
+    this.lastChange = `started at ${new Date(Date.now()).toISOString()}`;
+    setCurrentDetails(orderCurrentDetails(current.order, this.lastChange));
+  }
 
   get state(): State {
     return this.current;
@@ -122,6 +130,12 @@ export class OrderRun<State extends OrderMachineState, Event, Command> {
   private setState(state: State): void {
     const before = this.current.order;
     this.current = state;
+    // The Temporal UI's current details follow the state; setting them adds nothing to the history.
+    const change = orderChange(before, state.order, new Date(Date.now()).toISOString());
+    if (change !== null) {
+      this.lastChange = change;
+      setCurrentDetails(orderCurrentDetails(state.order, this.lastChange));
+    }
     if (before.status !== state.order.status || before.needsReview !== state.order.needsReview) {
       upsertSearchAttributes([
         { key: orderStatusKey, value: state.order.status },

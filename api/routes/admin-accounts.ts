@@ -5,6 +5,8 @@ import { createAccount } from '../../db/accounts/create-account.ts';
 import { currencies } from '../../domain/money.ts';
 import { setAuditTarget } from '../admin-audit.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { currency, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { parseBody, storedText } from '../validation.ts';
 
 const createAccountBody = z.strictObject({
@@ -38,3 +40,25 @@ export function adminAccountRoutes(dependencies: ApiDependencies): Router {
   });
   return router;
 }
+
+/** The contract of this route (api/openapi). */
+export const adminAccountOperations = defineOperations([
+  {
+    method: 'post',
+    path: '/admin/accounts',
+    operationId: 'createAccount',
+    summary: 'Create a customer account and its first API key (shown once)',
+    tag: 'Ops: accounts',
+    access: 'admin',
+    body: { schema: createAccountBody, example: { email: 'you@example.com', currency: 'USD' } },
+    responses: {
+      201: {
+        description: 'The account; the key is stored only as a hash and never shown again.',
+        schema: z
+          .object({ account_id: z.string(), api_key: z.string().meta({ example: 'rfk_…' }), currency, email: z.string(), created_at: timestamp })
+          .meta({ id: 'CreatedAccount' }),
+      },
+    },
+    errors: ['unsupported_currency'],
+  },
+]);

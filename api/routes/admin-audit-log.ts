@@ -2,11 +2,14 @@
 //   GET /admin/audit-log?operator=&action=&target=&limit=&cursor=
 // Written by the audit middleware (api/admin-audit.ts); read-only here, and immutable in the database.
 import { Router } from 'express';
+import { z } from 'zod';
 import type { AdminActionRow } from '../../db/audit/admin-action-row.ts';
 import { listAdminActions } from '../../db/audit/list-admin-actions.ts';
 import { operatorNamePattern } from '../../config/admin-operators.ts';
 import { ApiError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { listQuery, pageSchema, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { decodeRowIdCursor, pageOf, parseLimit } from '../validation.ts';
 
 const cursorKind = 'admin-audit-log';
@@ -48,3 +51,41 @@ export function adminAuditLogRoutes(dependencies: ApiDependencies): Router {
   });
   return router;
 }
+
+/** The contract of this route (api/openapi). */
+export const adminAuditLogOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/admin/audit-log',
+    operationId: 'listAuditLog',
+    summary: 'Every admin write request, newest first',
+    tag: 'Ops: audit log',
+    access: 'admin',
+    query: listQuery({
+      operator: z.string().regex(operatorNamePattern).optional(),
+      action: z.string().regex(actionPattern).optional().meta({ example: 'topup.confirm_transfer' }),
+      target: z.string().regex(targetPattern).optional(),
+    }),
+    responses: {
+      200: {
+        description: 'A page of admin actions.',
+        schema: pageSchema(
+          z
+            .object({
+              id: z.string(),
+              operator: z.string(),
+              action: z.string(),
+              target: z.string().nullable(),
+              method: z.string(),
+              path: z.string(),
+              status_code: z.number().int(),
+              request_id: z.string().nullable(),
+              request_body: z.unknown().meta({ description: 'The request\'s body as recorded, secrets left out.' }),
+              occurred_at: timestamp,
+            })
+            .meta({ id: 'AdminAction' }),
+        ),
+      },
+    },
+  },
+]);

@@ -3,10 +3,13 @@
 //   GET /admin/holds?status=active|captured|voided|expired&account_id=&limit=&cursor=   newest first
 // Read-only: holds change only through the customer's routes and the sweeper (db/holds/).
 import { Router } from 'express';
+import { z } from 'zod';
 import type { HoldStatus } from '../../db/holds/hold.ts';
 import { listHolds } from '../../db/holds/list-holds.ts';
 import { ApiError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { holdFields, holdStatus, listQuery, pageSchema } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { decodeRowIdCursor, pageOf, parseChoice, parseLimit } from '../validation.ts';
 import { presentHold } from './holds.ts';
 
@@ -39,3 +42,17 @@ export function adminHoldRoutes(dependencies: ApiDependencies): Router {
   });
   return router;
 }
+
+/** The contract of this route (api/openapi). */
+export const adminHoldOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/admin/holds',
+    operationId: 'listAllHolds',
+    summary: 'Holds of every account (or one), newest first',
+    tag: 'Ops: holds',
+    access: 'admin',
+    query: listQuery({ status: holdStatus.optional(), account_id: z.string().regex(accountIdPattern).optional() }),
+    responses: { 200: { description: 'A page of holds.', schema: pageSchema(z.object({ ...holdFields, account_id: z.string() }).meta({ id: 'OpsHold' })) } },
+  },
+]);

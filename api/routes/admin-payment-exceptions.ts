@@ -19,6 +19,8 @@ import {
   type ResolvePaymentExceptionRequest,
 } from '../../domain/payment-exceptions.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { idParameter, listQuery, pageSchema, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { operator, reasonText } from '../operator.ts';
 import { apiErrorFromFailure, callWithDeadline, isClosedWorkflowError } from '../topups/order-workflow-calls.ts';
 import { decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit } from '../validation.ts';
@@ -97,3 +99,64 @@ export function adminPaymentExceptionRoutes(dependencies: ApiDependencies): Rout
 
   return router;
 }
+
+const paymentExceptionObject = z
+  .object({
+    id: z.string(),
+    status: z.enum(paymentExceptionStatuses),
+    order_id: z.string(),
+    account_id: z.string(),
+    provider: z.string(),
+    provider_event_id: z.string(),
+    provider_payment_id: z.string().nullable(),
+    amount_minor_units: z.string().nullable().meta({ description: 'The payment in the currency\'s minor units (cents, fen), as the provider reported it.' }),
+    currency: z.string().nullable(),
+    order_status: z.string(),
+    reason: z.string(),
+    decision: z.enum(paymentExceptionDecisions).nullable(),
+    decision_reason: z.string().nullable(),
+    decided_by: z.string().nullable(),
+    decided_at: timestamp.nullable(),
+    transfer_id: z.string().nullable(),
+    refund_id: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'PaymentException' });
+
+const exceptionIdParameters = idParameter(exceptionIdPattern, 'pex_evt_1QbWxY2eZvKYlo2C');
+
+/** The contract of these routes (api/openapi). */
+export const adminPaymentExceptionOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/admin/payment-exceptions',
+    operationId: 'listPaymentExceptions',
+    summary: 'Payments that reached an order after its workflow closed, oldest first',
+    tag: 'Ops: payment exceptions',
+    access: 'admin',
+    query: listQuery({ status: z.enum(paymentExceptionStatuses).optional() }),
+    responses: { 200: { description: 'A page of payment exceptions.', schema: pageSchema(paymentExceptionObject) } },
+  },
+  {
+    method: 'get',
+    path: '/admin/payment-exceptions/:id',
+    operationId: 'getPaymentException',
+    summary: 'One payment exception',
+    tag: 'Ops: payment exceptions',
+    access: 'admin',
+    pathParameters: exceptionIdParameters,
+    responses: { 200: { description: 'The payment exception.', schema: paymentExceptionObject } },
+  },
+  {
+    method: 'post',
+    path: '/admin/payment-exceptions/:id/resolve',
+    operationId: 'resolvePaymentException',
+    summary: 'Credit, refund or dismiss a payment exception, once',
+    tag: 'Ops: payment exceptions',
+    access: 'admin',
+    pathParameters: exceptionIdParameters,
+    body: { schema: resolveBody, example: { decision: 'refund', reason: 'paid twice' } },
+    responses: { 200: { description: 'The exception with its decision.', schema: paymentExceptionObject } },
+    errors: ['payment_exception_already_resolved', 'payment_exception_not_refundable'],
+  },
+]);

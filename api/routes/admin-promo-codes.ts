@@ -10,6 +10,8 @@ import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { normalizePromoCode, promoCodePattern, promoKinds } from '../../domain/promo-codes.ts';
 import { setAuditTarget } from '../admin-audit.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { currency, money, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { amountSchema, parseBody, storedText } from '../validation.ts';
 
 const maximumPromoCodeDescriptionLength = 500;
@@ -100,3 +102,47 @@ export function adminPromoCodeRoutes(dependencies: ApiDependencies): Router {
   });
   return router;
 }
+
+const promoCodeFields = {
+  code: z.string().meta({ example: 'WELCOME10' }),
+  kind: z.enum(promoKinds),
+  percent: z.string().nullable(),
+  amount: money.nullable(),
+  currency,
+  min_amount: money,
+  expires_at: timestamp.nullable(),
+  max_redemptions: z.number().int().nullable(),
+  max_redemptions_per_account: z.number().int().nullable(),
+  description: z.string().nullable(),
+  created_at: timestamp,
+};
+
+/** The contract of these routes (api/openapi). */
+export const adminPromoCodeOperations = defineOperations([
+  {
+    method: 'post',
+    path: '/admin/promo-codes',
+    operationId: 'createPromoCode',
+    summary: 'Create a promo code',
+    tag: 'Ops: promo codes',
+    access: 'admin',
+    body: { schema: createPromoCodeBody, example: { code: 'WELCOME10', kind: 'bonus_percent', percent: '10', currency: 'USD', max_redemptions_per_account: 1 } },
+    responses: { 201: { description: 'The promo code.', schema: z.object(promoCodeFields).meta({ id: 'PromoCode' }) } },
+    errors: ['promo_code_exists', 'invalid_amount', 'amount_too_precise', 'amount_too_large'],
+  },
+  {
+    method: 'get',
+    path: '/admin/promo-codes/:code',
+    operationId: 'getPromoCode',
+    summary: 'A promo code and its usage',
+    tag: 'Ops: promo codes',
+    access: 'admin',
+    pathParameters: z.object({ code: z.string().min(1).max(100).meta({ example: 'WELCOME10' }) }),
+    responses: {
+      200: {
+        description: 'The code; `reserved` counts open orders holding it, `redeemed` the credited ones.',
+        schema: z.object({ ...promoCodeFields, usage: z.object({ reserved: z.number().int(), redeemed: z.number().int() }) }).meta({ id: 'PromoCodeWithUsage' }),
+      },
+    },
+  },
+]);

@@ -24,6 +24,8 @@ import { refundIdFor } from '../../ids/ids.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { operator, reasonText } from '../operator.ts';
 import { presentRefund } from '../presenters.ts';
+import { disputeObject, idParameter, listQuery, opsRefundObject, orderIdParameters, pageSchema, refundIdParameters, refundStatus } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { confirmPayout, decideRefund, refundAfterCall, startRefundWorkflow } from '../refunds/refund-workflow-calls.ts';
 import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseIdempotencyKey, parseLimit, storedText } from '../validation.ts';
 import { createRefund, refundIdParameter, refundReason, refundRequestHash, refuseFractionalAmount } from './refunds.ts';
@@ -155,3 +157,105 @@ export function adminRefundRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+const decisionErrors = ['refund_already_decided'] as const;
+
+/** The contract of these routes (api/openapi). */
+export const adminRefundOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/admin/refunds',
+    operationId: 'listAllRefunds',
+    summary: 'Refunds of every account, oldest first (status=requested: the queue to decide)',
+    tag: 'Ops: refunds and disputes',
+    access: 'admin',
+    query: listQuery({ status: refundStatus.optional() }),
+    responses: { 200: { description: 'A page of refunds.', schema: pageSchema(opsRefundObject) } },
+  },
+  {
+    method: 'get',
+    path: '/admin/refunds/:id',
+    operationId: 'getOpsRefund',
+    summary: 'One refund, with its transfers, debt and who decided',
+    tag: 'Ops: refunds and disputes',
+    access: 'admin',
+    pathParameters: refundIdParameters,
+    responses: { 200: { description: 'The refund.', schema: opsRefundObject } },
+  },
+  {
+    method: 'post',
+    path: '/admin/refunds/:id/approve',
+    operationId: 'approveRefund',
+    summary: 'Approve a requested refund',
+    tag: 'Ops: refunds and disputes',
+    access: 'admin',
+    pathParameters: refundIdParameters,
+    body: { schema: approveBody, required: false, example: { reason: 'customer asked within a day' } },
+    responses: { 200: { description: 'The refund after the decision.', schema: opsRefundObject } },
+    errors: decisionErrors,
+  },
+  {
+    method: 'post',
+    path: '/admin/refunds/:id/reject',
+    operationId: 'rejectRefund',
+    summary: 'Reject a requested refund',
+    tag: 'Ops: refunds and disputes',
+    access: 'admin',
+    pathParameters: refundIdParameters,
+    body: { schema: rejectBody, example: { reason: 'the credit was used' } },
+    responses: { 200: { description: 'The refund after the decision.', schema: opsRefundObject } },
+    errors: decisionErrors,
+  },
+  {
+    method: 'post',
+    path: '/admin/refunds/:id/confirm-payout',
+    operationId: 'confirmRefundPayout',
+    summary: 'Ops paid a bank transfer order\'s refund out',
+    tag: 'Ops: refunds and disputes',
+    access: 'admin',
+    pathParameters: refundIdParameters,
+    body: { schema: payoutBody, example: { bank_reference: 'ICBC-20261201-0042' } },
+    responses: { 200: { description: 'The refund after the payout.', schema: opsRefundObject } },
+    errors: ['refund_not_awaiting_payout'],
+  },
+  {
+    method: 'post',
+    path: '/admin/topups/:id/refunds',
+    operationId: 'createOpsRefund',
+    summary: 'Refund an order without a request, also beyond the window',
+    tag: 'Ops: refunds and disputes',
+    access: 'admin',
+    idempotencyKey: true,
+    pathParameters: orderIdParameters,
+    body: { schema: opsRefundBody, example: { amount: '20.00', reason: 'goodwill', cap_to_unconsumed_credit: true } },
+    responses: { 201: { description: 'The refund.', replayable: true, schema: opsRefundObject } },
+    errors: ['invalid_amount', 'amount_too_precise', 'amount_too_large', 'order_not_refundable', 'refund_exceeds_refundable', 'refund_exceeds_unconsumed_credit'],
+  },
+  {
+    method: 'get',
+    path: '/admin/disputes',
+    operationId: 'listDisputes',
+    summary: 'Disputes (chargebacks), oldest first',
+    tag: 'Ops: refunds and disputes',
+    access: 'admin',
+    query: listQuery({ status: z.enum(disputeStatuses).optional() }),
+    responses: { 200: { description: 'A page of disputes.', schema: pageSchema(disputeObject) } },
+  },
+  {
+    method: 'post',
+    path: '/admin/accounts/:id/lift-restriction',
+    operationId: 'liftAccountRestriction',
+    summary: 'Lift every restriction of an account',
+    tag: 'Ops: refunds and disputes',
+    access: 'admin',
+    pathParameters: idParameter(accountIdPattern, 'acct_0123456789abcdefghijklmn'),
+    body: { schema: rejectBody, example: { reason: 'dispute withdrawn' } },
+    responses: {
+      200: {
+        description: 'The restrictions lifted.',
+        schema: z.object({ account_id: z.string(), restricted: z.literal(false), lifted: z.number().int().min(1) }),
+      },
+    },
+    errors: ['account_not_restricted'],
+  },
+]);

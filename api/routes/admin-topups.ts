@@ -25,6 +25,8 @@ import { normalizeTransferReference } from '../../domain/transfer-references.ts'
 import type { ApiDependencies } from '../dependencies.ts';
 import { operator, reasonText } from '../operator.ts';
 import { presentOrder } from '../presenters.ts';
+import { listQuery, opsOrderFields, orderIdParameters, orderObject, pageSchema, paymentMethod, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { applyOpsAction } from '../topups/bank-transfer-workflow-calls.ts';
 import { resolveHeldPayment } from '../topups/order-workflow-calls.ts';
 import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit, storedText } from '../validation.ts';
@@ -207,3 +209,92 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+const bankTransferOrderParameters = orderIdParameters;
+const reviewErrors = ['order_not_reviewable', 'order_not_in_review', 'order_already_reviewed'] as const;
+
+/** The contract of these routes (api/openapi). */
+export const adminTopUpOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/admin/topups',
+    operationId: 'listOpsTopUps',
+    summary: 'Orders of every account, oldest first, with remitter, reference and age',
+    tag: 'Ops: top-ups',
+    access: 'admin',
+    query: listQuery({
+      payment_method: paymentMethod.optional(),
+      status: z.string().optional().meta({ description: 'One or more statuses, separated by commas.', example: 'pending,processing' }),
+      reference: z.string().optional().meta({ description: 'A bank transfer reference, as typed.', example: 'RF-7KQ4-M2XP' }),
+    }),
+    responses: { 200: { description: 'A page of orders.', schema: pageSchema(z.object({ ...opsOrderFields, customer_email: z.string() }).meta({ id: 'OpsOrderListItem' })) } },
+  },
+  {
+    method: 'get',
+    path: '/admin/topups/:id',
+    operationId: 'getOpsTopUp',
+    summary: 'Any order, with every recorded ops action',
+    tag: 'Ops: top-ups',
+    access: 'admin',
+    pathParameters: orderIdParameters,
+    responses: {
+      200: {
+        description: 'The order and its actions.',
+        schema: z
+          .object({
+            ...opsOrderFields,
+            actions: z.array(z.object({ action: z.string(), actor: z.string(), reason: z.string().nullable(), payload: z.unknown(), at: timestamp })),
+          })
+          .meta({ id: 'OpsOrderWithActions' }),
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/topups/:id/start-review',
+    operationId: 'startTransferReview',
+    summary: 'Bank transfer: pending → processing (the customer can no longer cancel)',
+    tag: 'Ops: top-ups',
+    access: 'admin',
+    pathParameters: bankTransferOrderParameters,
+    body: { schema: startReviewBody, required: false, example: {} },
+    responses: { 200: { description: 'The order.', schema: orderObject } },
+    errors: reviewErrors,
+  },
+  {
+    method: 'post',
+    path: '/admin/topups/:id/confirm-transfer',
+    operationId: 'confirmTransfer',
+    summary: 'Bank transfer received: credit the order once',
+    tag: 'Ops: top-ups',
+    access: 'admin',
+    pathParameters: bankTransferOrderParameters,
+    body: { schema: confirmTransferBody('CNY'), example: { amount_received: '700.00', bank_reference: 'ICBC-20261201-0042' } },
+    responses: { 200: { description: 'The order, credited.', schema: orderObject } },
+    errors: [...reviewErrors, 'amount_mismatch', 'invalid_amount', 'amount_too_precise', 'amount_too_large'],
+  },
+  {
+    method: 'post',
+    path: '/admin/topups/:id/reject-transfer',
+    operationId: 'rejectTransfer',
+    summary: 'Bank transfer not received: fail the order and email the reason',
+    tag: 'Ops: top-ups',
+    access: 'admin',
+    pathParameters: bankTransferOrderParameters,
+    body: { schema: rejectTransferBody, example: { reason: 'no transfer with this reference arrived' } },
+    responses: { 200: { description: 'The order, failed.', schema: orderObject } },
+    errors: reviewErrors,
+  },
+  {
+    method: 'post',
+    path: '/admin/topups/:id/resolve-review',
+    operationId: 'resolveHeldPayment',
+    summary: 'A Stripe payment held for review: credit the locked quote once, or fail the order',
+    tag: 'Ops: top-ups',
+    access: 'admin',
+    pathParameters: orderIdParameters,
+    body: { schema: resolveReviewBody, example: { decision: 'credit', reason: 'the customer paid the quoted amount in another currency' } },
+    responses: { 200: { description: 'The order.', schema: orderObject } },
+    errors: ['order_not_in_review', 'order_already_reviewed'],
+  },
+]);

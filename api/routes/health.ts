@@ -1,6 +1,8 @@
 // GET /healthz (the process is up) and GET /readyz (an order can be created: Postgres and Temporal answer,
 // the search attributes exist, a worker polls the order task queue; api/readiness.ts).
 import { Router } from 'express';
+import { z } from 'zod';
+import { defineOperations } from '../openapi/operation.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 
 /** A dependency that does not answer within this time is reported as down. */
@@ -52,3 +54,44 @@ export function healthRoutes(dependencies: ApiDependencies): Router {
   });
   return router;
 }
+
+const readinessObject = z
+  .object({
+    status: z.enum(['ready', 'unavailable']),
+    checks: z.object({
+      postgres: z.enum(['up', 'down']),
+      temporal: z.enum(['up', 'down']),
+      search_attributes: z.enum(['registered', 'missing']),
+      worker: z.enum(['polling', 'absent']),
+    }),
+  })
+  .meta({ id: 'Readiness' });
+
+/** The contract of these routes (api/openapi). */
+export const healthOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'getHealth',
+    summary: 'The process is up',
+    tag: 'Health',
+    access: 'public',
+    responses: { 200: { description: 'Up.', schema: z.object({ status: z.literal('ok') }) } },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    operationId: 'getReadiness',
+    summary: 'An order can be created: PostgreSQL and Temporal answer, the search attributes exist, a worker polls',
+    tag: 'Health',
+    access: 'public',
+    responses: {
+      200: { description: 'Ready.', schema: readinessObject },
+      503: {
+        description: 'Not ready: the checks say what is missing.',
+        schema: readinessObject,
+        headers: { 'Retry-After': { description: 'Seconds to wait before asking again.', schema: z.string().regex(/^\d+$/) } },
+      },
+    },
+  },
+]);

@@ -16,6 +16,8 @@ import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { thresholdWatch } from '../auto-recharge/threshold-watch.ts';
 import { refuseOverSpendLimit } from '../spend-limit-refusal.ts';
+import { holdObject, holdStatus, holdWithBalanceObject, idParameter, listQuery, pageSchema } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import {
   amountSchema,
   decodeRowIdCursor,
@@ -44,6 +46,11 @@ const captureAmountSchema = z.unknown().transform((value, context) => {
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, params: (issue as { params?: Record<string, unknown> }).params });
   return z.NEVER;
+}).meta({
+  type: 'string',
+  pattern: '^[0-9]{1,10}(\\.[0-9]{1,6})?$',
+  description: 'The price to consume, from "0" (release it all) to the held amount; a decimal string.',
+  example: '1.37',
 });
 
 const createBody = z.strictObject({
@@ -206,3 +213,77 @@ export function holdRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+const holdIdParameters = idParameter(holdIdPattern, 'hold_0123456789abcdefghijklmn');
+const holdRefusals = ['hold_expired', 'hold_already_captured', 'hold_voided'] as const;
+
+/** The contract of these routes (api/openapi). */
+export const holdOperations = defineOperations([
+  {
+    method: 'post',
+    path: '/v1/holds',
+    operationId: 'createHold',
+    summary: 'Reserve credit for usage whose price is known only at its end',
+    tag: 'Holds',
+    access: 'customer',
+    idempotencyKey: true,
+    body: { schema: createBody, example: { amount: '2.00', description: 'call to +1 555 0100', user: 'alice', expires_in_seconds: 600 } },
+    responses: { 201: { description: 'The hold, active, with the balance after it.', replayable: true, schema: holdWithBalanceObject } },
+    errors: ['insufficient_balance', 'spend_limit_reached', 'invalid_amount', 'amount_too_precise', 'amount_too_large', 'account_restricted'],
+  },
+  {
+    method: 'post',
+    path: '/v1/holds/:id/extend',
+    operationId: 'extendHold',
+    summary: 'Raise the held amount and/or move its expiry',
+    tag: 'Holds',
+    access: 'customer',
+    pathParameters: holdIdParameters,
+    body: { schema: extendBody, example: { amount: '4.00', expires_in_seconds: 600 } },
+    responses: { 200: { description: 'The hold with the balance after it.', schema: holdWithBalanceObject } },
+    errors: ['insufficient_balance', 'spend_limit_reached', 'invalid_amount', 'amount_too_precise', 'amount_too_large', ...holdRefusals],
+  },
+  {
+    method: 'post',
+    path: '/v1/holds/:id/capture',
+    operationId: 'captureHold',
+    summary: 'Consume the exact price and release the rest',
+    tag: 'Holds',
+    access: 'customer',
+    pathParameters: holdIdParameters,
+    body: { schema: captureBody, example: { amount: '1.37', description: 'call, 4 min 12 s' } },
+    responses: { 200: { description: 'The captured hold with the balance after it; the same amount again gives the same answer.', replayable: true, schema: holdWithBalanceObject } },
+    errors: ['capture_exceeds_hold', 'invalid_amount', 'amount_too_precise', 'amount_too_large', ...holdRefusals],
+  },
+  {
+    method: 'post',
+    path: '/v1/holds/:id/void',
+    operationId: 'voidHold',
+    summary: 'Release the whole hold',
+    tag: 'Holds',
+    access: 'customer',
+    pathParameters: holdIdParameters,
+    responses: { 200: { description: 'The voided hold with the balance after it.', replayable: true, schema: holdWithBalanceObject } },
+    errors: [...holdRefusals],
+  },
+  {
+    method: 'get',
+    path: '/v1/holds',
+    operationId: 'listHolds',
+    summary: 'The account\'s holds, newest first',
+    tag: 'Holds',
+    access: 'customer',
+    query: listQuery({ status: holdStatus.optional() }),
+    responses: { 200: { description: 'A page of holds.', schema: pageSchema(holdObject) } },
+  },
+  {
+    method: 'get',
+    path: '/v1/holds/:id',
+    operationId: 'getHold',
+    summary: 'One hold',
+    tag: 'Holds',
+    access: 'customer',
+    pathParameters: holdIdParameters,
+    responses: { 200: { description: 'The hold.', schema: holdObject } },
+  },
+]);

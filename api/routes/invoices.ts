@@ -1,6 +1,7 @@
 // Invoices: GET /v1/topups/{id}/invoice (the PDF) and GET /v1/invoices (the account's list).
 import { Router, type Response } from 'express';
 import type { IssuedInvoiceRow } from '../../db/invoices/invoice-row.ts';
+import { z } from 'zod';
 import { getInvoiceByOrder } from '../../db/invoices/get-invoice.ts';
 import { listInvoices } from '../../db/invoices/list-invoices.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
@@ -10,6 +11,8 @@ import { orderStatusPhrase } from '../../domain/order-status-text.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentInvoice } from '../presenters.ts';
+import { invoiceObject, listQuery, orderIdParameters, pageSchema, pdfBody } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { decodeRowIdCursor, pageOf, parseLimit } from '../validation.ts';
 import { orderIdParameter } from './topups.ts';
 
@@ -73,3 +76,38 @@ export function invoiceRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+/** The contract of these routes (api/openapi). */
+export const invoiceOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/v1/topups/:id/invoice',
+    operationId: 'getTopUpInvoice',
+    summary: 'The order\'s invoice PDF',
+    tag: 'Invoices',
+    access: 'customer',
+    pathParameters: orderIdParameters,
+    responses: {
+      200: {
+        description: 'The PDF, immutable once issued.',
+        contentType: 'application/pdf',
+        schema: pdfBody,
+        headers: {
+          'Content-Disposition': { description: 'attachment; filename="<invoice number>.pdf"', schema: z.string() },
+          ETag: { description: 'The PDF\'s SHA-256: it never changes.', schema: z.string() },
+        },
+      },
+    },
+    errors: ['invoice_not_ready'],
+  },
+  {
+    method: 'get',
+    path: '/v1/invoices',
+    operationId: 'listInvoices',
+    summary: 'The account\'s invoices, newest first',
+    tag: 'Invoices',
+    access: 'customer',
+    query: listQuery({}),
+    responses: { 200: { description: 'A page of invoices.', schema: pageSchema(invoiceObject) } },
+  },
+]);

@@ -15,6 +15,8 @@ import { refuseOverSpendLimit } from '../spend-limit-refusal.ts';
 import { presentFlow } from '../presenters.ts';
 import { refuseRestrictedAccount } from '../account-restrictions.ts';
 import { reportDepletedBalance } from '../balance-depleted.ts';
+import { availableBalanceFields, currency, flowObject, listQuery, money, pageSchema, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import {
   amountSchema,
   decodeRowIdCursor,
@@ -120,3 +122,46 @@ export function ledgerRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+/** The contract of these routes (api/openapi). */
+export const ledgerOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/v1/balance',
+    operationId: 'getBalance',
+    summary: 'The account\'s balance: settled, held and available',
+    tag: 'Balance',
+    access: 'customer',
+    responses: {
+      200: {
+        description: '`available = balance − held` is what consumptions and new holds may spend.',
+        schema: z.object({ account_id: z.string(), currency, ...availableBalanceFields, updated_at: timestamp }).meta({ id: 'Balance' }),
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/consumptions',
+    operationId: 'createConsumption',
+    summary: 'Deduct usage from the available balance',
+    description: 'The usage hot path. The same Idempotency-Key and body again returns the first answer.',
+    tag: 'Balance',
+    access: 'customer',
+    idempotencyKey: true,
+    body: { schema: consumptionBody, example: { amount: '0.0125', description: 'gpt-4o, 1,250 tokens', user: 'alice' } },
+    responses: {
+      201: { description: 'Deducted.', replayable: true, schema: z.object({ flow: flowObject, balance: money }).meta({ id: 'Consumption' }) },
+    },
+    errors: ['insufficient_balance', 'spend_limit_reached', 'currency_mismatch', 'invalid_amount', 'amount_too_precise', 'amount_too_large', 'account_restricted'],
+  },
+  {
+    method: 'get',
+    path: '/v1/account-flows',
+    operationId: 'listAccountFlows',
+    summary: 'The account\'s money movements, newest first, each with the balance after it',
+    tag: 'Balance',
+    access: 'customer',
+    query: listQuery({ type: z.enum(flowTypes).optional() }),
+    responses: { 200: { description: 'A page of flows.', schema: pageSchema(flowObject) } },
+  },
+]);

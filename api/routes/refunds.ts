@@ -21,6 +21,8 @@ import { refuseRestrictedAccount } from '../account-restrictions.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentRefund } from '../presenters.ts';
+import { listQuery, orderIdParameters, pageSchema, pdfBody, refundIdParameters, refundObject, refundStatus } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { startRefundWorkflow } from '../refunds/refund-workflow-calls.ts';
 import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseIdempotencyKey, parseLimit, storedText } from '../validation.ts';
 import { orderIdParameter } from './topups.ts';
@@ -134,3 +136,61 @@ export function refundRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+/** The contract of these routes (api/openapi). */
+export const refundOperations = defineOperations([
+  {
+    method: 'post',
+    path: '/v1/topups/:id/refund-requests',
+    operationId: 'requestRefund',
+    summary: 'Ask for a refund of an order (all that is left of it without an amount)',
+    tag: 'Refunds',
+    access: 'customer',
+    idempotencyKey: true,
+    pathParameters: orderIdParameters,
+    body: { schema: refundRequestBody, example: { amount: '20.00', reason: 'bought the wrong package' } },
+    responses: { 201: { description: 'The refund, approved at once by the policy or waiting for ops.', replayable: true, schema: refundObject } },
+    errors: ['invalid_amount', 'amount_too_precise', 'amount_too_large', 'order_not_refundable', 'refund_exceeds_refundable', 'refund_exceeds_unconsumed_credit', 'account_restricted'],
+  },
+  {
+    method: 'get',
+    path: '/v1/refunds',
+    operationId: 'listRefunds',
+    summary: 'The account\'s refunds, newest first',
+    tag: 'Refunds',
+    access: 'customer',
+    query: listQuery({ status: refundStatus.optional() }),
+    responses: { 200: { description: 'A page of refunds.', schema: pageSchema(refundObject) } },
+  },
+  {
+    method: 'get',
+    path: '/v1/refunds/:id',
+    operationId: 'getRefund',
+    summary: 'One refund',
+    tag: 'Refunds',
+    access: 'customer',
+    pathParameters: refundIdParameters,
+    responses: { 200: { description: 'The refund.', schema: refundObject } },
+  },
+  {
+    method: 'get',
+    path: '/v1/refunds/:id/credit-note',
+    operationId: 'getRefundCreditNote',
+    summary: 'The refund\'s credit note PDF',
+    tag: 'Refunds',
+    access: 'customer',
+    pathParameters: refundIdParameters,
+    responses: {
+      200: {
+        description: 'The PDF, immutable once issued.',
+        contentType: 'application/pdf',
+        schema: pdfBody,
+        headers: {
+          'Content-Disposition': { description: 'attachment; filename="<credit note number>.pdf"', schema: z.string() },
+          ETag: { description: 'The PDF\'s SHA-256: it never changes.', schema: z.string() },
+        },
+      },
+    },
+    errors: ['credit_note_not_ready'],
+  },
+]);

@@ -6,6 +6,7 @@
 // browser (SameSite=Lax, so another site's form posts without it), and the pages cannot be framed.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import Stripe from 'stripe';
 import { getOrderCreditBalanceAfter } from '../../db/orders/get-order-credit-balance.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
@@ -15,6 +16,8 @@ import { ApiError } from '../../domain/errors.ts';
 import { formatMicrosForPeople, isCurrency, minorUnitsToMicros } from '../../domain/money.ts';
 import { orderStatusPhrase } from '../../domain/order-status-text.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { htmlBody } from '../openapi/objects.ts';
+import { defineOperations, type ApiOperation } from '../openapi/operation.ts';
 import { buildCheckoutEvent, type CheckoutEventType } from '../webhooks/stripe-event-format.ts';
 import { escapeHtml, localTimeScriptHash, localTimeScriptTag, orderSummaryTable, readableTime, resultView } from './sandbox-views.ts';
 
@@ -223,3 +226,57 @@ export function checkoutReturnRoutes(dependencies: Pick<ApiDependencies, 'sql'>)
   });
   return router;
 }
+
+const sandboxSessionParameters = z.object({ id: z.string().regex(sessionIdPattern).meta({ example: 'cs_sandbox_0123456789abcdefghijklmn' }) });
+const sandboxForm = z.strictObject({ [csrfFieldName]: z.string().meta({ description: 'The token of the checkout page, bound to this browser\'s cookie.' }) });
+
+/** Paying and declining share everything but what they send. */
+function sandboxFormOperation(path: 'pay' | 'decline'): ApiOperation {
+  return {
+    method: 'post',
+    path: `/sandbox/checkout/:id/${path}`,
+    operationId: path === 'pay' ? 'paySandboxCheckout' : 'declineSandboxCheckout',
+    summary: path === 'pay' ? 'Pay the sandbox checkout (sends checkout.session.completed)' : 'Decline the sandbox checkout (the payment fails)',
+    tag: 'Sandbox',
+    access: 'public',
+    pathParameters: sandboxSessionParameters,
+    body: { schema: sandboxForm, contentType: 'application/x-www-form-urlencoded' },
+    responses: {
+      303: { description: 'To the order\'s success or cancel URL.', headers: { Location: { description: 'Where the payer goes next.', schema: z.string() } } },
+      409: { description: 'The checkout can no longer be paid.', contentType: 'text/html', schema: htmlBody },
+    },
+    errors: ['forbidden', 'rate_limited'],
+  };
+}
+
+/** The contract of these routes (api/openapi); mounted only without STRIPE_SECRET_KEY, never in production. */
+export const sandboxOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/sandbox/checkout/:id',
+    operationId: 'getSandboxCheckout',
+    summary: 'The sandbox provider\'s checkout page (no real money moves)',
+    tag: 'Sandbox',
+    access: 'public',
+    pathParameters: sandboxSessionParameters,
+    responses: { 200: { description: 'The page, with Pay and Decline.', contentType: 'text/html', schema: htmlBody } },
+    errors: ['rate_limited'],
+  },
+  sandboxFormOperation('pay'),
+  sandboxFormOperation('decline'),
+]);
+
+/** The contract of the checkout return page (api/openapi). */
+export const checkoutReturnOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/checkout/return',
+    operationId: 'getCheckoutReturn',
+    summary: 'Where Checkout sends the payer back when the client gave no URLs of its own',
+    tag: 'Sandbox',
+    access: 'public',
+    query: z.object({ order_id: z.string().optional(), result: z.enum(['success', 'cancel']).optional() }),
+    responses: { 200: { description: 'A page saying what happened.', contentType: 'text/html', schema: htmlBody } },
+    errors: ['rate_limited'],
+  },
+]);

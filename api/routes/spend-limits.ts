@@ -8,6 +8,8 @@ import { spendPeriods, type SpendLimit } from '../../db/spend-limits/spend-limit
 import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { currentAccount } from '../auth.ts';
+import { money, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { amountSchema, maximumUserReferenceLength, parseBody, textProblem } from '../validation.ts';
 
@@ -70,3 +72,54 @@ export function spendLimitRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+const spendLimitObject = z
+  .object({
+    user: z.string(),
+    amount: money,
+    period: z.enum(['day', 'week', 'month']),
+    spent: money,
+    held: money,
+    remaining: money.meta({ description: 'amount − spent − held; negative when the user is past the limit.' }),
+    period_start: timestamp,
+    resets_at: timestamp,
+  })
+  .meta({ id: 'SpendLimit' });
+
+const userParameters = z.object({ user: z.string().min(1).max(maximumUserReferenceLength).meta({ example: 'alice' }) });
+
+/** The contract of these routes (api/openapi). */
+export const spendLimitOperations = defineOperations([
+  {
+    method: 'put',
+    path: '/v1/spend-limits/:user',
+    operationId: 'putSpendLimit',
+    summary: 'Set a user\'s spend limit for a period (UTC; weeks start on Monday)',
+    tag: 'Spend limits',
+    access: 'customer',
+    pathParameters: userParameters,
+    body: { schema: putBody, example: { amount: '25.00', period: 'month' } },
+    responses: { 200: { description: 'The limit, with what the user spent and holds in the current period.', schema: spendLimitObject } },
+    errors: ['invalid_amount', 'amount_too_precise', 'amount_too_large', 'too_many_spend_limits'],
+  },
+  {
+    method: 'get',
+    path: '/v1/spend-limits',
+    operationId: 'listSpendLimits',
+    summary: 'Every spend limit of the account',
+    tag: 'Spend limits',
+    access: 'customer',
+    responses: { 200: { description: 'The limits.', schema: z.object({ data: z.array(spendLimitObject) }) } },
+  },
+  {
+    method: 'delete',
+    path: '/v1/spend-limits/:user',
+    operationId: 'deleteSpendLimit',
+    summary: 'Remove a user\'s spend limit',
+    tag: 'Spend limits',
+    access: 'customer',
+    pathParameters: userParameters,
+    responses: { 204: { description: 'Removed.' } },
+    errors: ['invalid_field'],
+  },
+]);

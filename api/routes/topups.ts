@@ -1,5 +1,6 @@
 // Top-ups: options, quotes, and orders (create, list, read, resume, cancel).
 import { Router } from 'express';
+import { z } from 'zod';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import { listOrders } from '../../db/orders/list-orders.ts';
 import { refundsOfOrders } from '../../db/refunds/refunds-of-orders.ts';
@@ -14,6 +15,8 @@ import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentOrder, presentQuote } from '../presenters.ts';
+import { currency, listQuery, money, orderIdParameters, orderObject, orderStatus, pageSchema, paymentMethod, quoteObject } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { createTopUp, createTopUpBody } from '../topups/create-order.ts';
 import { cancelOrder, resumeOrder } from '../topups/order-workflow-calls.ts';
 import { quoteBody, resolveQuote } from '../topups/quote.ts';
@@ -144,3 +147,97 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+const quoteErrors = [
+  'invalid_amount', 'amount_too_precise', 'amount_too_large', 'unknown_package', 'payment_method_unavailable', 'amount_below_minimum',
+  'amount_above_maximum', 'promo_code_not_found', 'promo_code_expired', 'promo_code_exhausted', 'promo_code_limit_reached', 'promo_code_not_applicable',
+] as const;
+
+const topUpOptionsObject = z
+  .object({
+    currency,
+    packages: z.array(z.object({ id: z.string(), amount: money, bonus: money, credit: money, label: z.string(), description: z.string() })),
+    bonus_tiers: z.array(z.object({ min_amount: money, bonus_percent: z.string() })),
+    payment_methods: z.array(z.object({ id: paymentMethod, min: money, max: money })),
+    order_expiry_minutes: z.number().int(),
+  })
+  .meta({ id: 'TopUpOptions' });
+
+/** The contract of these routes (api/openapi). */
+export const topUpOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/v1/topup-options',
+    operationId: 'getTopUpOptions',
+    summary: 'Packages, bonus tiers and payment methods for the account\'s currency',
+    tag: 'Top-ups',
+    access: 'customer',
+    responses: { 200: { description: 'What the account can buy and how it can pay.', schema: topUpOptionsObject } },
+  },
+  {
+    method: 'post',
+    path: '/v1/topup-quotes',
+    operationId: 'createTopUpQuote',
+    summary: 'Price a top-up: what is paid and what is credited (no side effects)',
+    tag: 'Top-ups',
+    access: 'customer',
+    body: { schema: quoteBody, example: { package_id: 'usd_100', payment_method: 'stripe' } },
+    responses: { 200: { description: 'The quote.', schema: quoteObject } },
+    errors: quoteErrors,
+  },
+  {
+    method: 'post',
+    path: '/v1/topups',
+    operationId: 'createTopUp',
+    summary: 'Create a top-up order and its checkout',
+    description: 'Exactly one of `amount` and `package_id`. The same Idempotency-Key and body again returns the same order; another body is `409 idempotency_key_reused`.',
+    tag: 'Top-ups',
+    access: 'customer',
+    idempotencyKey: true,
+    body: { schema: createTopUpBody, example: { package_id: 'usd_100', payment_method: 'stripe' } },
+    responses: { 201: { description: 'The order, with `checkout_url` (Stripe) or `bank_transfer` (bank transfer).', replayable: true, schema: orderObject } },
+    errors: [...quoteErrors, 'redirect_not_allowed', 'account_restricted', 'payment_provider_error'],
+  },
+  {
+    method: 'get',
+    path: '/v1/topups',
+    operationId: 'listTopUps',
+    summary: 'The account\'s orders, newest first',
+    tag: 'Top-ups',
+    access: 'customer',
+    query: listQuery({ status: orderStatus.optional() }),
+    responses: { 200: { description: 'A page of orders.', schema: pageSchema(orderObject) } },
+  },
+  {
+    method: 'get',
+    path: '/v1/topups/:id',
+    operationId: 'getTopUp',
+    summary: 'One order',
+    tag: 'Top-ups',
+    access: 'customer',
+    pathParameters: orderIdParameters,
+    responses: { 200: { description: 'The order.', schema: orderObject } },
+  },
+  {
+    method: 'post',
+    path: '/v1/topups/:id/resume',
+    operationId: 'resumeTopUp',
+    summary: 'The pending order with its still-valid checkout_url',
+    tag: 'Top-ups',
+    access: 'customer',
+    pathParameters: orderIdParameters,
+    responses: { 200: { description: 'The order.', schema: orderObject } },
+    errors: ['order_not_resumable'],
+  },
+  {
+    method: 'post',
+    path: '/v1/topups/:id/cancel',
+    operationId: 'cancelTopUp',
+    summary: 'Cancel a pending order (a payment that got there first wins)',
+    tag: 'Top-ups',
+    access: 'customer',
+    pathParameters: orderIdParameters,
+    responses: { 200: { description: 'The order, cancelled, or paid when the payment won.', schema: orderObject } },
+    errors: ['order_not_cancellable'],
+  },
+]);

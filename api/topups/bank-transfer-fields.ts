@@ -23,7 +23,13 @@ function required<Schema extends z.ZodType>(schema: Schema) {
     const message = parsed.error.issues[0]?.message.replace(/^Invalid input: /, '').toLowerCase() ?? 'is invalid';
     context.addIssue({ code: 'custom', message, params: { errorCode: 'invalid_field' } });
     return z.NEVER;
-  });
+  }).meta(contractOf(schema));
+}
+
+/** What the API contract (api/openapi) shows of a field the transform above checks: its schema's JSON Schema. */
+function contractOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return jsonSchema;
 }
 
 /** The `bank_transfer` object of POST /v1/topups: who will transfer, and the customer's consent. */

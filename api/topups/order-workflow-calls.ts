@@ -11,6 +11,7 @@ import type { Sql } from '../../db/client.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
 import { listOrderActions } from '../../db/orders/list-order-actions.ts';
 import { snapshotFromRow } from '../../db/orders/order-row.ts';
+import { orderStaticDetails, orderSummary } from '../../domain/order-descriptions.ts';
 import { ApiError, type ErrorCode } from '../../domain/errors.ts';
 import { failureTypes, isFailureType, namedFailureOf } from '../../domain/failures.ts';
 import {
@@ -126,6 +127,9 @@ export async function startOrderWorkflow(
     // A retry joins the running workflow; a finished order is never started again.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    // What the Temporal UI shows of the order before it opens it; the workflow keeps its current details.
+    staticSummary: orderSummary(input),
+    staticDetails: orderStaticDetails(input),
     typedSearchAttributes: [
       { key: orderStatusKey, value: 'pending' },
       { key: accountIdKey, value: input.accountId },

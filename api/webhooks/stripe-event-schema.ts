@@ -41,7 +41,7 @@ const unixSeconds = z
     message: 'must be a plausible Unix time in seconds',
   });
 
-const eventSchema = z.object({
+export const eventSchema = z.object({
   id: eventId,
   type: identifier,
   created: unixSeconds,

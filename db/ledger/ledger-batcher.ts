@@ -7,6 +7,7 @@
 // next batch, so batches grow with the load and a lone transfer is posted at once. The queue is bounded:
 // beyond it, submit() refuses at once with a retryable error, so that an overload shows as quick
 // refusals instead of ever longer waits.
+import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import type { Sql } from '../client.ts';
 import { postTransfer, type PostTransferInput, type PostTransferResult } from './post-transfer.ts';
@@ -36,11 +37,17 @@ export class LedgerBusyError extends Error {
   readonly retryable = true;
 }
 
+/** Told of every batch once it has been posted (observability/metrics.ts counts them); must not throw. */
+export interface LedgerBatcherObserver {
+  batchPosted(transfers: number, seconds: number): void;
+}
+
 export interface LedgerBatcherOptions {
   /** maximumBatchesInFlight by default, or the pool's size when smaller; never more than the pool's size. */
   batchesInFlight?: number;
   transfersPerBatch?: number;
   queuedTransfers?: number;
+  observer?: LedgerBatcherObserver;
 }
 
 /** Counts since the batcher was made, for benchmarks and diagnostics. */
@@ -72,6 +79,7 @@ export class LedgerBatcher {
   readonly #queue: PendingTransfer[] = [];
   readonly #whenIdle: (() => void)[] = [];
   readonly #statistics: LedgerBatcherStatistics = { batches: 0, transfers: 0, batchesPostedOneByOne: 0 };
+  readonly #observer: LedgerBatcherObserver | undefined;
   #running = 0;
   #dispatchScheduled = false;
   #closed = false;
@@ -81,6 +89,7 @@ export class LedgerBatcher {
     this.#batchesInFlight = options.batchesInFlight ?? Math.min(maximumBatchesInFlight, sql.options.max);
     this.#transfersPerBatch = options.transfersPerBatch ?? maximumTransfersPerBatch;
     this.#queuedTransfers = options.queuedTransfers ?? maximumQueuedTransfers;
+    this.#observer = options.observer;
     // Each batch in flight holds a connection; more batches than connections would only wait for one.
     assertLimit('batchesInFlight', this.#batchesInFlight, sql.options.max);
     assertLimit('transfersPerBatch', this.#transfersPerBatch, maximumTransfersPerCall);
@@ -112,6 +121,11 @@ export class LedgerBatcher {
     await new Promise<void>((resolve) => this.#whenIdle.push(resolve));
   }
 
+  /** Transfers waiting for a batch now. */
+  queueDepth(): number {
+    return this.#queue.length;
+  }
+
   /** What the batcher has done so far. */
   statistics(): LedgerBatcherStatistics {
     return { ...this.#statistics };
@@ -137,8 +151,10 @@ export class LedgerBatcher {
       this.#running += 1;
       this.#statistics.batches += 1;
       this.#statistics.transfers += batch.length;
+      const startedMilliseconds = performance.now();
       void this.#post(batch).finally(() => {
         this.#running -= 1;
+        this.#observer?.batchPosted(batch.length, (performance.now() - startedMilliseconds) / 1000);
         if (this.#closed) this.#dispatch();
         else this.#scheduleDispatch();
         if (this.#running === 0 && this.#queue.length === 0) {

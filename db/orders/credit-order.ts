@@ -2,7 +2,7 @@
 // transaction, so credited and succeeded commit together. Exactly once: the transfer's idempotency key
 // is the order id, so a retry (or a second path to the same order) returns the first credit.
 import type { Sql } from '../client.ts';
-import type { OrderSnapshot } from '../../domain/orders.ts';
+import type { OrderSnapshot, OrderStatus } from '../../domain/orders.ts';
 import { recordRecharge } from '../ledger/record-recharge.ts';
 import { saveOrderState } from './save-order-state.ts';
 
@@ -21,6 +21,8 @@ export interface CreditOrderResult {
   creditedAt: Date;
   balanceAfterMicros: bigint;
   transferId: bigint;
+  /** The order's status before the credit: `succeeded` on a retry that found the credit done. */
+  previousStatus: OrderStatus | null;
 }
 
 export async function creditOrder(sql: Sql, input: CreditOrderInput): Promise<CreditOrderResult> {
@@ -39,7 +41,7 @@ export async function creditOrder(sql: Sql, input: CreditOrderInput): Promise<Cr
     await transaction`
       update promo_reservations set status = 'redeemed', updated_at = now()
       where order_id = ${order.orderId} and status = 'reserved'`;
-    await saveOrderState(transaction, { ...order, creditedAt: recharge.createdAt.toISOString() });
-    return { creditedAt: recharge.createdAt, balanceAfterMicros: recharge.balanceAfterMicros, transferId: recharge.transferId };
+    const saved = await saveOrderState(transaction, { ...order, creditedAt: recharge.createdAt.toISOString() });
+    return { creditedAt: recharge.createdAt, balanceAfterMicros: recharge.balanceAfterMicros, transferId: recharge.transferId, previousStatus: saved.previousStatus };
   });
 }

@@ -5,11 +5,14 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { startApiKeyCache, type ApiKeyCache } from '../../api/api-key-cache.ts';
 import { createApp, createHttpServer } from '../../api/app.ts';
+import { createRefillClient, type RefillClient } from '../../client/index.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import { loadPricing } from '../../config/pricing.ts';
 import type { Sql } from '../../db/client.ts';
 import { LedgerBatcher } from '../../db/ledger/ledger-batcher.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { ledgerBatcherMetrics } from '../../observability/metrics.ts';
+import { checkAgainstContract } from './contract.ts';
 import { testTemporalAddress } from './environment.ts';
 import { testAdminTokensVariable } from './operators.ts';
 
@@ -22,6 +25,8 @@ export interface TestApi {
   /** The API key lookups this API keeps, as each API process keeps its own. */
   apiKeyCache: ApiKeyCache;
   request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  /** The typed client (client/), for a customer API key or the admin token; its answers are checked against the contract too. */
+  client(token?: string): RefillClient;
   close(): Promise<void>;
 }
 
@@ -68,7 +73,8 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
   const temporalConnection = Connection.lazy({ address: config.temporal.address });
   const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
   const logger = createLogger('refill-api-test', config.logLevel);
-  const ledgerBatcher = options.ledgerBatcher ?? new LedgerBatcher(options.sql);
+  // Counted in the process's metrics, as the API process's batcher is (observability/metrics.ts).
+  const ledgerBatcher = options.ledgerBatcher ?? new LedgerBatcher(options.sql, { observer: ledgerBatcherMetrics });
   const keyCache = await startApiKeyCache(config, logger);
   const app = createApp({ config, sql: options.sql, ledgerBatcher, temporalConnection, temporalClient, logger, pricing: loadPricing(), apiKeyCache: keyCache.cache });
   const server: Server = await new Promise((resolve) => {
@@ -92,6 +98,8 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
     } catch {
       parsed = undefined;
     }
+    // Every answer a test receives is held to the API contract (GET /openapi.json).
+    checkAgainstContract({ method, path, status: response.status, headers: response.headers, text });
     return { status: response.status, headers: response.headers, body: parsed, text };
   }
 
@@ -101,6 +109,7 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
     temporalClient,
     apiKeyCache: keyCache.cache,
     request,
+    client: (token) => createRefillClient({ baseUrl, ...(token === undefined ? {} : { token }), fetch: contractCheckedFetch }),
     close: async () => {
       await keyCache.close();
       server.closeAllConnections();
@@ -109,6 +118,14 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
       await temporalConnection.close();
     },
   };
+}
+
+/** fetch for the typed client: every answer is held to the contract before the client reads it. */
+async function contractCheckedFetch(request: Request): Promise<Response> {
+  const response = await fetch(request);
+  const url = new URL(request.url);
+  checkAgainstContract({ method: request.method, path: `${url.pathname}${url.search}`, status: response.status, headers: response.headers, text: await response.clone().text() });
+  return response;
 }
 
 let uniqueCounter = 0;
@@ -120,9 +137,9 @@ export function uniqueKey(label: string): string {
 
 /** Creates an account through the admin API and returns its id and key. */
 export async function createTestAccount(api: TestApi, currency = 'USD', email = 'customer@example.com') {
-  const response = await api.request('POST', '/admin/accounts', { token: testAdminToken, body: { email, currency } });
-  if (response.status !== 201) throw new Error(`account creation failed: ${response.status} ${response.text}`);
-  return { accountId: response.body.account_id as string, apiKey: response.body.api_key as string };
+  const { data, error, response } = await api.client(testAdminToken).POST('/admin/accounts', { body: { email, currency } });
+  if (data === undefined) throw new Error(`account creation failed: ${response.status} ${JSON.stringify(error)}`);
+  return { accountId: data.account_id, apiKey: data.api_key };
 }
 
 /** An account with an address of its own (`label-pid-n@example.com`), so a test finds its mail in a shared inbox. */
@@ -133,6 +150,7 @@ export async function createTestCustomer(api: TestApi, currency: string, label: 
 
 /** The account's balance as the API shows it (a six-decimal string). */
 export async function balanceOf(api: TestApi, apiKey: string): Promise<string> {
-  const response = await api.request('GET', '/v1/balance', { token: apiKey });
-  return response.body.balance;
+  const { data, error, response } = await api.client(apiKey).GET('/v1/balance');
+  if (data === undefined) throw new Error(`balance failed: ${response.status} ${JSON.stringify(error)}`);
+  return data.balance;
 }

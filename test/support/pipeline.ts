@@ -203,9 +203,10 @@ export async function waitForOrder(
   const until = options.until ?? (() => true);
   return eventually(
     async () => {
-      const response = await api.request('GET', `/v1/topups/${orderId}`, { token: apiKey });
-      if (response.status === 200 && statuses.includes(response.body.status) && until(response.body as OrderJson)) return response.body as OrderJson;
-      throw new Error(`the order answered ${response.status} ${response.text}`);
+      const { data, error, response } = await api.client(apiKey).GET('/v1/topups/{id}', { params: { path: { id: orderId } } });
+      const order = data as OrderJson | undefined;
+      if (order !== undefined && statuses.includes(order.status) && until(order)) return order;
+      throw new Error(`the order answered ${response.status} ${JSON.stringify(data ?? error)}`);
     },
     { description: `order ${orderId} to reach ${statuses.join('/')}`, timeoutMilliseconds: options.timeoutMilliseconds },
   );

@@ -1,0 +1,54 @@
+// Every operation of the API contract: one entry per route module, each exporting the operations it
+// serves next to its schemas. Adding a route: describe it in its module's `…Operations` (operation.ts
+// says what an operation holds), and add the module's list here if it is a new module. The contract
+// test (test/openapi.test.ts) fails for a route the app mounts that is not here, and the other way round.
+import { adminAccountOperations } from '../routes/admin-accounts.ts';
+import { adminAuditLogOperations } from '../routes/admin-audit-log.ts';
+import { adminHoldOperations } from '../routes/admin-holds.ts';
+import { adminPaymentExceptionOperations } from '../routes/admin-payment-exceptions.ts';
+import { adminPromoCodeOperations } from '../routes/admin-promo-codes.ts';
+import { adminRefundOperations } from '../routes/admin-refunds.ts';
+import { adminTopUpOperations } from '../routes/admin-topups.ts';
+import { apiContractOperations } from '../routes/api-contract.ts';
+import { healthOperations } from '../routes/health.ts';
+import { holdOperations } from '../routes/holds.ts';
+import { invoiceOperations } from '../routes/invoices.ts';
+import { ledgerOperations } from '../routes/ledger.ts';
+import { metricsOperations } from '../routes/metrics.ts';
+import { refundOperations } from '../routes/refunds.ts';
+import { checkoutReturnOperations, sandboxOperations } from '../routes/sandbox.ts';
+import { spendLimitOperations } from '../routes/spend-limits.ts';
+import { stripeWebhookOperations } from '../routes/stripe-webhook.ts';
+import { topUpOperations } from '../routes/topups.ts';
+import { buildOpenApiDocument } from './document.ts';
+import type { ApiOperation } from './operation.ts';
+
+export const apiOperations: readonly ApiOperation[] = [
+  ...healthOperations,
+  ...apiContractOperations,
+  ...metricsOperations,
+  ...ledgerOperations,
+  ...topUpOperations,
+  ...invoiceOperations,
+  ...refundOperations,
+  ...holdOperations,
+  ...spendLimitOperations,
+  ...stripeWebhookOperations,
+  ...checkoutReturnOperations,
+  ...sandboxOperations,
+  ...adminAccountOperations,
+  ...adminPromoCodeOperations,
+  ...adminTopUpOperations,
+  ...adminPaymentExceptionOperations,
+  ...adminAuditLogOperations,
+  ...adminHoldOperations,
+  ...adminRefundOperations,
+];
+
+let document: ReturnType<typeof buildOpenApiDocument> | null = null;
+
+/** The contract of this API, built on first use and kept: it depends on the code alone. */
+export function openApiDocument(): ReturnType<typeof buildOpenApiDocument> {
+  document ??= buildOpenApiDocument(apiOperations);
+  return document;
+}
