@@ -148,6 +148,8 @@ function paymentMethodOption(method: PaymentMethod, document: PaymentMethodDocum
 export function offeredPricing(pricing: Pricing, available: ReadonlySet<PaymentProviderName>): Pricing {
   const offered = {} as Pricing;
   for (const currency of currencies) {
+    // A pricing without a currency stays without it (the routes answer that currency's accounts).
+    if ((pricing[currency] as Pricing[Currency] | undefined) === undefined) continue;
     const methods = Object.entries(pricing[currency].paymentMethods).filter(
       ([, option]) => option !== undefined && (option.provider === 'bank_transfer' || available.has(option.provider)),
     );
