@@ -92,17 +92,40 @@ export const bankTransferObject = z
   })
   .meta({ id: 'BankTransfer' });
 
+/** What the payer does next: for a pending Alipay or WeChat Pay order, the QR code to scan (api/topups/next-action.ts). */
+export const nextActionObject = z
+  .object({
+    type: z.literal('qr_code'),
+    data: z.string().meta({ description: 'The QR code\'s content (weixin://…, https://qr.alipay.com/…, or the sandbox\'s page).', example: 'weixin://wxpay/bizpayurl?pr=Q2x0dWE0d' }),
+    image_url: z.string().meta({ description: 'A PNG of the code (GET /payment-qr/{order id}.png); no API key needed.', example: 'https://refill.example/payment-qr/ord_0123456789abcdefghijklmn.png' }),
+    expires_at: timestamp.meta({ description: 'When the code stops being payable (the order\'s expiry).' }),
+  })
+  .meta({ id: 'NextAction' });
+
+/** Set when ops confirmed a bank transfer with a corrected credit (README "Documents that agree with the ledger"). */
+export const creditCorrectionObject = z
+  .object({
+    quoted_credit: money.meta({ description: 'The credit the quote promised.' }),
+    amount_received: money.meta({ description: 'What the bank statement showed arriving.' }),
+    reason: z.string().meta({ description: 'Why ops corrected the credit.', example: 'paid 650.00 of 700.00' }),
+  })
+  .meta({ id: 'CreditCorrection' });
+
+/** An order's method: a client's choice, or auto_recharge for an automatic recharge of a saved card. */
+export const orderPaymentMethod = z.enum([...paymentMethods, 'auto_recharge']).meta({ id: 'OrderPaymentMethod' });
+
 const orderFields = {
   id: z.string().meta({ example: 'ord_0123456789abcdefghijklmn' }),
   status: orderStatus,
-  payment_method: paymentMethod,
+  payment_method: orderPaymentMethod,
   currency,
   package_id: z.string().nullable(),
   amount: money,
   discount: money,
   pay_amount: money,
   bonus: money,
-  credit: money,
+  credit: money.meta({ description: 'What the ledger credited: the quote\'s credit, or the one ops corrected it to (credit_correction).' }),
+  credit_correction: creditCorrectionObject.nullable(),
   promo_code: z.string().nullable(),
   checkout_url: z.string().nullable().meta({ description: 'Only while the order can be paid.' }),
   expires_at: timestamp,
@@ -117,6 +140,7 @@ const orderFields = {
   bank_transfer: bankTransferObject.nullable(),
   refunded_amount: money,
   refunds: z.array(z.object({ id: z.string(), status: refundStatus, amount: money })),
+  next_action: nextActionObject.nullable().meta({ description: 'Alipay and WeChat Pay orders while pending: the QR code to show; else null.' }),
 };
 
 export const orderObject = z.object(orderFields).meta({ id: 'Order' });

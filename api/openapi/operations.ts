@@ -9,12 +9,15 @@ import { adminPaymentExceptionOperations } from '../routes/admin-payment-excepti
 import { adminPromoCodeOperations } from '../routes/admin-promo-codes.ts';
 import { adminRefundOperations } from '../routes/admin-refunds.ts';
 import { adminTopUpOperations } from '../routes/admin-topups.ts';
+import { airwallexWebhookOperations } from '../routes/airwallex-webhook.ts';
 import { apiContractOperations } from '../routes/api-contract.ts';
 import { healthOperations } from '../routes/health.ts';
 import { holdOperations } from '../routes/holds.ts';
+import { invoiceDownloadOperations } from '../routes/invoice-downloads.ts';
 import { invoiceOperations } from '../routes/invoices.ts';
 import { ledgerOperations } from '../routes/ledger.ts';
 import { metricsOperations } from '../routes/metrics.ts';
+import { paymentQrOperations } from '../routes/payment-qr.ts';
 import { refundOperations } from '../routes/refunds.ts';
 import { checkoutReturnOperations, sandboxOperations } from '../routes/sandbox.ts';
 import { spendLimitOperations } from '../routes/spend-limits.ts';
@@ -34,6 +37,9 @@ export const apiOperations: readonly ApiOperation[] = [
   ...holdOperations,
   ...spendLimitOperations,
   ...stripeWebhookOperations,
+  ...airwallexWebhookOperations,
+  ...paymentQrOperations,
+  ...invoiceDownloadOperations,
   ...checkoutReturnOperations,
   ...sandboxOperations,
   ...adminAccountOperations,

@@ -3,10 +3,13 @@
 // link's expiry, so it opens that one invoice until then and nothing else. A changed or cut link is
 // 403 invoice_link_invalid, an old one 410 invoice_link_expired; neither says whether the invoice exists.
 import { Router } from 'express';
+import { z } from 'zod';
 import { getIssuedInvoiceByNumber } from '../../db/invoices/get-invoice-by-number.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { verifyInvoiceLink } from '../../ids/invoice-links.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { pdfBody } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { sendInvoicePdf } from './invoices.ts';
 
 /** RF-2026-000123: what formatInvoiceNumber makes (1 to 8 capital letters, a year, the sequence). */
@@ -39,3 +42,35 @@ export function invoiceDownloadRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+/** The contract of this route (api/openapi). */
+export const invoiceDownloadOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/invoices/:number/download',
+    operationId: 'downloadInvoiceByLink',
+    summary: 'The invoice PDF from the invoice email\'s signed link (no API key)',
+    description:
+      'Opens the one invoice the link names until the link expires (INVOICE_LINK_EXPIRY_DAYS after issue). A changed or cut link is ' +
+      '`403 invoice_link_invalid`, an expired one `410 invoice_link_expired`; neither says whether the invoice exists.',
+    tag: 'Invoices',
+    access: 'public',
+    pathParameters: z.object({ number: z.string().regex(invoiceNumberPattern).meta({ description: 'The invoice number.', example: 'RF-2026-000123' }) }),
+    query: z.object({
+      expires: z.string().regex(expiresPattern).meta({ description: 'When the link expires, in Unix seconds, as the email gives it.', example: '1767182400' }),
+      signature: z.string().meta({ description: 'The link\'s HMAC over the number and expiry, as the email gives it.', example: 'mX3o7wq0y3mKk1v0Jc2YQk4n9sW2Zr8bT5uP1aE6dLg' }),
+    }),
+    responses: {
+      200: {
+        description: 'The PDF, shown in the browser; immutable once issued.',
+        contentType: 'application/pdf',
+        schema: pdfBody,
+        headers: {
+          'Content-Disposition': { description: 'inline; filename="<invoice number>.pdf"', schema: z.string() },
+          ETag: { description: 'The PDF\'s SHA-256: it never changes.', schema: z.string() },
+        },
+      },
+    },
+    errors: ['invoice_link_invalid', 'invoice_link_expired', 'rate_limited'],
+  },
+]);

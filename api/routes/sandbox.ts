@@ -236,16 +236,22 @@ function sandboxFormOperation(path: 'pay' | 'decline'): ApiOperation {
     method: 'post',
     path: `/sandbox/checkout/:id/${path}`,
     operationId: path === 'pay' ? 'paySandboxCheckout' : 'declineSandboxCheckout',
-    summary: path === 'pay' ? 'Pay the sandbox checkout (sends checkout.session.completed)' : 'Decline the sandbox checkout (the payment fails)',
+    summary:
+      path === 'pay'
+        ? 'Pay the sandbox checkout (sends checkout.session.completed)'
+        : 'Decline the sandbox checkout: a card the bank refuses (nothing is sent; the order stays pending and can still be paid)',
     tag: 'Sandbox',
     access: 'public',
     pathParameters: sandboxSessionParameters,
     body: { schema: sandboxForm, contentType: 'application/x-www-form-urlencoded' },
     responses: {
-      303: { description: 'To the order\'s success or cancel URL.', headers: { Location: { description: 'Where the payer goes next.', schema: z.string() } } },
-      409: { description: 'The checkout can no longer be paid.', contentType: 'text/html', schema: htmlBody },
+      303: {
+        description: path === 'pay' ? 'To the order\'s success URL.' : 'Back to the checkout page, which says the payment was declined (`?declined=1`).',
+        headers: { Location: { description: 'Where the payer goes next.', schema: z.string() } },
+      },
+      409: { description: 'The checkout can no longer be paid (paid, expired, or its order closed).', contentType: 'text/html', schema: htmlBody },
     },
-    errors: ['forbidden', 'rate_limited'],
+    errors: ['forbidden', 'rate_limited', 'payload_too_large'],
   };
 }
 
@@ -259,7 +265,16 @@ export const sandboxOperations = defineOperations([
     tag: 'Sandbox',
     access: 'public',
     pathParameters: sandboxSessionParameters,
-    responses: { 200: { description: 'The page, with Pay and Decline.', contentType: 'text/html', schema: htmlBody } },
+    query: z.object({
+      declined: z.literal('1').optional().meta({ description: 'Set by Decline: the page says the payment was declined and offers Pay again.' }),
+    }),
+    responses: {
+      200: {
+        description: 'The page: Pay and Decline while the order can be paid, else what became of the checkout (paid, expired, or the order closed).',
+        contentType: 'text/html',
+        schema: htmlBody,
+      },
+    },
     errors: ['rate_limited'],
   },
   sandboxFormOperation('pay'),

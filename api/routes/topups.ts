@@ -10,7 +10,7 @@ import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { orderStatusSentence } from '../../domain/order-status-text.ts';
 import { orderStatuses, type OrderSnapshot } from '../../domain/orders.ts';
-import type { CurrencyPricing } from '../../domain/pricing.ts';
+import { paymentProviders, stripePaymentMethodTypes, type CurrencyPricing, type PaymentFlow } from '../../domain/pricing.ts';
 import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
@@ -150,15 +150,34 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
 
 const quoteErrors = [
   'invalid_amount', 'amount_too_precise', 'amount_too_large', 'unknown_package', 'payment_method_unavailable', 'amount_below_minimum',
-  'amount_above_maximum', 'promo_code_not_found', 'promo_code_expired', 'promo_code_exhausted', 'promo_code_limit_reached', 'promo_code_not_applicable',
+  'amount_above_maximum', 'pay_amount_below_minimum', 'promo_code_not_found', 'promo_code_expired', 'promo_code_exhausted', 'promo_code_limit_reached', 'promo_code_not_applicable',
 ] as const;
+
+/** One way to pay, as the pricing file configures it (domain/pricing.ts), for a portal to draw. */
+const paymentMethodOptionObject = z
+  .object({
+    id: paymentMethod,
+    min: money,
+    max: money,
+    provider: z.enum(paymentProviders).meta({ description: 'Who takes the money.' }),
+    flow: z.enum(['redirect', 'qr_code', 'bank_transfer'] satisfies PaymentFlow[]).meta({
+      description: 'How the payer pays: sent to checkout_url (redirect), shown next_action\'s QR code (qr_code), or told where to transfer (bank_transfer).',
+    }),
+    display_name: z.object({ en: z.string(), 'zh-CN': z.string() }).meta({ example: { en: 'WeChat Pay', 'zh-CN': '微信支付' } }),
+    icon: z.string().nullable().meta({ description: 'The icon to draw (a name such as "alipay", or a URL), or null.', example: 'wechat_pay' }),
+    payment_method_types: z.array(z.enum(stripePaymentMethodTypes)).meta({
+      description: 'Stripe only: the Checkout session\'s payment_method_types; empty means the Stripe dashboard\'s choice.',
+      example: ['card', 'alipay'],
+    }),
+  })
+  .meta({ id: 'PaymentMethodOption' });
 
 const topUpOptionsObject = z
   .object({
     currency,
     packages: z.array(z.object({ id: z.string(), amount: money, bonus: money, credit: money, label: z.string(), description: z.string() })),
     bonus_tiers: z.array(z.object({ min_amount: money, bonus_percent: z.string() })),
-    payment_methods: z.array(z.object({ id: paymentMethod, min: money, max: money })),
+    payment_methods: z.array(paymentMethodOptionObject),
     order_expiry_minutes: z.number().int(),
   })
   .meta({ id: 'TopUpOptions' });
@@ -195,7 +214,13 @@ export const topUpOperations = defineOperations([
     access: 'customer',
     idempotencyKey: true,
     body: { schema: createTopUpBody, example: { package_id: 'usd_100', payment_method: 'stripe' } },
-    responses: { 201: { description: 'The order, with `checkout_url` (Stripe) or `bank_transfer` (bank transfer).', replayable: true, schema: orderObject } },
+    responses: {
+      201: {
+        description: 'The order, with `checkout_url` (Stripe, Airwallex), `next_action` (the QR code of Alipay and WeChat Pay) or `bank_transfer` (bank transfer).',
+        replayable: true,
+        schema: orderObject,
+      },
+    },
     errors: [...quoteErrors, 'redirect_not_allowed', 'account_restricted', 'payment_provider_error'],
   },
   {

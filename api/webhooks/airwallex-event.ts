@@ -35,7 +35,8 @@ export function verifyAirwallexSignature(body: Buffer, timestamp: string | undef
   }
 }
 
-const eventSchema = z.object({
+/** The envelope of every event (the route's body in the API contract); data.object is read per type below. */
+export const airwallexEventSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, { message: 'must be an Airwallex event id (letters, digits, - or _)' }),
   name: text(255).min(1),
   created_at: text(64).refine((value) => !Number.isNaN(parseAirwallexTime(value)), { message: 'must be a timestamp' }),
@@ -94,7 +95,7 @@ function refundEventOf(id: string, createdSeconds: number, object: Record<string
 /** Checks a parsed, verified webhook body; throws InvalidStripeEvent when Refill cannot act on it. */
 export function validateAirwallexEvent(body: unknown): ValidAirwallexEvent {
   if (nestingExceeds(body, maximumPayloadDepth)) throw new InvalidStripeEvent('body', `nests deeper than ${maximumPayloadDepth} levels`);
-  const event = parseOrThrow(eventSchema, body, []);
+  const event = parseOrThrow(airwallexEventSchema, body, []);
   const id = `${airwallexEventIdPrefix}${event.id}`;
   const createdSeconds = Math.floor(parseAirwallexTime(event.created_at) / 1000);
   if (event.name.startsWith('refund.')) {
