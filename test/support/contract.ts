@@ -68,8 +68,9 @@ function createChecker(document: Document) {
   }
 
   return function check(response: ContractCheck): void {
-    // As the client sent it: dot segments resolved, the query left out.
-    const pathOnly = new URL(response.path, 'http://contract.invalid').pathname;
+    // As the client sent it: dot segments resolved, the query left out; and one trailing slash dropped,
+    // since Express's routing is not strict (`/docs/assets/..` arrives as `/docs/`, which /docs answers).
+    const pathOnly = new URL(response.path, 'http://contract.invalid').pathname.replace(/(?<=.)\/$/, '');
     const method = response.method.toUpperCase();
     const route = routes.find((candidate) => candidate.method === method && candidate.pattern.test(pathOnly));
     const what = `${method} ${response.path} → ${response.status}`;
