@@ -16,6 +16,8 @@ export const timestamp = z.string().meta({ format: 'date-time', example: '2026-1
 export const currency = z.enum(currencies).meta({ id: 'Currency', description: 'An ISO 4217 currency code.' });
 export const orderStatus = z.enum(orderStatuses).meta({ id: 'OrderStatus' });
 export const paymentMethod = z.enum(paymentMethods).meta({ id: 'PaymentMethod' });
+/** How an order is paid: a method a customer chooses, or a saved card charged by auto-recharge. */
+export const orderPaymentMethod = z.enum([...paymentMethods, 'auto_recharge']).meta({ id: 'OrderPaymentMethod' });
 export const refundStatus = z.enum(refundStatuses).meta({ id: 'RefundStatus' });
 export const holdStatus = z.enum(['active', 'captured', 'voided', 'expired']).meta({ id: 'HoldStatus' });
 
@@ -95,14 +97,18 @@ export const bankTransferObject = z
 const orderFields = {
   id: z.string().meta({ example: 'ord_0123456789abcdefghijklmn' }),
   status: orderStatus,
-  payment_method: paymentMethod,
+  payment_method: orderPaymentMethod,
   currency,
   package_id: z.string().nullable(),
   amount: money,
   discount: money,
   pay_amount: money,
   bonus: money,
-  credit: money,
+  credit: money.meta({ description: 'What the ledger credited: the quote\'s credit, or the one ops corrected it to.' }),
+  credit_correction: z
+    .object({ quoted_credit: money, amount_received: money, reason: z.string() })
+    .nullable()
+    .meta({ description: 'Set when ops confirmed a bank transfer with a corrected credit: the quote\'s credit, what was received, and why.' }),
   promo_code: z.string().nullable(),
   checkout_url: z.string().nullable().meta({ description: 'Only while the order can be paid.' }),
   expires_at: timestamp,
@@ -152,7 +158,7 @@ export const opsRefundObject = z
     requested_by_operator: z.string().nullable(),
     decided_by: z.string().nullable(),
     bank_reference: z.string().nullable(),
-    payment_method: paymentMethod,
+    payment_method: orderPaymentMethod,
     transfer_id: z.string().nullable(),
     reversal_transfer_id: z.string().nullable(),
     debt: money,

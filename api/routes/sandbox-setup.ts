@@ -161,6 +161,6 @@ export const sandboxSetupOperations = defineOperations([
       303: { description: 'To the setup\'s success URL.', headers: { Location: { description: 'Where the customer goes next.', schema: z.string() } } },
       409: { description: 'The setup can no longer be completed.', contentType: 'text/html', schema: htmlBody },
     },
-    errors: ['forbidden', 'invalid_field', 'rate_limited'],
+    errors: ['forbidden', 'invalid_field', 'rate_limited', 'payload_too_large', 'unsupported_media_type'],
   },
 ]);

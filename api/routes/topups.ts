@@ -151,6 +151,7 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
 const quoteErrors = [
   'invalid_amount', 'amount_too_precise', 'amount_too_large', 'unknown_package', 'payment_method_unavailable', 'amount_below_minimum',
   'amount_above_maximum', 'promo_code_not_found', 'promo_code_expired', 'promo_code_exhausted', 'promo_code_limit_reached', 'promo_code_not_applicable',
+  'pay_amount_below_minimum',
 ] as const;
 
 const topUpOptionsObject = z
