@@ -123,6 +123,15 @@ const orderFields = {
   bank_transfer: bankTransferObject.nullable(),
   refunded_amount: money,
   refunds: z.array(z.object({ id: z.string(), status: refundStatus, amount: money })),
+  next_action: z
+    .object({
+      type: z.literal('qr_code'),
+      data: z.string().meta({ description: 'The QR code\'s content (weixin://…, https://qr.alipay.com/…, or the sandbox\'s page).' }),
+      image_url: z.string().meta({ description: 'A PNG of the code (GET /payment-qr/{order id}.png).' }),
+      expires_at: timestamp,
+    })
+    .nullable()
+    .meta({ description: 'For a scan-to-pay order (Alipay, WeChat Pay) while it can be paid: the QR code to show; else null.' }),
 };
 
 export const orderObject = z.object(orderFields).meta({ id: 'Order' });
