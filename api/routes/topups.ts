@@ -10,7 +10,7 @@ import { ApiError } from '../../domain/errors.ts';
 import { formatMicros } from '../../domain/money.ts';
 import { orderStatusSentence } from '../../domain/order-status-text.ts';
 import { orderStatuses, type OrderSnapshot } from '../../domain/orders.ts';
-import type { CurrencyPricing } from '../../domain/pricing.ts';
+import { paymentProviders, type CurrencyPricing } from '../../domain/pricing.ts';
 import { percentFromBasisPoints } from '../../domain/pricing-math.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
@@ -159,7 +159,18 @@ const topUpOptionsObject = z
     currency,
     packages: z.array(z.object({ id: z.string(), amount: money, bonus: money, credit: money, label: z.string(), description: z.string() })),
     bonus_tiers: z.array(z.object({ min_amount: money, bonus_percent: z.string() })),
-    payment_methods: z.array(z.object({ id: paymentMethod, min: money, max: money })),
+    payment_methods: z.array(
+      z.object({
+        id: paymentMethod,
+        min: money,
+        max: money,
+        provider: z.enum(paymentProviders),
+        flow: z.enum(['redirect', 'qr_code', 'bank_transfer']),
+        display_name: z.object({ en: z.string(), 'zh-CN': z.string() }),
+        icon: z.string().nullable().meta({ description: 'The icon the portal draws (a name such as "alipay", or a URL), or null.' }),
+        payment_method_types: z.array(z.string()).meta({ description: 'For Stripe, its Checkout payment_method_types; else empty.' }),
+      }),
+    ),
     order_expiry_minutes: z.number().int(),
   })
   .meta({ id: 'TopUpOptions' });
