@@ -69,7 +69,8 @@ function createChecker(document: Document) {
 
   return function check(response: ContractCheck): void {
     // As the client sent it: dot segments resolved, the query left out.
-    const pathOnly = new URL(response.path, 'http://contract.invalid').pathname;
+    // Express routes are not strict: `/docs/` is `/docs`.
+    const pathOnly = new URL(response.path, 'http://contract.invalid').pathname.replace(/(.)\/$/, '$1');
     const method = response.method.toUpperCase();
     const route = routes.find((candidate) => candidate.method === method && candidate.pattern.test(pathOnly));
     const what = `${method} ${response.path} → ${response.status}`;
