@@ -8,6 +8,7 @@ import { errorCodes, type ErrorCode } from '../../domain/errors.ts';
 import { maximumIdempotencyKeyLength } from '../validation.ts';
 import { errorObject } from './objects.ts';
 import type { Access, ApiOperation, SuccessResponse } from './operation.ts';
+import { outgoingWebhooks, refillSignatureDescription } from './outgoing-webhooks.ts';
 
 export const contractVersion = '1.0.0';
 
@@ -152,6 +153,7 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]) {
     info: { title: 'Refill API', version: contractVersion, description },
     servers: [{ url: '/', description: 'This API' }],
     paths,
+    webhooks: outgoingWebhooks,
     components: {
       securitySchemes: {
         customerApiKey: { type: 'http', scheme: 'bearer', description: 'A customer\'s API key (`rfk_…`), from POST /admin/accounts.' },
@@ -163,8 +165,8 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[]) {
       ),
       headers: {
         'Refill-Signature': {
-          description: 'Carried by the deliveries of Refill\'s own webhooks to a subscriber, signed with the endpoint\'s secret; the operations that send them describe its format.',
-          schema: { type: 'string' },
+          description: `Carried by the deliveries of Refill's own webhooks to a subscriber (\`webhooks.refillEvent\`). ${refillSignatureDescription}`,
+          schema: { type: 'string', pattern: '^t=\\d+,v1=[0-9a-f]{64}$' },
         },
       },
     },

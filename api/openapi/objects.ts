@@ -16,6 +16,8 @@ export const timestamp = z.string().meta({ format: 'date-time', example: '2026-1
 export const currency = z.enum(currencies).meta({ id: 'Currency', description: 'An ISO 4217 currency code.' });
 export const orderStatus = z.enum(orderStatuses).meta({ id: 'OrderStatus' });
 export const paymentMethod = z.enum(paymentMethods).meta({ id: 'PaymentMethod' });
+/** How an order is paid: a method a customer chooses, or a saved card charged by auto-recharge. */
+export const orderPaymentMethod = z.enum([...paymentMethods, 'auto_recharge']).meta({ id: 'OrderPaymentMethod' });
 export const refundStatus = z.enum(refundStatuses).meta({ id: 'RefundStatus' });
 export const holdStatus = z.enum(['active', 'captured', 'voided', 'expired']).meta({ id: 'HoldStatus' });
 
@@ -111,9 +113,6 @@ export const creditCorrectionObject = z
   })
   .meta({ id: 'CreditCorrection' });
 
-/** An order's method: a client's choice, or auto_recharge for an automatic recharge of a saved card. */
-export const orderPaymentMethod = z.enum([...paymentMethods, 'auto_recharge']).meta({ id: 'OrderPaymentMethod' });
-
 const orderFields = {
   id: z.string().meta({ example: 'ord_0123456789abcdefghijklmn' }),
   status: orderStatus,
@@ -176,7 +175,7 @@ export const opsRefundObject = z
     requested_by_operator: z.string().nullable(),
     decided_by: z.string().nullable(),
     bank_reference: z.string().nullable(),
-    payment_method: paymentMethod,
+    payment_method: orderPaymentMethod,
     transfer_id: z.string().nullable(),
     reversal_transfer_id: z.string().nullable(),
     debt: money,

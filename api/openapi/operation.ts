@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../domain/errors.ts';
 /** Who may call an operation: anyone, a customer's API key, an operator's token, or Stripe (signed). */
 export type Access = 'public' | 'customer' | 'admin' | 'stripe';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** One answer of an operation other than an error (errors come from `errors` and the common codes). */
 export interface SuccessResponse {
@@ -43,7 +43,7 @@ export interface ApiOperation {
   headers?: z.ZodObject;
   /** The schema that validates the body (its input side is what the contract shows). */
   body?: { schema: z.ZodType; required?: boolean; example?: unknown; contentType?: 'application/json' | 'application/x-www-form-urlencoded' };
-  responses: Partial<Record<200 | 201 | 204 | 303 | 409 | 503, SuccessResponse>>;
+  responses: Partial<Record<200 | 201 | 202 | 204 | 303 | 409 | 503, SuccessResponse>>;
   /** The error codes of this route beyond the ones every route of its access can answer (document.ts). */
   errors?: readonly ErrorCode[];
 }

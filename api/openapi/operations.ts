@@ -4,6 +4,11 @@
 // test (test/openapi.test.ts) fails for a route the app mounts that is not here, and the other way round.
 import { adminAccountOperations } from '../routes/admin-accounts.ts';
 import { adminAuditLogOperations } from '../routes/admin-audit-log.ts';
+import { adminWebhookOperations } from '../routes/admin-webhooks.ts';
+import { autoRechargeOperations } from '../routes/auto-recharge.ts';
+import { balanceAlertOperations } from '../routes/balance-alerts.ts';
+import { paymentMethodOperations } from '../routes/payment-methods.ts';
+import { sandboxSetupOperations } from '../routes/sandbox-setup.ts';
 import { adminHoldOperations } from '../routes/admin-holds.ts';
 import { adminPaymentExceptionOperations } from '../routes/admin-payment-exceptions.ts';
 import { adminPromoCodeOperations } from '../routes/admin-promo-codes.ts';
@@ -49,6 +54,12 @@ export const apiOperations: readonly ApiOperation[] = [
   ...adminAuditLogOperations,
   ...adminHoldOperations,
   ...adminRefundOperations,
+  // Saved cards, auto-recharge, outgoing webhooks and balance alerts.
+  ...paymentMethodOperations,
+  ...autoRechargeOperations,
+  ...sandboxSetupOperations,
+  ...adminWebhookOperations,
+  ...balanceAlertOperations,
 ];
 
 let document: ReturnType<typeof buildOpenApiDocument> | null = null;

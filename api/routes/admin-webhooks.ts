@@ -32,6 +32,9 @@ import { newWebhookEndpointId, newWebhookSecret } from '../../ids/webhook-ids.ts
 // The same rule the dispatcher applies to the resolved address at each attempt; here, to the URL's text.
 import { urlRefusal } from '../../worker/webhooks/destination.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { idParameter, listQuery, pageSchema, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
+import { webhookEventType as eventType } from '../openapi/outgoing-webhooks.ts';
 import { decodeRowIdCursor, pageOf, parseBody, parseChoice, parseLimit, storedText } from '../validation.ts';
 
 const endpointIdPattern = /^we_[0-9a-z]{24}$/;
@@ -178,3 +181,139 @@ export function adminWebhookRoutes(dependencies: ApiDependencies): Router {
   eventRoutes(router, dependencies);
   return router;
 }
+
+const endpointIdParameters = idParameter(endpointIdPattern, 'we_0123456789abcdefghijklmn');
+
+const endpointFields = {
+  id: z.string().meta({ example: 'we_0123456789abcdefghijklmn' }),
+  url: z.string().meta({ example: 'https://platform.example.com/refill-events' }),
+  events: z.array(z.enum(['*', ...webhookEventTypes])).meta({ description: 'The event types it receives; `*` for all.' }),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  disabled_reason: z.string().nullable().meta({ description: 'Why it was disabled (by ops, or after three days of failed deliveries).' }),
+  failing_since: timestamp.nullable().meta({ description: 'The first failed delivery since the last successful one.' }),
+  created_at: timestamp,
+  updated_at: timestamp,
+};
+const endpointObject = z.object(endpointFields).meta({ id: 'WebhookEndpoint' });
+const createdEndpointObject = z
+  .object({ ...endpointFields, secret: z.string().meta({ description: 'The signing secret of Refill-Signature; shown only in this answer.', example: 'whsec_…' }) })
+  .meta({ id: 'CreatedWebhookEndpoint' });
+
+const deliveryObject = z
+  .object({
+    id: z.string().meta({ example: 'whd_0123456789abcdef0123456789abcdef' }),
+    event_id: z.string().meta({ example: 'evt_0123456789abcdef0123456789abcdef' }),
+    type: eventType,
+    account_id: z.string().nullable(),
+    created: z.number().int().meta({ description: 'The event\'s time, in Unix seconds (as in the delivered body).' }),
+    endpoint_id: z.string(),
+    status: z.enum(webhookDeliveryStatuses),
+    next_attempt_at: timestamp.nullable().meta({ description: 'While pending.' }),
+    delivered_at: timestamp.nullable(),
+    failure_reason: z.string().nullable(),
+    attempts: z.array(
+      z.object({
+        number: z.number().int().min(1),
+        attempted_at: timestamp,
+        status_code: z.number().int().nullable().meta({ description: 'The endpoint\'s answer; null when none came (refused, timed out).' }),
+        latency_ms: z.number().int().min(0),
+        error: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+const eventsQuery = listQuery({
+  endpoint_id: z.string().regex(endpointIdPattern).optional().meta({ example: 'we_0123456789abcdefghijklmn' }),
+  status: z.enum(webhookDeliveryStatuses).optional(),
+  type: eventType.optional(),
+});
+
+/** The contract of these routes (api/openapi); the events they deliver are the document's `webhooks`. */
+export const adminWebhookOperations = defineOperations([
+  {
+    method: 'post',
+    path: '/admin/webhook-endpoints',
+    operationId: 'createWebhookEndpoint',
+    summary: 'Add a webhook endpoint: a URL that receives the subscribed events, signed',
+    tag: 'Ops: webhooks',
+    access: 'admin',
+    body: { schema: createBody, example: { url: 'https://platform.example.com/refill-events', events: ['topup.succeeded', 'balance.low'], description: 'billing service' } },
+    responses: { 201: { description: 'The endpoint, with its signing secret (shown only here).', schema: createdEndpointObject } },
+    errors: ['webhook_url_not_allowed', 'too_many_webhook_endpoints'],
+  },
+  {
+    method: 'get',
+    path: '/admin/webhook-endpoints',
+    operationId: 'listWebhookEndpoints',
+    summary: 'Every webhook endpoint (without secrets)',
+    tag: 'Ops: webhooks',
+    access: 'admin',
+    responses: { 200: { description: 'The endpoints.', schema: z.object({ data: z.array(endpointObject) }) } },
+  },
+  {
+    method: 'get',
+    path: '/admin/webhook-endpoints/:id',
+    operationId: 'getWebhookEndpoint',
+    summary: 'One webhook endpoint',
+    tag: 'Ops: webhooks',
+    access: 'admin',
+    pathParameters: endpointIdParameters,
+    responses: { 200: { description: 'The endpoint.', schema: endpointObject } },
+  },
+  {
+    method: 'patch',
+    path: '/admin/webhook-endpoints/:id',
+    operationId: 'updateWebhookEndpoint',
+    summary: 'Change an endpoint\'s URL, events or description, or enable or disable it',
+    tag: 'Ops: webhooks',
+    access: 'admin',
+    pathParameters: endpointIdParameters,
+    body: { schema: updateBody, example: { enabled: true } },
+    responses: { 200: { description: 'The endpoint as changed.', schema: endpointObject } },
+    errors: ['webhook_url_not_allowed'],
+  },
+  {
+    method: 'delete',
+    path: '/admin/webhook-endpoints/:id',
+    operationId: 'deleteWebhookEndpoint',
+    summary: 'Delete a webhook endpoint',
+    tag: 'Ops: webhooks',
+    access: 'admin',
+    pathParameters: endpointIdParameters,
+    responses: { 204: { description: 'Deleted.' } },
+  },
+  {
+    method: 'post',
+    path: '/admin/webhook-endpoints/:id/test',
+    operationId: 'testWebhookEndpoint',
+    summary: 'Send a webhook_endpoint.test event to this endpoint only',
+    tag: 'Ops: webhooks',
+    access: 'admin',
+    pathParameters: endpointIdParameters,
+    responses: { 202: { description: 'Recorded; the dispatcher delivers it shortly.', schema: z.object({ event_id: z.string(), delivery_id: z.string() }) } },
+    errors: ['webhook_endpoint_disabled'],
+  },
+  {
+    method: 'get',
+    path: '/admin/webhook-events',
+    operationId: 'listWebhookEvents',
+    summary: 'Deliveries of events, newest first, with their attempts',
+    tag: 'Ops: webhooks',
+    access: 'admin',
+    query: eventsQuery,
+    responses: { 200: { description: 'A page of deliveries.', schema: pageSchema(deliveryObject) } },
+  },
+  {
+    method: 'post',
+    path: '/admin/webhook-events/:id/redeliver',
+    operationId: 'redeliverWebhookEvent',
+    summary: 'Deliver again now: one delivery (whd_…) or every delivery of an event (evt_…)',
+    tag: 'Ops: webhooks',
+    access: 'admin',
+    pathParameters: idParameter(deliveryOrEventIdPattern, 'evt_0123456789abcdef0123456789abcdef'),
+    responses: { 202: { description: 'The deliveries pending again.', schema: z.object({ redelivered: z.array(z.string()) }) } },
+    errors: ['webhook_endpoint_disabled'],
+  },
+]);

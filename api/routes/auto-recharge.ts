@@ -12,6 +12,7 @@ import { getPaymentMethod, listPaymentMethods } from '../../db/payment-methods/l
 import {
   autoRechargeStates,
   autoRechargeWorkflowId,
+  type AutoRechargeState,
   defaultCooldownSeconds,
   defaultMaximumPerDay,
   maximumCooldownSeconds,
@@ -25,6 +26,8 @@ import type { Pricing } from '../../domain/pricing.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { thresholdWatch } from '../auto-recharge/threshold-watch.ts';
+import { currency, listQuery, money, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { amountSchema, parseBody, parseChoice, parseLimit, storedText } from '../validation.ts';
 
 const signalDeadlineMilliseconds = 5_000;
@@ -44,6 +47,39 @@ const putBody = z.strictObject({
   consent: z.strictObject({ ip_address: ipAddress, user_agent: storedText(1, maximumUserAgentLength) }).optional(),
 });
 type PutBody = z.output<typeof putBody>;
+
+const autoRechargeState = z.enum(autoRechargeStates as [AutoRechargeState, ...AutoRechargeState[]]).meta({ id: 'AutoRechargeState' });
+
+/** The settings and status as presentAutoRecharge answers them. */
+const autoRechargeObject = z
+  .object({
+    account_id: z.string(),
+    enabled: z.boolean(),
+    currency,
+    threshold: money.meta({ description: 'A recharge starts when the balance falls below it.' }),
+    amount: money.nullable().meta({ description: 'What one recharge charges; null when target_balance is set.' }),
+    target_balance: money.nullable().meta({ description: 'The balance one recharge tops up to; null when amount is set.' }),
+    payment_method_id: z.string().nullable().meta({ description: 'The card charged; null for the default card.' }),
+    monthly_limit: money,
+    cooldown_seconds: z.number().int(),
+    maximum_per_day: z.number().int(),
+    state: autoRechargeState,
+    paused_reason: z.string().nullable().meta({ description: 'Why it is paused or was switched off, for people.' }),
+    last_attempt: z
+      .object({
+        time: timestamp,
+        outcome: z.enum(['succeeded', 'declined', 'authentication_required', 'failed', 'skipped']),
+        amount: money.nullable(),
+        decline_code: z.string().nullable(),
+      })
+      .nullable(),
+    consecutive_failures: z.number().int().min(0),
+    spent_this_month: money,
+    consent: z.object({ time: timestamp, ip_address: z.string().nullable(), user_agent: z.string().nullable() }).nullable(),
+    settings_version: z.number().int(),
+    updated_at: timestamp,
+  })
+  .meta({ id: 'AutoRecharge' });
 
 export function presentAutoRecharge(view: AutoRechargeView) {
   return {
@@ -183,3 +219,45 @@ export function autoRechargeRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+const adminListQuery = listQuery({ state: autoRechargeState.optional() }).omit({ cursor: true });
+const amountErrors = ['invalid_amount', 'amount_too_precise', 'amount_too_large'] as const;
+
+/** The contract of these routes (api/openapi). */
+export const autoRechargeOperations = defineOperations([
+  {
+    method: 'put',
+    path: '/v1/auto-recharge',
+    operationId: 'putAutoRecharge',
+    summary: 'Set the automatic recharge: charge a saved card when the balance falls below a threshold',
+    description:
+      'Send exactly one of amount and target_balance. Enabling needs consent (the customer\'s IP address and user agent as your site saw them) and a card: payment_method_id, or the default card. Each change is a new settings_version.',
+    tag: 'Auto-recharge',
+    access: 'customer',
+    body: {
+      schema: putBody,
+      example: { enabled: true, threshold: '10.00', amount: '50.00', monthly_limit: '200.00', cooldown_seconds: 600, maximum_per_day: 5, consent: { ip_address: '203.0.113.9', user_agent: 'Mozilla/5.0' } },
+    },
+    responses: { 200: { description: 'The settings as stored, with the status.', schema: autoRechargeObject } },
+    errors: [...amountErrors, 'payment_method_unavailable', 'amount_below_minimum', 'amount_above_maximum', 'consent_required', 'payment_method_not_found', 'payment_method_required'],
+  },
+  {
+    method: 'get',
+    path: '/v1/auto-recharge',
+    operationId: 'getAutoRecharge',
+    summary: 'The automatic recharge\'s settings and status (not_found when never set up)',
+    tag: 'Auto-recharge',
+    access: 'customer',
+    responses: { 200: { description: 'The settings and status.', schema: autoRechargeObject } },
+  },
+  {
+    method: 'get',
+    path: '/admin/auto-recharges',
+    operationId: 'listAutoRechargesForOps',
+    summary: 'Every account\'s automatic recharge, optionally in one state',
+    tag: 'Ops: auto-recharge',
+    access: 'admin',
+    query: adminListQuery,
+    responses: { 200: { description: 'The automatic recharges.', schema: z.object({ data: z.array(autoRechargeObject) }) } },
+  },
+]);

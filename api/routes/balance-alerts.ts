@@ -10,6 +10,8 @@ import { putBalanceAlerts } from '../../db/balance-alerts/put-balance-alerts.ts'
 import { formatMicros } from '../../domain/money.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { currency, money } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { amountSchema, parseBody } from '../validation.ts';
 
 /** Thresholds an account may set. */
@@ -38,3 +40,35 @@ export function balanceAlertRoutes(dependencies: ApiDependencies): Router {
   });
   return router;
 }
+
+const balanceAlertsObject = z
+  .object({
+    thresholds: z.array(money).meta({ description: 'balance.low is written when the balance falls below one, balance.recovered when it rises back above it.' }),
+    email: z.boolean().meta({ description: 'Whether the account\'s email address also gets a message.' }),
+    currency,
+  })
+  .meta({ id: 'BalanceAlerts' });
+
+/** The contract of these routes (api/openapi). */
+export const balanceAlertOperations = defineOperations([
+  {
+    method: 'put',
+    path: '/v1/balance-alerts',
+    operationId: 'putBalanceAlerts',
+    summary: 'Set the low-balance alert thresholds (an empty list turns alerts off)',
+    tag: 'Balance alerts',
+    access: 'customer',
+    body: { schema: putBody, example: { thresholds: ['20.00', '5.00'], email: true } },
+    responses: { 200: { description: 'The alerts as stored.', schema: balanceAlertsObject } },
+    errors: ['invalid_amount', 'amount_too_precise', 'amount_too_large'],
+  },
+  {
+    method: 'get',
+    path: '/v1/balance-alerts',
+    operationId: 'getBalanceAlerts',
+    summary: 'The low-balance alert thresholds',
+    tag: 'Balance alerts',
+    access: 'customer',
+    responses: { 200: { description: 'The alerts (none set: an empty list).', schema: balanceAlertsObject } },
+  },
+]);

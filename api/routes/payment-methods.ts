@@ -12,6 +12,8 @@ import { setDefaultPaymentMethod } from '../../db/payment-methods/set-default-pa
 import { ApiError } from '../../domain/errors.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { idParameter, timestamp } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { ensurePaymentCustomer, savedCardProvider } from '../payment-methods/saved-card-provider.ts';
 import { parseBody, parseIdempotencyKey, storedText } from '../validation.ts';
 
@@ -21,6 +23,20 @@ const returnUrl = storedText(1, maximumReturnUrlLength).refine((value) => URL.ca
 });
 const setupBody = z.strictObject({ success_url: returnUrl.optional(), cancel_url: returnUrl.optional() });
 const paymentMethodIdPattern = /^pm_[A-Za-z0-9_]{1,250}$/;
+const paymentMethodIdParameters = idParameter(paymentMethodIdPattern, 'pm_1QxYzAbCdEfGhIjKlMnOpQrS');
+
+/** A saved card as presentPaymentMethod answers it. */
+const paymentMethodObject = z
+  .object({
+    id: z.string().meta({ example: 'pm_1QxYzAbCdEfGhIjKlMnOpQrS' }),
+    brand: z.string().meta({ example: 'visa' }),
+    last4: z.string().meta({ example: '4242' }),
+    exp_month: z.number().int().min(1).max(12),
+    exp_year: z.number().int(),
+    is_default: z.boolean().meta({ description: 'The card auto-recharge charges when its settings name none.' }),
+    created_at: timestamp,
+  })
+  .meta({ id: 'SavedCard' });
 
 export function presentPaymentMethod(method: StoredPaymentMethod) {
   return {
@@ -108,3 +124,65 @@ export function paymentMethodRoutes(dependencies: ApiDependencies): Router {
 
   return router;
 }
+
+/** The contract of these routes (api/openapi). */
+export const paymentMethodOperations = defineOperations([
+  {
+    method: 'post',
+    path: '/v1/payment-methods/setup',
+    operationId: 'createPaymentMethodSetup',
+    summary: 'Open a page where the customer saves a card (Checkout in setup mode; nothing is charged)',
+    description: 'The card is saved when the provider reports the completed setup by signed webhook; GET /v1/payment-methods then lists it. The first card saved becomes the default.',
+    tag: 'Saved cards',
+    access: 'customer',
+    idempotencyKey: true,
+    body: { schema: setupBody, example: { success_url: 'https://app.example.com/cards?saved=1', cancel_url: 'https://app.example.com/cards' } },
+    responses: {
+      201: {
+        description: 'Where to send the customer, and until when the page can be used.',
+        schema: z.object({ setup_url: z.string().meta({ example: 'https://checkout.stripe.com/c/pay/cs_test_…' }), expires_at: timestamp }),
+      },
+    },
+    errors: ['redirect_not_allowed', 'payment_provider_error'],
+  },
+  {
+    method: 'get',
+    path: '/v1/payment-methods',
+    operationId: 'listPaymentMethods',
+    summary: 'The account\'s saved cards',
+    tag: 'Saved cards',
+    access: 'customer',
+    responses: { 200: { description: 'The saved cards, deleted ones left out.', schema: z.object({ data: z.array(paymentMethodObject) }) } },
+  },
+  {
+    method: 'post',
+    path: '/v1/payment-methods/:id/default',
+    operationId: 'setDefaultPaymentMethod',
+    summary: 'Make a saved card the default',
+    tag: 'Saved cards',
+    access: 'customer',
+    pathParameters: paymentMethodIdParameters,
+    responses: { 200: { description: 'The card, now the default.', schema: paymentMethodObject } },
+  },
+  {
+    method: 'delete',
+    path: '/v1/payment-methods/:id',
+    operationId: 'deletePaymentMethod',
+    summary: 'Delete a saved card (detached at the provider)',
+    description: 'An auto-recharge that charges this card is switched off, with the reason on GET /v1/auto-recharge.',
+    tag: 'Saved cards',
+    access: 'customer',
+    pathParameters: paymentMethodIdParameters,
+    responses: {
+      200: {
+        description: 'Deleted.',
+        schema: z.object({
+          id: z.string(),
+          deleted: z.literal(true),
+          auto_recharge_disabled: z.boolean().meta({ description: 'Whether auto-recharge charged this card and was switched off.' }),
+        }),
+      },
+    },
+    errors: ['payment_provider_error'],
+  },
+]);

@@ -5,11 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
+import { z } from 'zod';
 import { sandboxCardOf, sandboxCards } from '../../activities/payments/sandbox-cards.ts';
 import { completeSandboxSetupSession, getSandboxSetupSession, type SandboxSetupSessionRow } from '../../db/sandbox/sandbox-setup-sessions.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { randomToken } from '../../ids/ids.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { htmlBody } from '../openapi/objects.ts';
+import { defineOperations } from '../openapi/operation.ts';
 import { csrfCookieName, csrfCookieOf, csrfFieldName, csrfSigner, page, sameText } from './sandbox.ts';
 import { escapeHtml } from './sandbox-views.ts';
 
@@ -125,3 +128,39 @@ export function sandboxSetupRoutes(dependencies: ApiDependencies): Router {
   });
   return router;
 }
+
+const setupSessionParameters = z.object({ id: z.string().regex(setupSessionIdPattern).meta({ example: 'cs_sandbox_setup_0123456789abcdefghijklmn' }) });
+const saveForm = z.strictObject({
+  [csrfFieldName]: z.string().meta({ description: 'The token of the setup page, bound to this browser\'s cookie.' }),
+  card: z.enum(sandboxCards.map((card) => card.key) as [string, ...string[]]).meta({ description: 'The test card to save (activities/payments/sandbox-cards.ts).' }),
+});
+
+/** The contract of these routes (api/openapi); mounted only in sandbox mode, never in production. */
+export const sandboxSetupOperations = defineOperations([
+  {
+    method: 'get',
+    path: '/sandbox/setup/:id',
+    operationId: 'getSandboxSetup',
+    summary: 'The sandbox provider\'s Save card page (stands in for Checkout in setup mode)',
+    tag: 'Sandbox',
+    access: 'public',
+    pathParameters: setupSessionParameters,
+    responses: { 200: { description: 'The page, with one button per test card.', contentType: 'text/html', schema: htmlBody } },
+    errors: ['rate_limited'],
+  },
+  {
+    method: 'post',
+    path: '/sandbox/setup/:id/save',
+    operationId: 'saveSandboxSetupCard',
+    summary: 'Save a test card (sends a signed checkout.session.completed in setup mode)',
+    tag: 'Sandbox',
+    access: 'public',
+    pathParameters: setupSessionParameters,
+    body: { schema: saveForm, contentType: 'application/x-www-form-urlencoded' },
+    responses: {
+      303: { description: 'To the setup\'s success URL.', headers: { Location: { description: 'Where the customer goes next.', schema: z.string() } } },
+      409: { description: 'The setup can no longer be completed.', contentType: 'text/html', schema: htmlBody },
+    },
+    errors: ['forbidden', 'invalid_field', 'rate_limited', 'payload_too_large', 'unsupported_media_type'],
+  },
+]);
