@@ -6,6 +6,7 @@ import { adminAccountOperations } from '../routes/admin-accounts.ts';
 import { adminAuditLogOperations } from '../routes/admin-audit-log.ts';
 import { adminHoldOperations } from '../routes/admin-holds.ts';
 import { adminPaymentExceptionOperations } from '../routes/admin-payment-exceptions.ts';
+import { adminReconciliationReportOperations } from '../routes/admin-reconciliation-reports.ts';
 import { adminPromoCodeOperations } from '../routes/admin-promo-codes.ts';
 import { adminRefundOperations } from '../routes/admin-refunds.ts';
 import { adminTopUpOperations } from '../routes/admin-topups.ts';
@@ -40,6 +41,7 @@ export const apiOperations: readonly ApiOperation[] = [
   ...adminPromoCodeOperations,
   ...adminTopUpOperations,
   ...adminPaymentExceptionOperations,
+  ...adminReconciliationReportOperations,
   ...adminAuditLogOperations,
   ...adminHoldOperations,
   ...adminRefundOperations,
