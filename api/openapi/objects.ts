@@ -103,6 +103,8 @@ const orderFields = {
   pay_amount: money,
   bonus: money,
   credit: money,
+  // The credit ops corrected a bank transfer's to (README "Documents that agree with the ledger"); null otherwise.
+  credit_correction: z.object({ quoted_credit: money, amount_received: money, reason: z.string() }).nullable(),
   promo_code: z.string().nullable(),
   checkout_url: z.string().nullable().meta({ description: 'Only while the order can be paid.' }),
   expires_at: timestamp,
@@ -117,6 +119,8 @@ const orderFields = {
   bank_transfer: bankTransferObject.nullable(),
   refunded_amount: money,
   refunds: z.array(z.object({ id: z.string(), status: refundStatus, amount: money })),
+  // What the customer does next: scan a QR code (Alipay, WeChat Pay); null for every other order.
+  next_action: z.object({ type: z.literal('qr_code'), data: z.string(), image_url: z.string(), expires_at: timestamp }).nullable(),
 };
 
 export const orderObject = z.object(orderFields).meta({ id: 'Order' });
