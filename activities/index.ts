@@ -10,6 +10,7 @@ import { createOrderActivities } from './orders.ts';
 import { createPaymentExceptionActivities } from './payment-exceptions.ts';
 import { createPaymentActivities } from './payments.ts';
 import { createReconciliationActivities, type ReconciliationDependencies } from './reconciliation.ts';
+import { createDailyReconciliationActivities } from './daily-reconciliation.ts';
 import { createRefundActivities } from './refunds.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 import { createAutoRechargeActivities, type AutoRechargeDependencies } from './auto-recharge.ts';
@@ -41,6 +42,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...createAutoRechargeActivities(dependencies),
     ...createAutoRechargeEmailActivities(dependencies),
     ...createReconciliationActivities(dependencies),
+    ...createDailyReconciliationActivities(dependencies),
   });
 }
 

@@ -17,6 +17,7 @@ import { balanceAlertRoutes } from './routes/balance-alerts.ts';
 import { adminAuditLogRoutes } from './routes/admin-audit-log.ts';
 import { adminHoldRoutes } from './routes/admin-holds.ts';
 import { adminPaymentExceptionRoutes } from './routes/admin-payment-exceptions.ts';
+import { adminReconciliationReportRoutes } from './routes/admin-reconciliation-reports.ts';
 import { adminPromoCodeRoutes } from './routes/admin-promo-codes.ts';
 import { adminRefundRoutes } from './routes/admin-refunds.ts';
 import { adminTopUpRoutes } from './routes/admin-topups.ts';
@@ -121,6 +122,7 @@ export function createApp(given: ApiDependencies): Express {
   app.use(adminPromoCodeRoutes(dependencies));
   app.use(adminTopUpRoutes(dependencies));
   app.use(adminPaymentExceptionRoutes(dependencies));
+  app.use(adminReconciliationReportRoutes(dependencies));
   app.use(adminAuditLogRoutes(dependencies));
   app.use(adminHoldRoutes(dependencies));
   app.use(adminRefundRoutes(dependencies));

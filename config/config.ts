@@ -84,6 +84,7 @@ export const configEnvironmentVariables = [
   'RECONCILIATION_INTERVAL_SECONDS',
   'RECONCILIATION_PENDING_AGE_SECONDS',
   'RECONCILIATION_PROCESSING_AGE_SECONDS',
+  'RECONCILIATION_DAILY_TIME',
   'WORKER_METRICS_PORT',
 ] as const;
 
@@ -264,6 +265,7 @@ const environmentSchema = z
     RECONCILIATION_INTERVAL_SECONDS: integerBetween(10, 86_400).default(300),
     RECONCILIATION_PENDING_AGE_SECONDS: integerBetween(0, 30 * 86_400).default(900),
     RECONCILIATION_PROCESSING_AGE_SECONDS: integerBetween(0, 30 * 86_400).default(900),
+    RECONCILIATION_DAILY_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a UTC time of day HH:MM, e.g. 02:00' }).default('02:00'),
   })
   .superRefine((environment, context) => {
     const adminTokenIssue = adminCredentialIssue(environment.ADMIN_TOKEN, environment.ADMIN_TOKENS);
@@ -381,6 +383,8 @@ export interface ReconciliationConfig {
   interval_seconds: number;
   pendingAge_seconds: number;
   processingAge_seconds: number;
+  /** When the daily reconciliation runs each day, UTC (RECONCILIATION_DAILY_TIME). */
+  daily: { hour: number; minute: number };
 }
 
 /** Outgoing webhooks (WEBHOOK_*): what the worker's dispatcher needs. */
@@ -506,6 +510,7 @@ export function loadConfig(environment: Environment): Config {
       interval_seconds: value.RECONCILIATION_INTERVAL_SECONDS,
       pendingAge_seconds: value.RECONCILIATION_PENDING_AGE_SECONDS,
       processingAge_seconds: value.RECONCILIATION_PROCESSING_AGE_SECONDS,
+      daily: { hour: Number(value.RECONCILIATION_DAILY_TIME.slice(0, 2)), minute: Number(value.RECONCILIATION_DAILY_TIME.slice(3, 5)) },
     },
     http: {
       allowedRedirectHosts: value.ALLOWED_REDIRECT_HOSTS ?? [...new Set([new URL(publicBaseUrl).hostname, 'localhost'])],

@@ -12,6 +12,8 @@ export const errorCodes = {
   insufficient_balance: { status: 402, meaning: 'The deduction, hold or extension would take the available balance (balance − held) below zero; nothing was recorded.' },
   forbidden: { status: 403, meaning: 'The credentials are valid but not for this route (a customer key on an /admin route).' },
   not_found: { status: 404, meaning: 'No such route, or no such object in this account.' },
+  reconciliation_report_not_found: { status: 404, meaning: 'No daily reconciliation has reported on that day (not run yet, or not a day Refill reconciled).' },
+  invalid_report_date: { status: 400, meaning: 'A reconciliation report\'s date is not a UTC day written YYYY-MM-DD.' },
   idempotency_key_reused: { status: 409, meaning: 'The Idempotency-Key was already used with a different request.' },
   payload_too_large: { status: 413, meaning: 'The body is larger than the limit.' },
   unsupported_media_type: { status: 415, meaning: 'The body is not sent as application/json.' },

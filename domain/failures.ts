@@ -75,6 +75,7 @@ export const failureTypes = {
   invoice_order_not_credited: { apiErrorCode: null, retryable: false, meaning: 'An invoice was asked for an order that was not credited.' },
   invoice_not_issued: { apiErrorCode: null, retryable: false, meaning: 'An invoice email was asked for before the invoice was issued.' },
   reconciliation_not_configured: { apiErrorCode: null, retryable: false, meaning: 'A worker built without a Temporal client was asked to reconcile an order.' },
+  reconciliation_date_invalid: { apiErrorCode: null, retryable: false, meaning: 'A daily reconciliation run was started for a date that is not a YYYY-MM-DD day.' },
 } as const satisfies Record<string, FailureTypeDefinition>;
 
 export type FailureType = keyof typeof failureTypes;

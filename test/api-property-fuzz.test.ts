@@ -174,6 +174,8 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'GET /admin/payment-exceptions': { caller: 'admin', query: ['status', 'limit', 'cursor'] },
     'GET /admin/payment-exceptions/:id': { caller: 'admin', parameter: missingException },
     'POST /admin/payment-exceptions/:id/resolve': { caller: 'admin', parameter: missingException, body: { decision: 'dismiss', reason: 'fuzz' } },
+    // A day no run has reported: 404; a malformed one: 400; never a 5xx.
+    'GET /admin/reconciliation-reports/:date': { caller: 'admin', parameter: () => '1999-01-01' },
     'GET /admin/audit-log': { caller: 'admin', query: ['operator', 'action', 'target', 'limit', 'cursor'] },
     'GET /admin/holds': { caller: 'admin', query: ['status', 'account_id', 'limit', 'cursor'] },
     'GET /v1/balance': { caller: 'customer' },

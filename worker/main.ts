@@ -14,6 +14,7 @@ import { createPaymentProvider } from './payment-provider.ts';
 import { createSavedCardProvider } from '../activities/payments/create-saved-cards.ts';
 import { loadPricing } from '../config/pricing.ts';
 import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
+import { ensureDailyReconciliationSchedule } from './daily-reconciliation-schedule.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
 import { startWebhookDispatcher, webhookDispatcherSettings } from './webhooks/dispatcher.ts';
@@ -59,6 +60,13 @@ await operatorConnection.close();
 const connection = await waitForDependencyOrExit(() => NativeConnection.connect({ address: config.temporal.address }), temporal);
 // The reconciliation schedule, created or brought to this configuration (README "Reconciliation").
 await ensureReconciliationSchedule({
+  client: new Client({ connection, namespace: config.temporal.namespace }),
+  taskQueue: config.temporal.taskQueue,
+  config: config.reconciliation,
+  logger,
+});
+// The daily reconciliation schedule, likewise (README "Reconciliation").
+await ensureDailyReconciliationSchedule({
   client: new Client({ connection, namespace: config.temporal.namespace }),
   taskQueue: config.temporal.taskQueue,
   config: config.reconciliation,

@@ -10,3 +10,4 @@ export { refundWorkflow } from './refund.ts';
 export { disputeWorkflow } from './dispute.ts';
 export { autoRechargeWorkflow } from './auto-recharge.ts';
 export { reconciliationWorkflow } from './reconciliation.ts';
+export { dailyReconciliationWorkflow } from './daily-reconciliation.ts';

@@ -11,6 +11,7 @@ import { paymentMethodOperations } from '../routes/payment-methods.ts';
 import { sandboxSetupOperations } from '../routes/sandbox-setup.ts';
 import { adminHoldOperations } from '../routes/admin-holds.ts';
 import { adminPaymentExceptionOperations } from '../routes/admin-payment-exceptions.ts';
+import { adminReconciliationReportOperations } from '../routes/admin-reconciliation-reports.ts';
 import { adminPromoCodeOperations } from '../routes/admin-promo-codes.ts';
 import { adminRefundOperations } from '../routes/admin-refunds.ts';
 import { adminTopUpOperations } from '../routes/admin-topups.ts';
@@ -51,6 +52,7 @@ export const apiOperations: readonly ApiOperation[] = [
   ...adminPromoCodeOperations,
   ...adminTopUpOperations,
   ...adminPaymentExceptionOperations,
+  ...adminReconciliationReportOperations,
   ...adminAuditLogOperations,
   ...adminHoldOperations,
   ...adminRefundOperations,

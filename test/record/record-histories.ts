@@ -217,6 +217,25 @@ async function reconciliationScenarios(): Promise<void> {
   }
 }
 
+/** A daily reconciliation run that finds a sandbox payment Refill never credited and reports it. */
+async function dailyReconciliationScenarios(): Promise<void> {
+  const sandbox = await startTestPipeline({ sandbox: true });
+  try {
+    const customer = await createTestAccount(sandbox.api, 'USD');
+    const order = await createPendingOrder(sandbox.api, customer.apiKey);
+    await completeSandboxSession(sandbox.database.sql, await sessionIdOf(sandbox.database.sql, order.id), 'paid');
+    const workflowId = `daily-reconciliation-record-${randomToken(8)}`;
+    await sandbox.api.temporalClient.workflow.execute('dailyReconciliationWorkflow', {
+      taskQueue: sandbox.taskQueue,
+      workflowId,
+      args: [{ date: new Date().toISOString().slice(0, 10) }],
+    });
+    await write('dailyReconciliationWorkflow', 'found-a-payment-not-credited', workflowId);
+  } finally {
+    await sandbox.close();
+  }
+}
+
 async function main(pipelineToClose: TestPipeline): Promise<void> {
   try {
     await stripeScenarios();
@@ -225,6 +244,7 @@ async function main(pipelineToClose: TestPipeline): Promise<void> {
     await refundScenarios();
     await autoRechargeScenarios();
     await reconciliationScenarios();
+    await dailyReconciliationScenarios();
   } finally {
     await pipelineToClose.close();
   }
