@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createActivities } from '../activities/index.ts';
 import { createSavedCardProvider } from '../activities/payments/create-saved-cards.ts';
+import { createStripeClient, createStripeProvider } from '../activities/payments/stripe-provider.ts';
 import { loadPricing } from '../config/pricing.ts';
 import { microsFromDecimal } from '../domain/money.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -17,6 +18,7 @@ import { testInvoiceDependencies } from './support/invoices.ts';
 import { createTestAccount, uniqueKey, type TestResponse } from './support/api.ts';
 import { createWebhookEndpoint } from '../db/webhooks/create-webhook-endpoint.ts';
 import { randomToken } from '../ids/ids.ts';
+import { testStripeApiBase } from './support/environment.ts';
 import { eventually } from './support/eventually.ts';
 import { fundAccountDirectly } from './support/ledger.ts';
 import { sendWebhook, startTestPipeline, waitForOrder, type TestPipeline } from './support/pipeline.ts';
@@ -243,7 +245,8 @@ test('a top-up with save_payment_method, paid on the sandbox, saves its card onc
   const plain = await call(customer, 'POST', '/v1/topups', { amount: '20', payment_method: 'stripe' }, plainKey);
   assert.equal(plain.status, 201, plain.text);
   const same = await call(customer, 'POST', '/v1/topups', { amount: '20', payment_method: 'stripe', save_payment_method: false }, plainKey);
-  assert.equal(same.status, 200, same.text);
+  assert.equal(same.status, 201, same.text);
+  assert.equal(same.headers.get('idempotent-replayed'), 'true');
   assert.equal(same.body.id, plain.body.id);
   const changed = await call(customer, 'POST', '/v1/topups', { amount: '20', payment_method: 'stripe', save_payment_method: true }, plainKey);
   assert.equal(changed.status, 409, changed.text);
@@ -292,4 +295,15 @@ test('a top-up with save_payment_method, paid on the sandbox, saves its card onc
   const [attempt] = await pipeline.database.sql<{ payment_method_id: string }[]>`select payment_method_id from auto_recharge_attempts where account_id = ${customer.accountId}`;
   assert.equal(attempt!.payment_method_id, cards[0]!.id);
   assert.equal((await call(customer, 'GET', '/v1/balance')).body.balance, '55.000000', '20 + 20 − 35 + 50');
+});
+
+test("Stripe takes a saving top-up's Checkout Session (customer and setup_future_usage off_session) as valid (stripe-mock)", async () => {
+  const provider = createStripeProvider(createStripeClient({ ...pipeline.api.config.stripe, secretKey: 'sk_test_refill123', apiBase: new URL(testStripeApiBase()) }));
+  const session = await provider.createCheckoutSession({
+    orderId: 'ord_000000000000000000000000', accountId: 'acct_000000000000000000000000', customerEmail: 'saver@example.com', currency: 'USD',
+    payAmountMinorUnits: 2000n, productName: 'Credit top-up: 20.00 USD', successUrl: 'http://localhost/success', cancelUrl: 'http://localhost/cancel',
+    expiresAt: new Date(Date.now() + 3_600_000), paymentMethod: 'stripe', checkout: { provider: 'stripe', flow: 'redirect', paymentMethodTypes: [] },
+    saveCard: { providerCustomerId: 'cus_saver' },
+  });
+  assert.match(session.sessionId, /^cs_/);
 });
