@@ -10,6 +10,7 @@ import { termsInMicros, type OrderRequest, type OrderSnapshot, type OrderStatus,
 import { orderTransitions, paymentToCredit } from '../observability/metrics.ts';
 import type { CreditCommand } from '../workflows/order-machine.ts';
 import type { ActivityDependencies } from './index.ts';
+import { saveCardOfOrder } from './payments/save-card-of-order.ts';
 
 export interface PostOrderCreditResult {
   /** ISO timestamp of the credit's transfer. */
@@ -47,11 +48,11 @@ function countCredit(order: OrderSnapshot, creditedAt: Date, previousStatus: Ord
   paymentToCredit.observe({ payment_method: order.terms.paymentMethod }, Math.max(0, (creditedAt.getTime() - Date.parse(order.paidAt)) / 1000));
 }
 
-export function createOrderActivities({ sql, logger }: ActivityDependencies) {
+export function createOrderActivities({ sql, logger, savedCards }: ActivityDependencies) {
   return {
     /** Inserts the order row and reserves its promo code; refused orders leave nothing behind. */
     async recordNewOrder(input: StripeCheckoutOrderInput): Promise<InsertOrderResult> {
-      const result = await insertOrder(sql, { ...newOrderRow(input), successUrl: input.successUrl, cancelUrl: input.cancelUrl });
+      const result = await insertOrder(sql, { ...newOrderRow(input), successUrl: input.successUrl, cancelUrl: input.cancelUrl, savePaymentMethod: input.saveCard !== undefined });
       if (!result.ok) logger.info({ orderId: input.orderId, refusal: result.refusal.code }, 'order refused');
       else orderTransitions.inc({ payment_method: input.terms.paymentMethod, from: 'none', to: 'pending' });
       return result;
@@ -86,6 +87,7 @@ export function createOrderActivities({ sql, logger }: ActivityDependencies) {
         });
         logger.info({ orderId: order.orderId, transferId: String(result.transferId), corrected: correction !== null }, 'order credited');
         if (result.previousStatus !== 'succeeded') countCredit(order, result.creditedAt, result.previousStatus);
+        await saveCardOfOrder({ sql, logger, savedCards }, order);
         return { creditedAt: result.creditedAt.toISOString(), balanceAfter: formatMicros(result.balanceAfterMicros) };
       } catch (error) {
         // A refused transfer will be refused again on retry: stop retrying and let a person look.

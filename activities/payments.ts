@@ -43,6 +43,7 @@ export function checkoutSessionInput(input: StripeCheckoutOrderInput): CreateChe
     expiresAt: new Date(input.expiresAt),
     paymentMethod: terms.paymentMethod,
     checkout: checkoutChoiceOf(input),
+    ...(input.saveCard === undefined ? {} : { saveCard: input.saveCard }),
   };
 }
 

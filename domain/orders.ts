@@ -178,6 +178,11 @@ export interface StripeCheckoutOrderInput extends OrderRequest {
   expiresAt: string;
   /** The provider and flow of the checkout; absent in orders started before Airwallex (Stripe redirects). */
   checkout?: CheckoutChoice;
+  /**
+   * `save_payment_method`: the checkout saves the card for off-session use, with the account's provider
+   * customer, and the card is stored once the order is credited. Absent (false) in earlier orders.
+   */
+  saveCard?: { providerCustomerId: string };
 }
 
 export type TopUpOrderInput = StripeCheckoutOrderInput;

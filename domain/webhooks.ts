@@ -29,6 +29,10 @@ export const webhookEventTypes = [
   'dispute.won',
   'dispute.lost',
   'payment_exception.opened',
+  'auto_recharge.succeeded',
+  'auto_recharge.failed',
+  'auto_recharge.paused',
+  'auto_recharge.disabled',
   'webhook_endpoint.test',
 ] as const;
 

@@ -2,30 +2,62 @@
 // Postgres: concurrent deductions crossing the threshold start one recharge, credited once with one
 // invoice; a hard decline disables; a soft decline counts a failure and backs off; authentication
 // required pauses and opens a Checkout top-up for the same amount. The rails' timing is specified on the
-// state machine (auto-recharge-state.test.ts).
+// state machine (auto-recharge-state.test.ts). An endpoint subscribed to the auto_recharge.* events
+// receives auto_recharge.succeeded for the recharge, and auto_recharge.failed and .disabled for the
+// stolen card.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createActivities } from '../activities/index.ts';
 import { createSavedCardProvider } from '../activities/payments/create-saved-cards.ts';
+import { createStripeClient, createStripeProvider } from '../activities/payments/stripe-provider.ts';
 import { loadPricing } from '../config/pricing.ts';
 import { microsFromDecimal } from '../domain/money.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createPaymentProvider } from '../worker/payment-provider.ts';
 import { testInvoiceDependencies } from './support/invoices.ts';
 import { createTestAccount, uniqueKey, type TestResponse } from './support/api.ts';
+import { createWebhookEndpoint } from '../db/webhooks/create-webhook-endpoint.ts';
+import { randomToken } from '../ids/ids.ts';
+import { testStripeApiBase } from './support/environment.ts';
 import { eventually } from './support/eventually.ts';
 import { fundAccountDirectly } from './support/ledger.ts';
-import { sendWebhook, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
-import { openSandboxPage } from './support/sandbox-page.ts';
+import { sendWebhook, startTestPipeline, waitForOrder, type TestPipeline } from './support/pipeline.ts';
+import { openSandboxPage, pressSandboxButton } from './support/sandbox-page.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 
 let pipeline: TestPipeline;
+let receiver: WebhookReceiver;
 
 before(async () => {
-  pipeline = await startTestPipeline({ sandbox: true });
+  pipeline = await startTestPipeline({
+    sandbox: true,
+    environment: { WEBHOOK_ALLOWED_DESTINATIONS: 'loopback', WEBHOOK_POLL_INTERVAL_MILLISECONDS: '100' },
+  });
+  receiver = await startWebhookReceiver();
+  // Registered as POST /admin/webhook-endpoints does (the admin routes have tests of their own).
+  await createWebhookEndpoint(pipeline.database.sql, {
+    id: `we_${'0'.repeat(12)}${randomToken().slice(0, 12)}`,
+    url: receiver.url,
+    events: ['auto_recharge.succeeded', 'auto_recharge.failed', 'auto_recharge.paused', 'auto_recharge.disabled'],
+    description: 'auto-recharge events',
+    secret: `whsec_${'ab'.repeat(32)}`,
+  });
 });
 after(async () => {
   await pipeline.close();
+  await receiver.close();
 });
+
+/** The auto_recharge.* events the endpoint received for the account, once each `types` has arrived. */
+async function eventsReceived(customer: Customer, types: string[]) {
+  return eventually(
+    async () => {
+      const events = receiver.received.filter((request) => request.event.account_id === customer.accountId).map((request) => request.event);
+      return types.every((type) => events.some((event) => event.type === type)) ? events : undefined;
+    },
+    { description: `the events ${types.join(', ')}`, timeoutMilliseconds: 30_000 },
+  );
+}
 
 interface Customer {
   accountId: string;
@@ -97,6 +129,12 @@ test('100 concurrent deductions crossing the threshold start exactly one recharg
     { description: 'the recharge invoice' },
   );
   assert.equal(invoices.length, 1);
+  const events = await eventsReceived(customer, ['auto_recharge.succeeded']);
+  assert.deepEqual(events.map((event) => event.type), ['auto_recharge.succeeded'], 'one event: the success, nothing else');
+  assert.equal(events[0]!.data.order_id, attempts[0]!.order_id);
+  assert.equal(events[0]!.data.amount, '50.000000');
+  assert.equal(events[0]!.data.status, 'succeeded');
+  assert.equal(events[0]!.data.provider_customer_id, undefined, 'the provider customer stays inside');
 
   // The intent's events, late, twice, and a failure after the success: nothing is credited again.
   const [charged] = await pipeline.database.sql<{ provider_payment_id: string; id: string }[]>`
@@ -145,6 +183,15 @@ test('a hard decline (stolen_card) disables auto-recharge at once, with the reas
   assert.equal((await call(customer, 'GET', '/v1/balance')).body.balance, '7.000000');
   const attempts = await attemptsOf(customer);
   assert.deepEqual(attempts.map((attempt) => [attempt.status, attempt.decline_code]), [['declined', 'stolen_card']]);
+  const events = await eventsReceived(customer, ['auto_recharge.failed', 'auto_recharge.disabled']);
+  assert.deepEqual(events.map((event) => event.type).sort(), ['auto_recharge.disabled', 'auto_recharge.failed']);
+  const failed = events.find((event) => event.type === 'auto_recharge.failed')!;
+  assert.equal(failed.data.decline_code, 'stolen_card');
+  assert.equal(failed.data.status, 'declined');
+  const disabled = events.find((event) => event.type === 'auto_recharge.disabled')!;
+  assert.equal(disabled.data.state, 'disabled');
+  assert.equal(disabled.data.decline_code, 'stolen_card');
+  assert.match(String(disabled.data.reason), /stolen_card/);
   // It stays disabled: another crossing starts nothing.
   await consume(customer, '1');
   assert.equal((await attemptsOf(customer)).length, 1);
@@ -184,4 +231,79 @@ test('authentication required pauses auto-recharge and opens a normal Checkout t
   );
   assert.equal(topUp.amount, '50.000000');
   assert.match(String(topUp.checkout_url), /\/sandbox\/checkout\/cs_sandbox_/);
+});
+
+test('a top-up with save_payment_method, paid on the sandbox, saves its card once for auto-recharge; without it none is saved', async () => {
+  const customer = await createTestAccount(pipeline.api, 'USD');
+  const refused = await call(customer, 'POST', '/v1/topups', { amount: '20', payment_method: 'airwallex', save_payment_method: true }, uniqueKey('topup'));
+  assert.equal(refused.status, 400, refused.text);
+  assert.equal(refused.body.error.code, 'invalid_request');
+  assert.equal(refused.body.error.field, 'save_payment_method');
+
+  // Without the field (or with false, the same request): the order is paid and no card is kept.
+  const plainKey = uniqueKey('topup');
+  const plain = await call(customer, 'POST', '/v1/topups', { amount: '20', payment_method: 'stripe' }, plainKey);
+  assert.equal(plain.status, 201, plain.text);
+  const same = await call(customer, 'POST', '/v1/topups', { amount: '20', payment_method: 'stripe', save_payment_method: false }, plainKey);
+  assert.equal(same.status, 201, same.text);
+  assert.equal(same.headers.get('idempotent-replayed'), 'true');
+  assert.equal(same.body.id, plain.body.id);
+  const changed = await call(customer, 'POST', '/v1/topups', { amount: '20', payment_method: 'stripe', save_payment_method: true }, plainKey);
+  assert.equal(changed.status, 409, changed.text);
+  assert.equal(changed.body.error.code, 'idempotency_key_reused');
+  assert.equal((await pressSandboxButton(String(plain.body.checkout_url), 'pay')).status, 303);
+  await waitForOrder(pipeline.api, customer.apiKey, plain.body.id, ['succeeded']);
+
+  const saving = await call(customer, 'POST', '/v1/topups', { amount: '20', payment_method: 'stripe', save_payment_method: true }, uniqueKey('topup'));
+  assert.equal(saving.status, 201, saving.text);
+  assert.equal((await pressSandboxButton(String(saving.body.checkout_url), 'pay')).status, 303);
+  await waitForOrder(pipeline.api, customer.apiKey, saving.body.id, ['succeeded']);
+  const cards = await eventually(
+    async () => {
+      const listed = (await call(customer, 'GET', '/v1/payment-methods')).body.data as { id: string; last4: string; brand: string; exp_month: number; exp_year: number; is_default: boolean }[];
+      return listed.length > 0 ? listed : undefined;
+    },
+    { description: 'the card of the top-up', timeoutMilliseconds: 30_000 },
+  );
+  assert.equal(cards.length, 1, 'one card: the top-up that asked, not the one that did not');
+  assert.equal(cards[0]!.last4, '4242');
+  assert.equal(cards[0]!.is_default, true);
+  assert.equal(typeof cards[0]!.exp_year, 'number');
+  const [customerRow] = await pipeline.database.sql<{ count: bigint }[]>`select count(*)::bigint as count from payment_customers where account_id = ${customer.accountId}`;
+  assert.equal(customerRow!.count, 1n);
+  // Only the customer's own account has it.
+  const stranger = await createTestAccount(pipeline.api, 'USD');
+  assert.equal((await call(stranger, 'GET', '/v1/payment-methods')).body.data.length, 0);
+
+  // A redelivered payment event stores nothing new.
+  const [session] = await pipeline.database.sql<{ checkout_session_id: string }[]>`select checkout_session_id from orders where id = ${saving.body.id}`;
+  const redelivered = await sendWebhook(pipeline.api, {
+    id: `evt_redelivered_${customer.accountId.slice(-12)}`, type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
+    data: { object: { id: session!.checkout_session_id, object: 'checkout.session', mode: 'payment', client_reference_id: saving.body.id, payment_status: 'paid', amount_total: 2000, currency: 'usd', payment_intent: `pi_sandbox_${session!.checkout_session_id.slice('cs_sandbox_'.length)}`, metadata: { order_id: saving.body.id, account_id: customer.accountId } } },
+  }, { secret: pipeline.api.config.stripe.webhookSecret });
+  assert.equal(redelivered.status, 200, redelivered.text);
+  assert.equal((await call(customer, 'GET', '/v1/payment-methods')).body.data.length, 1);
+
+  // The saved card is the one auto-recharge charges (the default, with no card named).
+  const enabled = await call(customer, 'PUT', '/v1/auto-recharge', {
+    enabled: true, threshold: '10', amount: '50', monthly_limit: '500', consent: { ip_address: '198.51.100.4', user_agent: 'test-browser' },
+  });
+  assert.equal(enabled.status, 200, enabled.text);
+  await consume(customer, '35');
+  const view = await settled(customer, (body) => body.last_attempt?.outcome === 'succeeded', 'the recharge with the saved card');
+  assert.equal(view.state, 'active');
+  const [attempt] = await pipeline.database.sql<{ payment_method_id: string }[]>`select payment_method_id from auto_recharge_attempts where account_id = ${customer.accountId}`;
+  assert.equal(attempt!.payment_method_id, cards[0]!.id);
+  assert.equal((await call(customer, 'GET', '/v1/balance')).body.balance, '55.000000', '20 + 20 − 35 + 50');
+});
+
+test("Stripe takes a saving top-up's Checkout Session (customer and setup_future_usage off_session) as valid (stripe-mock)", async () => {
+  const provider = createStripeProvider(createStripeClient({ ...pipeline.api.config.stripe, secretKey: 'sk_test_refill123', apiBase: new URL(testStripeApiBase()) }));
+  const session = await provider.createCheckoutSession({
+    orderId: 'ord_000000000000000000000000', accountId: 'acct_000000000000000000000000', customerEmail: 'saver@example.com', currency: 'USD',
+    payAmountMinorUnits: 2000n, productName: 'Credit top-up: 20.00 USD', successUrl: 'http://localhost/success', cancelUrl: 'http://localhost/cancel',
+    expiresAt: new Date(Date.now() + 3_600_000), paymentMethod: 'stripe', checkout: { provider: 'stripe', flow: 'redirect', paymentMethodTypes: [] },
+    saveCard: { providerCustomerId: 'cus_saver' },
+  });
+  assert.match(session.sessionId, /^cs_/);
 });

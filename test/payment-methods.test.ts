@@ -124,6 +124,12 @@ test('the default moves to the chosen card; deleting the card auto-recharge char
   const after = await call(customer, 'GET', '/v1/auto-recharge');
   assert.equal(after.body.state, 'disabled');
   assert.match(after.body.paused_reason, /card .* was deleted/);
+  // The switch-off is an auto_recharge.disabled event, written in the deletion's transaction (migration 0017).
+  const disabledEvents = await database.sql<{ object: { reason: string; state: string } }[]>`
+    select object from webhook_events where account_id = ${customer.accountId} and type = 'auto_recharge.disabled'`;
+  assert.equal(disabledEvents.length, 1);
+  assert.equal(disabledEvents[0]!.object.state, 'disabled');
+  assert.match(disabledEvents[0]!.object.reason, /card .* was deleted/);
   const remaining = (await call(customer, 'GET', '/v1/payment-methods')).body.data;
   assert.equal(remaining.length, 1);
   assert.equal(remaining[0].is_default, true, 'the remaining card becomes the default');
@@ -135,6 +141,10 @@ test('the default moves to the chosen card; deleting the card auto-recharge char
   const again = await call(customer, 'PUT', '/v1/auto-recharge', { enabled: true, threshold: '10', amount: '50', monthly_limit: '200', consent });
   assert.equal(again.body.state, 'active');
   assert.equal(again.body.paused_reason, null);
+  // The customer's own PUTs wrote no further auto_recharge.disabled.
+  const [count] = await database.sql<{ count: bigint }[]>`
+    select count(*)::bigint as count from webhook_events where account_id = ${customer.accountId} and type = 'auto_recharge.disabled'`;
+  assert.equal(count!.count, 1n);
 });
 
 test('the settings are validated against the card limits of the account currency, need a monthly limit, a card and consent, and record the consent given', async () => {

@@ -19,6 +19,8 @@ export interface CreateCheckoutSessionInput {
   /** The order's method (alipay and wechat_pay choose the provider's QR flow). */
   paymentMethod: OrderPaymentMethod;
   checkout: CheckoutChoice;
+  /** Save the card for off-session use (setup_future_usage) with this provider customer. */
+  saveCard?: { providerCustomerId: string };
 }
 
 export interface CheckoutSession {

@@ -74,8 +74,13 @@ export function createStripeProvider(stripe: Stripe): PaymentProvider {
             mode: 'payment',
             client_reference_id: input.orderId,
             metadata: { order_id: input.orderId, account_id: input.accountId },
-            payment_intent_data: { metadata: { order_id: input.orderId, account_id: input.accountId } },
-            customer_email: input.customerEmail,
+            payment_intent_data: {
+              metadata: { order_id: input.orderId, account_id: input.accountId },
+              // save_payment_method: the card is kept on the account's customer for later off-session charges.
+              ...(input.saveCard === undefined ? {} : { setup_future_usage: 'off_session' as const }),
+            },
+            // Stripe takes a customer or an email, not both; the customer has the account's email.
+            ...(input.saveCard === undefined ? { customer_email: input.customerEmail } : { customer: input.saveCard.providerCustomerId }),
             line_items: [
               {
                 quantity: 1,

@@ -13,6 +13,7 @@ import type { ApiDependencies } from '../dependencies.ts';
 import { methodFields, paymentMethodRegistry, type MethodFields } from './payment-methods.ts';
 import { orderTermsFromQuote, quoteFields, resolveQuote } from './quote.ts';
 import { apiErrorFromRefusal, startOrderWorkflow } from './order-workflow-calls.ts';
+import { ensurePaymentCustomer, savedCardProvider } from '../payment-methods/saved-card-provider.ts';
 
 export const createTopUpBody = z.strictObject({ ...quoteFields, ...methodFields });
 export type CreateTopUpBody = z.output<typeof createTopUpBody>;
@@ -59,6 +60,16 @@ async function refuseUntilSearchAttributesExist(dependencies: ApiDependencies): 
   throw new ApiError('service_unavailable', 'Refill is starting (its workflow search attributes are not registered yet); retry shortly with the same Idempotency-Key.');
 }
 
+/** The account's provider customer a saved card belongs to, created once (as for a setup). */
+async function providerCustomerOf(dependencies: ApiDependencies, account: AuthenticatedAccount): Promise<string> {
+  const provider = savedCardProvider(dependencies.config, dependencies.sql);
+  try {
+    return await ensurePaymentCustomer(provider, dependencies.sql, account.accountId, account.email);
+  } catch (error) {
+    throw new ApiError('payment_provider_error', 'The payment provider could not create the customer the card is saved for; retry with the same Idempotency-Key.', undefined, { cause: error });
+  }
+}
+
 /** Creates the order (or finds the one this Idempotency-Key created) and returns it as its creator sees it. */
 export async function createTopUp(
   dependencies: ApiDependencies,
@@ -89,7 +100,8 @@ export async function createTopUp(
     createdAt: new Date().toISOString(),
     paperworkTaskQueue: config.temporal.paperworkTaskQueue,
   };
-  const input = entry.workflowInput(request, fields, dependencies);
+  const saveCard = fields.save_payment_method === true ? { providerCustomerId: await providerCustomerOf(dependencies, account) } : undefined;
+  const input = entry.workflowInput(request, fields, dependencies, saveCard);
   await refuseUntilSearchAttributesExist(dependencies);
   const started = await startOrderWorkflow(temporalClient, config.temporal.taskQueue, entry.workflowType, input, config.temporal.orderStartTimeoutSeconds * 1000);
   if (started.kind === 'open') return { order: started.order, replayed: existing !== null };

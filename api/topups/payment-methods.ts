@@ -40,6 +40,10 @@ export const methodFields = {
   success_url: returnUrl.optional(),
   cancel_url: returnUrl.optional(),
   bank_transfer: bankTransferBody.optional(),
+  save_payment_method: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Save the card this top-up is paid with for off-session use (auto-recharge). Stripe Checkout and the sandbox only.' }),
 };
 
 export type MethodFields = { [Name in keyof typeof methodFields]?: z.output<(typeof methodFields)[Name]> };
@@ -51,8 +55,8 @@ export interface PaymentMethodEntry {
   fields: readonly (keyof typeof methodFields)[];
   /** The method's fields as they enter the request hash. */
   normalise(fields: MethodFields): Record<string, unknown>;
-  /** The workflow's input: the common request and the method's own fields. */
-  workflowInput(request: OrderRequest, fields: MethodFields, dependencies: ApiDependencies): StripeCheckoutOrderInput | BankTransferOrderInput;
+  /** The workflow's input: the common request and the method's own fields (and the provider customer a saved card needs). */
+  workflowInput(request: OrderRequest, fields: MethodFields, dependencies: ApiDependencies, saveCard?: { providerCustomerId: string }): StripeCheckoutOrderInput | BankTransferOrderInput;
   /** Whether a repeat of the creating request can be answered from the row alone. */
   replayFromRow(row: OrderRow): boolean;
 }
@@ -67,13 +71,21 @@ function checkoutChoice(request: OrderRequest, pricing: Pricing): CheckoutChoice
   return { provider: option.provider, flow: option.flow, paymentMethodTypes: option.paymentMethodTypes };
 }
 
-/** A method paid at a provider's checkout (its hosted page, or a QR code): one entry per method, one shape. */
-function hostedCheckout(method: Exclude<PaymentMethod, 'bank_transfer'>): PaymentMethodEntry {
+/**
+ * A method paid at a provider's checkout (its hosted page, or a QR code): one entry per method, one shape.
+ * `savesCards`: its checkout can save the card for off-session use (Stripe Checkout and the sandbox).
+ */
+function hostedCheckout(method: Exclude<PaymentMethod, 'bank_transfer'>, savesCards = false): PaymentMethodEntry {
   return {
     workflowType: orderWorkflowTypes[method],
-    fields: ['success_url', 'cancel_url'],
-    normalise: (fields) => ({ success_url: fields.success_url ?? null, cancel_url: fields.cancel_url ?? null }),
-    workflowInput(request, fields, { config, pricing }) {
+    fields: savesCards ? ['success_url', 'cancel_url', 'save_payment_method'] : ['success_url', 'cancel_url'],
+    normalise: (fields) => ({
+      success_url: fields.success_url ?? null,
+      cancel_url: fields.cancel_url ?? null,
+      // Only a request that saves its card carries the key, so the hashes of other requests stay as they were.
+      ...(fields.save_payment_method === true ? { save_payment_method: true } : {}),
+    }),
+    workflowInput(request, fields, { config, pricing }, saveCard) {
       checkRedirectHosts(fields, config.http.allowedRedirectHosts);
       const returnBase = `${config.api.publicBaseUrl}/checkout/return?order_id=${request.orderId}`;
       const createdAtMilliseconds = Date.parse(request.createdAt);
@@ -85,6 +97,7 @@ function hostedCheckout(method: Exclude<PaymentMethod, 'bank_transfer'>): Paymen
         expiresAt: new Date(createdAtMilliseconds + config.orders.expiryMinutes * 60_000).toISOString(),
         // Stripe orders without configured types run as before this field existed.
         ...(checkout.provider === 'stripe' && checkout.paymentMethodTypes.length === 0 ? {} : { checkout }),
+        ...(saveCard === undefined ? {} : { saveCard }),
       };
     },
     // Until its checkout is open, the order must be asked of its workflow.
@@ -117,7 +130,7 @@ const bankTransfer: PaymentMethodEntry = {
 };
 
 export const paymentMethodRegistry: Record<PaymentMethod, PaymentMethodEntry> = {
-  stripe: hostedCheckout('stripe'),
+  stripe: hostedCheckout('stripe', true),
   airwallex: hostedCheckout('airwallex'),
   alipay: hostedCheckout('alipay'),
   wechat_pay: hostedCheckout('wechat_pay'),

@@ -16,6 +16,8 @@ export interface NewOrder {
   /** ISO timestamps. */
   expiresAt: string;
   createdAt: string;
+  /** The card the order is paid with is saved for off-session use once it is credited. */
+  savePaymentMethod?: boolean;
 }
 
 export interface NewCheckoutOrder extends NewOrder {
@@ -35,12 +37,12 @@ export async function insertOrder(sql: Sql, input: NewCheckoutOrder): Promise<In
     const inserted = await transaction`
       insert into orders (id, account_id, idempotency_key, request_hash, status, payment_method, currency,
                           package_id, amount_micros, discount_micros, pay_amount_micros, bonus_micros,
-                          credit_micros, promo_code, success_url, cancel_url, expires_at, created_at)
+                          credit_micros, promo_code, success_url, cancel_url, expires_at, created_at, save_payment_method)
       values (${input.orderId}, ${input.accountId}, ${input.idempotencyKey}, ${input.requestHash}, 'pending',
               ${input.paymentMethod}, ${terms.currency}, ${input.packageId},
               ${terms.amountMicros}, ${terms.discountMicros}, ${terms.payAmountMicros}, ${terms.bonusMicros},
               ${terms.creditMicros}, ${input.promoCode}, ${input.successUrl},
-              ${input.cancelUrl}, ${input.expiresAt}, ${input.createdAt})
+              ${input.cancelUrl}, ${input.expiresAt}, ${input.createdAt}, ${input.savePaymentMethod ?? false})
       on conflict (id) do nothing
       returning id`;
     if (inserted.length === 0) return { ok: true as const, created: false };

@@ -37,7 +37,8 @@ function genericData(object: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
     if (privateColumns.has(key)) continue;
-    if (key.endsWith('_micros') && typeof value === 'string') data[key.slice(0, -'_micros'.length)] = formatMicros(BigInt(value));
+    // A money column without a value (an auto_recharge.disabled with no attempt) keeps the same name.
+    if (key.endsWith('_micros')) data[key.slice(0, -'_micros'.length)] = typeof value === 'string' ? formatMicros(BigInt(value)) : value;
     else data[key] = value;
   }
   return data;
