@@ -505,6 +505,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/airwallex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Airwallex's events, signed (x-timestamp, x-signature)
+         * @description Verified over the raw body (300 s tolerance, in the past and the future), checked, recorded by its id and delivered to its order (payment_intent.succeeded, payment_intent.cancelled) or the refund machinery (refund.*); other types are recorded and ignored. Answers 2xx only once that is durable; a 4xx tells Airwallex the event will never be accepted; a 503 asks it to retry.
+         */
+        post: operations["receiveAirwallexEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payment-qr/{image}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The QR code of a pending Alipay or WeChat Pay order, as a PNG (the order's next_action.image_url)
+         * @description Needs no API key, so an `<img>` can show it; 404 for any order without a payable QR code (not scan-to-pay, paid, cancelled or expired).
+         */
+        get: operations["getPaymentQrImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoices/{number}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The invoice PDF from the invoice email's signed link (no API key)
+         * @description Opens the one invoice the link names until the link expires (INVOICE_LINK_EXPIRY_DAYS after issue). A changed or cut link is `403 invoice_link_invalid`, an expired one `410 invoice_link_expired`; neither says whether the invoice exists.
+         */
+        get: operations["downloadInvoiceByLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/checkout/return": {
         parameters: {
             query?: never;
@@ -565,7 +625,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decline the sandbox checkout (the payment fails) */
+        /** Decline the sandbox checkout: a card the bank refuses (nothing is sent; the order stays pending and can still be paid) */
         post: operations["declineSandboxCheckout"];
         delete?: never;
         options?: never;
@@ -777,6 +837,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/reconciliation-reports/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily reconciliation report of a UTC day */
+        get: operations["getReconciliationReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/audit-log": {
         parameters: {
             query?: never;
@@ -947,8 +1024,281 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payment-methods/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a page where the customer saves a card (Checkout in setup mode; nothing is charged)
+         * @description The card is saved when the provider reports the completed setup by signed webhook; GET /v1/payment-methods then lists it. The first card saved becomes the default.
+         */
+        post: operations["createPaymentMethodSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's saved cards */
+        get: operations["listPaymentMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-methods/{id}/default": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a saved card the default */
+        post: operations["setDefaultPaymentMethod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-methods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a saved card (detached at the provider)
+         * @description An auto-recharge that charges this card is switched off, with the reason on GET /v1/auto-recharge.
+         */
+        delete: operations["deletePaymentMethod"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auto-recharge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The automatic recharge's settings and status (not_found when never set up) */
+        get: operations["getAutoRecharge"];
+        /**
+         * Set the automatic recharge: charge a saved card when the balance falls below a threshold
+         * @description Send exactly one of amount and target_balance. Enabling needs consent (the customer's IP address and user agent as your site saw them) and a card: payment_method_id, or the default card. Each change is a new settings_version.
+         */
+        put: operations["putAutoRecharge"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/auto-recharges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every account's automatic recharge, optionally in one state */
+        get: operations["listAutoRechargesForOps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/setup/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sandbox provider's Save card page (stands in for Checkout in setup mode) */
+        get: operations["getSandboxSetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/setup/{id}/save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save a test card (sends a signed checkout.session.completed in setup mode) */
+        post: operations["saveSandboxSetupCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every webhook endpoint (without secrets) */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /** Add a webhook endpoint: a URL that receives the subscribed events, signed */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint's URL, events or description, or enable or disable it */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/admin/webhook-endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook_endpoint.test event to this endpoint only */
+        post: operations["testWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhook-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries of events, newest first, with their attempts */
+        get: operations["listWebhookEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhook-events/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver again now: one delivery (whd_…) or every delivery of an event (evt_…) */
+        post: operations["redeliverWebhookEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/balance-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The low-balance alert thresholds */
+        get: operations["getBalanceAlerts"];
+        /** Set the low-balance alert thresholds (an empty list turns alerts off) */
+        put: operations["putBalanceAlerts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    refillEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An event Refill posts to a subscribed webhook endpoint (POST /admin/webhook-endpoints)
+         * @description Sent for each event type the endpoint subscribes to. Any 2xx answer within the timeout marks the delivery delivered; anything else is retried with growing waits (at most six hours apart) for three days, after which the endpoint is disabled. Deliveries may repeat or arrive out of order: use `id` and `created`.
+         */
+        post: operations["receiveRefillEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @enum {string} */
@@ -958,7 +1308,34 @@ export interface components {
         /** @enum {string} */
         HoldStatus: "active" | "captured" | "voided" | "expired";
         /** @enum {string} */
-        PaymentMethod: "stripe" | "bank_transfer";
+        PaymentMethod: "stripe" | "airwallex" | "alipay" | "wechat_pay" | "bank_transfer";
+        /** @enum {string} */
+        AutoRechargeState: "active" | "paused" | "disabled";
+        /** @enum {string} */
+        WebhookEventType: "topup.succeeded" | "topup.failed" | "topup.expired" | "topup.cancelled" | "topup.needs_review" | "invoice.issued" | "balance.low" | "balance.recovered" | "balance.depleted" | "refund.requested" | "refund.approved" | "refund.rejected" | "refund.processing" | "refund.succeeded" | "refund.failed" | "dispute.open" | "dispute.won" | "dispute.lost" | "payment_exception.opened" | "auto_recharge.succeeded" | "auto_recharge.failed" | "auto_recharge.paused" | "auto_recharge.disabled" | "webhook_endpoint.test";
+        /** @description One event, as a subscribed endpoint receives it. */
+        WebhookEvent: {
+            /**
+             * @description The event's id: the same on every attempt and redelivery, so a receiver can drop repeats.
+             * @example evt_0123456789abcdef0123456789abcdef
+             */
+            id: string;
+            type: components["schemas"]["WebhookEventType"];
+            /**
+             * @description When the change happened, in Unix seconds.
+             * @example 1764590400
+             */
+            created: number;
+            /**
+             * @description The account it concerns; null for webhook_endpoint.test.
+             * @example acct_0123456789abcdefghijklmn
+             */
+            account_id: string | null;
+            /** @description The object the event reports, as the API shows it: an order (topup.*) as GET /v1/topups/{id}, an invoice (invoice.issued) as GET /v1/invoices, a refund (refund.*) as GET /v1/refunds/{id}; other objects show their fields, money as decimal strings. */
+            data: {
+                [key: string]: unknown;
+            };
+        };
         Error: {
             error: {
                 code: components["schemas"]["ErrorCode"];
@@ -981,6 +1358,8 @@ export interface components {
          *     - `insufficient_balance` (402): The deduction, hold or extension would take the available balance (balance − held) below zero; nothing was recorded.
          *     - `forbidden` (403): The credentials are valid but not for this route (a customer key on an /admin route).
          *     - `not_found` (404): No such route, or no such object in this account.
+         *     - `reconciliation_report_not_found` (404): No daily reconciliation has reported on that day (not run yet, or not a day Refill reconciled).
+         *     - `invalid_report_date` (400): A reconciliation report's date is not a UTC day written YYYY-MM-DD.
          *     - `idempotency_key_reused` (409): The Idempotency-Key was already used with a different request.
          *     - `payload_too_large` (413): The body is larger than the limit.
          *     - `unsupported_media_type` (415): The body is not sent as application/json.
@@ -991,13 +1370,14 @@ export interface components {
          *     - `amount_too_large` (422): An amount is above 1,000,000,000 units.
          *     - `unsupported_currency` (422): The currency is not one of the supported ISO codes.
          *     - `currency_mismatch` (422): The amount is given in a currency other than the account's.
-         *     - `invalid_signature` (400): A webhook's Stripe-Signature header is missing or does not match its body.
+         *     - `invalid_signature` (400): A webhook's signature (Stripe-Signature, or Airwallex's x-timestamp and x-signature) is missing or does not match its body.
          *     - `signature_expired` (400): A webhook's signature timestamp is more than 300 seconds in the past or in the future (a replay, or a skewed clock).
-         *     - `invalid_event` (400): A validly signed webhook event lacks a field Refill reads or has it in a form Stripe never sends; it will never be accepted, so it is not retried. Nothing was recorded.
+         *     - `invalid_event` (400): A validly signed webhook event lacks a field Refill reads or has it in a form its provider never sends; it will never be accepted, so it is not retried. Nothing was recorded.
          *     - `unknown_package` (422): package_id names no package of the account's currency.
          *     - `payment_method_unavailable` (422): The payment method is not offered for the account's currency.
          *     - `amount_below_minimum` (422): The amount is below the payment method's minimum.
          *     - `amount_above_maximum` (422): The amount is above the payment method's maximum.
+         *     - `pay_amount_below_minimum` (422): The promo code's discount would take pay_amount below the payment method's minimum; choose a larger amount or remove the code. Nothing was reserved.
          *     - `promo_code_not_found` (422): No promo code by that name.
          *     - `promo_code_expired` (422): The promo code has expired.
          *     - `promo_code_exhausted` (422): The promo code has reached its total redemption limit.
@@ -1006,6 +1386,8 @@ export interface components {
          *     - `promo_code_exists` (409): A promo code with that name already exists.
          *     - `order_not_resumable` (409): The order is no longer pending, or its checkout has expired.
          *     - `order_not_cancellable` (409): Only a pending order can be cancelled.
+         *     - `invoice_link_invalid` (403): The invoice download link is incomplete or its signature does not match (a changed or cut link); use the whole link from the email.
+         *     - `invoice_link_expired` (410): The invoice download link is past its expiry (INVOICE_LINK_EXPIRY_DAYS after issue); download the invoice with the API key instead.
          *     - `invoice_not_ready` (409): The order has no invoice yet: it is issued within seconds of the credit, and never for an order that was not paid.
          *     - `order_not_reviewable` (409): A bank transfer order that was cancelled or has expired cannot be reviewed.
          *     - `order_not_in_review` (409): A bank transfer is confirmed or rejected only while its order is in review (processing); a held payment is resolved only while its order is held (needs_review) and its workflow runs.
@@ -1027,6 +1409,12 @@ export interface components {
          *     - `hold_voided` (409): The hold was voided: it can no longer be captured or extended.
          *     - `spend_limit_reached` (402): The consumption or hold would take the user past their spend limit for the period (held amounts count); nothing was recorded.
          *     - `too_many_spend_limits` (422): The account already has the most spend limits it may have (1000).
+         *     - `payment_method_not_found` (422): payment_method_id names no saved card of this account (or one that was deleted).
+         *     - `payment_method_required` (422): Auto-recharge is enabled without payment_method_id and the account has no default card: save a card first (POST /v1/payment-methods/setup).
+         *     - `consent_required` (422): Enabling auto-recharge needs the customer's consent: send consent with the customer's ip_address and user_agent as your site saw them.
+         *     - `webhook_url_not_allowed` (422): The webhook endpoint's url is not an http(s) URL, or names a loopback, link-local or private address that WEBHOOK_ALLOWED_DESTINATIONS does not allow.
+         *     - `too_many_webhook_endpoints` (422): There are already as many webhook endpoints as allowed (100).
+         *     - `webhook_endpoint_disabled` (409): The webhook endpoint is disabled (by ops, or after three days of failed deliveries); enable it with PATCH {"enabled": true} first.
          *     - `invalid_path` (400): The path has malformed percent-encoding (such as %ZZ or a cut-off UTF-8 sequence).
          *     - `redirect_not_allowed` (422): success_url or cancel_url names a host outside ALLOWED_REDIRECT_HOSTS.
          *     - `request_timeout` (408): The request's headers or body did not arrive within the server's timeouts; the connection is closed.
@@ -1037,7 +1425,7 @@ export interface components {
          *     - `internal_error` (500): An unexpected failure; it is logged. Retry with the same Idempotency-Key.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_request" | "idempotency_key_required" | "idempotency_key_invalid" | "invalid_cursor" | "invalid_query_parameter" | "unauthorized" | "insufficient_balance" | "forbidden" | "not_found" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "missing_field" | "invalid_field" | "invalid_amount" | "amount_too_precise" | "amount_too_large" | "unsupported_currency" | "currency_mismatch" | "invalid_signature" | "signature_expired" | "invalid_event" | "unknown_package" | "payment_method_unavailable" | "amount_below_minimum" | "amount_above_maximum" | "promo_code_not_found" | "promo_code_expired" | "promo_code_exhausted" | "promo_code_limit_reached" | "promo_code_not_applicable" | "promo_code_exists" | "order_not_resumable" | "order_not_cancellable" | "invoice_not_ready" | "order_not_reviewable" | "order_not_in_review" | "order_already_reviewed" | "amount_mismatch" | "payment_exception_already_resolved" | "payment_exception_not_refundable" | "order_not_refundable" | "refund_exceeds_refundable" | "refund_exceeds_unconsumed_credit" | "refund_already_decided" | "refund_not_awaiting_payout" | "credit_note_not_ready" | "account_restricted" | "account_not_restricted" | "hold_already_captured" | "capture_exceeds_hold" | "hold_expired" | "hold_voided" | "spend_limit_reached" | "too_many_spend_limits" | "invalid_path" | "redirect_not_allowed" | "request_timeout" | "request_headers_too_large" | "rate_limited" | "payment_provider_error" | "service_unavailable" | "internal_error";
+        ErrorCode: "invalid_json" | "invalid_request" | "idempotency_key_required" | "idempotency_key_invalid" | "invalid_cursor" | "invalid_query_parameter" | "unauthorized" | "insufficient_balance" | "forbidden" | "not_found" | "reconciliation_report_not_found" | "invalid_report_date" | "idempotency_key_reused" | "payload_too_large" | "unsupported_media_type" | "missing_field" | "invalid_field" | "invalid_amount" | "amount_too_precise" | "amount_too_large" | "unsupported_currency" | "currency_mismatch" | "invalid_signature" | "signature_expired" | "invalid_event" | "unknown_package" | "payment_method_unavailable" | "amount_below_minimum" | "amount_above_maximum" | "pay_amount_below_minimum" | "promo_code_not_found" | "promo_code_expired" | "promo_code_exhausted" | "promo_code_limit_reached" | "promo_code_not_applicable" | "promo_code_exists" | "order_not_resumable" | "order_not_cancellable" | "invoice_link_invalid" | "invoice_link_expired" | "invoice_not_ready" | "order_not_reviewable" | "order_not_in_review" | "order_already_reviewed" | "amount_mismatch" | "payment_exception_already_resolved" | "payment_exception_not_refundable" | "order_not_refundable" | "refund_exceeds_refundable" | "refund_exceeds_unconsumed_credit" | "refund_already_decided" | "refund_not_awaiting_payout" | "credit_note_not_ready" | "account_restricted" | "account_not_restricted" | "hold_already_captured" | "capture_exceeds_hold" | "hold_expired" | "hold_voided" | "spend_limit_reached" | "too_many_spend_limits" | "payment_method_not_found" | "payment_method_required" | "consent_required" | "webhook_url_not_allowed" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "invalid_path" | "redirect_not_allowed" | "request_timeout" | "request_headers_too_large" | "rate_limited" | "payment_provider_error" | "service_unavailable" | "internal_error";
         Readiness: {
             /** @enum {string} */
             status: "ready" | "unavailable";
@@ -1147,20 +1535,54 @@ export interface components {
                 min_amount: string;
                 bonus_percent: string;
             }[];
-            payment_methods: {
-                id: components["schemas"]["PaymentMethod"];
-                /**
-                 * @description A decimal string with six decimals.
-                 * @example 100.000000
-                 */
-                min: string;
-                /**
-                 * @description A decimal string with six decimals.
-                 * @example 100.000000
-                 */
-                max: string;
-            }[];
+            payment_methods: components["schemas"]["PaymentMethodOption"][];
             order_expiry_minutes: number;
+        };
+        PaymentMethodOption: {
+            id: components["schemas"]["PaymentMethod"];
+            /**
+             * @description A decimal string with six decimals.
+             * @example 100.000000
+             */
+            min: string;
+            /**
+             * @description A decimal string with six decimals.
+             * @example 100.000000
+             */
+            max: string;
+            /**
+             * @description Who takes the money.
+             * @enum {string}
+             */
+            provider: "stripe" | "airwallex" | "bank_transfer";
+            /**
+             * @description How the payer pays: sent to checkout_url (redirect), shown next_action's QR code (qr_code), or told where to transfer (bank_transfer).
+             * @enum {string}
+             */
+            flow: "redirect" | "qr_code" | "bank_transfer";
+            /**
+             * @example {
+             *       "en": "WeChat Pay",
+             *       "zh-CN": "微信支付"
+             *     }
+             */
+            display_name: {
+                en: string;
+                "zh-CN": string;
+            };
+            /**
+             * @description The icon to draw (a name such as "alipay", or a URL), or null.
+             * @example wechat_pay
+             */
+            icon: string | null;
+            /**
+             * @description Stripe only: the Checkout session's payment_method_types; empty means the Stripe dashboard's choice.
+             * @example [
+             *       "card",
+             *       "alipay"
+             *     ]
+             */
+            payment_method_types: ("card" | "alipay" | "wechat_pay" | "link" | "paypal" | "klarna" | "affirm" | "us_bank_account")[];
         };
         Quote: {
             currency: components["schemas"]["Currency"];
@@ -1201,7 +1623,7 @@ export interface components {
             /** @example ord_0123456789abcdefghijklmn */
             id: string;
             status: components["schemas"]["OrderStatus"];
-            payment_method: components["schemas"]["PaymentMethod"];
+            payment_method: components["schemas"]["OrderPaymentMethod"];
             currency: components["schemas"]["Currency"];
             package_id: string | null;
             /**
@@ -1225,10 +1647,11 @@ export interface components {
              */
             bonus: string;
             /**
-             * @description A decimal string with six decimals.
+             * @description What the ledger credited: the quote's credit, or the one ops corrected it to (credit_correction).
              * @example 100.000000
              */
             credit: string;
+            credit_correction: components["schemas"]["CreditCorrection"] | null;
             promo_code: string | null;
             /** @description Only while the order can be paid. */
             checkout_url: string | null;
@@ -1264,6 +1687,27 @@ export interface components {
                  */
                 amount: string;
             }[];
+            /** @description Alipay and WeChat Pay orders while pending: the QR code to show; else null. */
+            next_action: components["schemas"]["NextAction"] | null;
+        };
+        /** @enum {string} */
+        OrderPaymentMethod: "stripe" | "airwallex" | "alipay" | "wechat_pay" | "bank_transfer" | "auto_recharge";
+        CreditCorrection: {
+            /**
+             * @description The credit the quote promised.
+             * @example 100.000000
+             */
+            quoted_credit: string;
+            /**
+             * @description What the bank statement showed arriving.
+             * @example 100.000000
+             */
+            amount_received: string;
+            /**
+             * @description Why ops corrected the credit.
+             * @example paid 650.00 of 700.00
+             */
+            reason: string;
         };
         BankTransfer: {
             bank_name: string;
@@ -1274,6 +1718,26 @@ export interface components {
             remitter_name: string;
             remitter_bank_name: string;
             remarks: string | null;
+        };
+        NextAction: {
+            /** @constant */
+            type: "qr_code";
+            /**
+             * @description The QR code's content (weixin://…, https://qr.alipay.com/…, or the sandbox's page).
+             * @example weixin://wxpay/bizpayurl?pr=Q2x0dWE0d
+             */
+            data: string;
+            /**
+             * @description A PNG of the code (GET /payment-qr/{order id}.png); no API key needed.
+             * @example https://refill.example/payment-qr/ord_0123456789abcdefghijklmn.png
+             */
+            image_url: string;
+            /**
+             * Format: date-time
+             * @description When the code stops being payable (the order's expiry).
+             * @example 2026-12-01T12:00:00.000Z
+             */
+            expires_at: string;
         };
         Invoice: {
             /** @example RF-2026-000123 */
@@ -1522,7 +1986,7 @@ export interface components {
             /** @example ord_0123456789abcdefghijklmn */
             id: string;
             status: components["schemas"]["OrderStatus"];
-            payment_method: components["schemas"]["PaymentMethod"];
+            payment_method: components["schemas"]["OrderPaymentMethod"];
             currency: components["schemas"]["Currency"];
             package_id: string | null;
             /**
@@ -1546,10 +2010,11 @@ export interface components {
              */
             bonus: string;
             /**
-             * @description A decimal string with six decimals.
+             * @description What the ledger credited: the quote's credit, or the one ops corrected it to (credit_correction).
              * @example 100.000000
              */
             credit: string;
+            credit_correction: components["schemas"]["CreditCorrection"] | null;
             promo_code: string | null;
             /** @description Only while the order can be paid. */
             checkout_url: string | null;
@@ -1585,6 +2050,8 @@ export interface components {
                  */
                 amount: string;
             }[];
+            /** @description Alipay and WeChat Pay orders while pending: the QR code to show; else null. */
+            next_action: components["schemas"]["NextAction"] | null;
             account_id: string;
             age_seconds: number;
             customer_email: string;
@@ -1593,7 +2060,7 @@ export interface components {
             /** @example ord_0123456789abcdefghijklmn */
             id: string;
             status: components["schemas"]["OrderStatus"];
-            payment_method: components["schemas"]["PaymentMethod"];
+            payment_method: components["schemas"]["OrderPaymentMethod"];
             currency: components["schemas"]["Currency"];
             package_id: string | null;
             /**
@@ -1617,10 +2084,11 @@ export interface components {
              */
             bonus: string;
             /**
-             * @description A decimal string with six decimals.
+             * @description What the ledger credited: the quote's credit, or the one ops corrected it to (credit_correction).
              * @example 100.000000
              */
             credit: string;
+            credit_correction: components["schemas"]["CreditCorrection"] | null;
             promo_code: string | null;
             /** @description Only while the order can be paid. */
             checkout_url: string | null;
@@ -1656,6 +2124,8 @@ export interface components {
                  */
                 amount: string;
             }[];
+            /** @description Alipay and WeChat Pay orders while pending: the QR code to show; else null. */
+            next_action: components["schemas"]["NextAction"] | null;
             account_id: string;
             age_seconds: number;
             actions: {
@@ -1695,6 +2165,43 @@ export interface components {
              * @example 2026-12-01T12:00:00.000Z
              */
             created_at: string;
+        };
+        ReconciliationReport: {
+            /**
+             * Format: date
+             * @example 2026-11-30
+             */
+            date: string;
+            provider: string;
+            provider_payment_count: number;
+            credited_order_count: number;
+            /** @description Every difference found; the lines hold the first 1000. */
+            difference_count: number;
+            out_of_scope: string;
+            workflow_id: string;
+            run_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T12:00:00.000Z
+             */
+            completed_at: string;
+            lines: components["schemas"]["ReconciliationReportLine"][];
+        };
+        ReconciliationReportLine: {
+            line: number;
+            /** @enum {string} */
+            kind: "paid_not_credited" | "credited_not_paid" | "amount_differs";
+            order_id: string | null;
+            checkout_session_id: string | null;
+            provider_payment_id: string | null;
+            /** @description In the currency's minor units (cents, fen); null where that side has nothing. */
+            provider_amount_minor_units: string | null;
+            provider_currency: string | null;
+            /** @description In the currency's minor units (cents, fen); null where that side has nothing. */
+            refill_amount_minor_units: string | null;
+            refill_currency: string | null;
+            payment_exception_id: string | null;
+            detail: string;
         };
         AdminAction: {
             id: string;
@@ -1777,7 +2284,7 @@ export interface components {
             requested_by_operator: string | null;
             decided_by: string | null;
             bank_reference: string | null;
-            payment_method: components["schemas"]["PaymentMethod"];
+            payment_method: components["schemas"]["OrderPaymentMethod"];
             transfer_id: string | null;
             reversal_transfer_id: string | null;
             /**
@@ -1816,12 +2323,176 @@ export interface components {
             opened_at: string;
             closed_at: string | null;
         };
+        SavedCard: {
+            /** @example pm_1QxYzAbCdEfGhIjKlMnOpQrS */
+            id: string;
+            /** @example visa */
+            brand: string;
+            /** @example 4242 */
+            last4: string;
+            exp_month: number;
+            exp_year: number;
+            /** @description The card auto-recharge charges when its settings name none. */
+            is_default: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        AutoRecharge: {
+            account_id: string;
+            enabled: boolean;
+            currency: components["schemas"]["Currency"];
+            /**
+             * @description A recharge starts when the balance falls below it.
+             * @example 100.000000
+             */
+            threshold: string;
+            /** @description What one recharge charges; null when target_balance is set. */
+            amount: string | null;
+            /** @description The balance one recharge tops up to; null when amount is set. */
+            target_balance: string | null;
+            /** @description The card charged; null for the default card. */
+            payment_method_id: string | null;
+            /**
+             * @description A decimal string with six decimals.
+             * @example 100.000000
+             */
+            monthly_limit: string;
+            cooldown_seconds: number;
+            maximum_per_day: number;
+            state: components["schemas"]["AutoRechargeState"];
+            /** @description Why it is paused or was switched off, for people. */
+            paused_reason: string | null;
+            last_attempt: {
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T12:00:00.000Z
+                 */
+                time: string;
+                /** @enum {string} */
+                outcome: "succeeded" | "declined" | "authentication_required" | "failed" | "skipped";
+                amount: string | null;
+                decline_code: string | null;
+            } | null;
+            consecutive_failures: number;
+            /**
+             * @description A decimal string with six decimals.
+             * @example 100.000000
+             */
+            spent_this_month: string;
+            consent: {
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T12:00:00.000Z
+                 */
+                time: string;
+                ip_address: string | null;
+                user_agent: string | null;
+            } | null;
+            settings_version: number;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T12:00:00.000Z
+             */
+            updated_at: string;
+        };
+        CreatedWebhookEndpoint: {
+            /** @example we_0123456789abcdefghijklmn */
+            id: string;
+            /** @example https://platform.example.com/refill-events */
+            url: string;
+            /** @description The event types it receives; `*` for all. */
+            events: ("*" | "topup.succeeded" | "topup.failed" | "topup.expired" | "topup.cancelled" | "topup.needs_review" | "invoice.issued" | "balance.low" | "balance.recovered" | "balance.depleted" | "refund.requested" | "refund.approved" | "refund.rejected" | "refund.processing" | "refund.succeeded" | "refund.failed" | "dispute.open" | "dispute.won" | "dispute.lost" | "payment_exception.opened" | "auto_recharge.succeeded" | "auto_recharge.failed" | "auto_recharge.paused" | "auto_recharge.disabled" | "webhook_endpoint.test")[];
+            description: string | null;
+            enabled: boolean;
+            /** @description Why it was disabled (by ops, or after three days of failed deliveries). */
+            disabled_reason: string | null;
+            /** @description The first failed delivery since the last successful one. */
+            failing_since: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T12:00:00.000Z
+             */
+            updated_at: string;
+            /**
+             * @description The signing secret of Refill-Signature; shown only in this answer.
+             * @example whsec_…
+             */
+            secret: string;
+        };
+        WebhookEndpoint: {
+            /** @example we_0123456789abcdefghijklmn */
+            id: string;
+            /** @example https://platform.example.com/refill-events */
+            url: string;
+            /** @description The event types it receives; `*` for all. */
+            events: ("*" | "topup.succeeded" | "topup.failed" | "topup.expired" | "topup.cancelled" | "topup.needs_review" | "invoice.issued" | "balance.low" | "balance.recovered" | "balance.depleted" | "refund.requested" | "refund.approved" | "refund.rejected" | "refund.processing" | "refund.succeeded" | "refund.failed" | "dispute.open" | "dispute.won" | "dispute.lost" | "payment_exception.opened" | "auto_recharge.succeeded" | "auto_recharge.failed" | "auto_recharge.paused" | "auto_recharge.disabled" | "webhook_endpoint.test")[];
+            description: string | null;
+            enabled: boolean;
+            /** @description Why it was disabled (by ops, or after three days of failed deliveries). */
+            disabled_reason: string | null;
+            /** @description The first failed delivery since the last successful one. */
+            failing_since: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T12:00:00.000Z
+             */
+            updated_at: string;
+        };
+        WebhookDelivery: {
+            /** @example whd_0123456789abcdef0123456789abcdef */
+            id: string;
+            /** @example evt_0123456789abcdef0123456789abcdef */
+            event_id: string;
+            type: components["schemas"]["WebhookEventType"];
+            account_id: string | null;
+            /** @description The event's time, in Unix seconds (as in the delivered body). */
+            created: number;
+            endpoint_id: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            /** @description While pending. */
+            next_attempt_at: string | null;
+            delivered_at: string | null;
+            failure_reason: string | null;
+            attempts: {
+                number: number;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T12:00:00.000Z
+                 */
+                attempted_at: string;
+                /** @description The endpoint's answer; null when none came (refused, timed out). */
+                status_code: number | null;
+                latency_ms: number;
+                error: string | null;
+            }[];
+        };
+        BalanceAlerts: {
+            /** @description balance.low is written when the balance falls below one, balance.recovered when it rises back above it. */
+            thresholds: string[];
+            /** @description Whether the account's email address also gets a message. */
+            email: boolean;
+            currency: components["schemas"]["Currency"];
+        };
     };
     responses: never;
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description Carried by the deliveries of Refill's own webhooks to a subscriber, signed with the endpoint's secret; the operations that send them describe its format. */
+        /** @description Carried by the deliveries of Refill's own webhooks to a subscriber (`webhooks.refillEvent`). The signature of the delivery, `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, keyed with the endpoint's secret (`whsec_…`, shown once when the endpoint is created). The scheme is Stripe's, so `stripe.webhooks.constructEvent(body, header, secret)` verifies it unchanged. Verify it over the exact bytes received, and refuse a `t` too far from now to stop replays. */
         "Refill-Signature": string;
         /** @description The request's id: the caller's X-Request-Id when well-formed (1-128 of A-Z a-z 0-9 . _ : -), else a new UUID. Every log line of the request carries it. */
         "X-Request-Id": string;
@@ -1836,6 +2507,9 @@ export type SchemaOrderStatus = components['schemas']['OrderStatus'];
 export type SchemaRefundStatus = components['schemas']['RefundStatus'];
 export type SchemaHoldStatus = components['schemas']['HoldStatus'];
 export type SchemaPaymentMethod = components['schemas']['PaymentMethod'];
+export type SchemaAutoRechargeState = components['schemas']['AutoRechargeState'];
+export type SchemaWebhookEventType = components['schemas']['WebhookEventType'];
+export type SchemaWebhookEvent = components['schemas']['WebhookEvent'];
 export type SchemaError = components['schemas']['Error'];
 export type SchemaErrorCode = components['schemas']['ErrorCode'];
 export type SchemaReadiness = components['schemas']['Readiness'];
@@ -1844,9 +2518,13 @@ export type SchemaCurrency = components['schemas']['Currency'];
 export type SchemaConsumption = components['schemas']['Consumption'];
 export type SchemaFlow = components['schemas']['Flow'];
 export type SchemaTopUpOptions = components['schemas']['TopUpOptions'];
+export type SchemaPaymentMethodOption = components['schemas']['PaymentMethodOption'];
 export type SchemaQuote = components['schemas']['Quote'];
 export type SchemaOrder = components['schemas']['Order'];
+export type SchemaOrderPaymentMethod = components['schemas']['OrderPaymentMethod'];
+export type SchemaCreditCorrection = components['schemas']['CreditCorrection'];
 export type SchemaBankTransfer = components['schemas']['BankTransfer'];
+export type SchemaNextAction = components['schemas']['NextAction'];
 export type SchemaInvoice = components['schemas']['Invoice'];
 export type SchemaRefund = components['schemas']['Refund'];
 export type SchemaHoldWithBalance = components['schemas']['HoldWithBalance'];
@@ -1858,10 +2536,18 @@ export type SchemaPromoCodeWithUsage = components['schemas']['PromoCodeWithUsage
 export type SchemaOpsOrderListItem = components['schemas']['OpsOrderListItem'];
 export type SchemaOpsOrderWithActions = components['schemas']['OpsOrderWithActions'];
 export type SchemaPaymentException = components['schemas']['PaymentException'];
+export type SchemaReconciliationReport = components['schemas']['ReconciliationReport'];
+export type SchemaReconciliationReportLine = components['schemas']['ReconciliationReportLine'];
 export type SchemaAdminAction = components['schemas']['AdminAction'];
 export type SchemaOpsHold = components['schemas']['OpsHold'];
 export type SchemaOpsRefund = components['schemas']['OpsRefund'];
 export type SchemaDispute = components['schemas']['Dispute'];
+export type SchemaSavedCard = components['schemas']['SavedCard'];
+export type SchemaAutoRecharge = components['schemas']['AutoRecharge'];
+export type SchemaCreatedWebhookEndpoint = components['schemas']['CreatedWebhookEndpoint'];
+export type SchemaWebhookEndpoint = components['schemas']['WebhookEndpoint'];
+export type SchemaWebhookDelivery = components['schemas']['WebhookDelivery'];
+export type SchemaBalanceAlerts = components['schemas']['BalanceAlerts'];
 export type HeaderRefillSignature = components['headers']['Refill-Signature'];
 export type HeaderXRequestId = components['headers']['X-Request-Id'];
 export type HeaderRetryAfter = components['headers']['Retry-After'];
@@ -2762,7 +3448,7 @@ export interface operations {
                     amount?: string;
                     package_id?: string;
                     /** @enum {string} */
-                    payment_method: "stripe" | "bank_transfer";
+                    payment_method: "stripe" | "airwallex" | "alipay" | "wechat_pay" | "bank_transfer";
                     promo_code?: string;
                 };
             };
@@ -2828,7 +3514,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `missing_field`, `invalid_field`, `invalid_amount`, `amount_too_precise`, `amount_too_large`, `unknown_package`, `payment_method_unavailable`, `amount_below_minimum`, `amount_above_maximum`, `promo_code_not_found`, `promo_code_expired`, `promo_code_exhausted`, `promo_code_limit_reached`, `promo_code_not_applicable` */
+            /** @description `missing_field`, `invalid_field`, `invalid_amount`, `amount_too_precise`, `amount_too_large`, `unknown_package`, `payment_method_unavailable`, `amount_below_minimum`, `amount_above_maximum`, `pay_amount_below_minimum`, `promo_code_not_found`, `promo_code_expired`, `promo_code_exhausted`, `promo_code_limit_reached`, `promo_code_not_applicable` */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3011,7 +3697,7 @@ export interface operations {
                     amount?: string;
                     package_id?: string;
                     /** @enum {string} */
-                    payment_method: "stripe" | "bank_transfer";
+                    payment_method: "stripe" | "airwallex" | "alipay" | "wechat_pay" | "bank_transfer";
                     promo_code?: string;
                     success_url?: string;
                     cancel_url?: string;
@@ -3022,11 +3708,13 @@ export interface operations {
                         /** @constant */
                         agreement_accepted: true;
                     };
+                    /** @description Save the card this top-up is paid with for off-session use (auto-recharge). Stripe Checkout and the sandbox only. */
+                    save_payment_method?: boolean;
                 };
             };
         };
         responses: {
-            /** @description The order, with `checkout_url` (Stripe) or `bank_transfer` (bank transfer). */
+            /** @description The order, with `checkout_url` (Stripe, Airwallex), `next_action` (the QR code of Alipay and WeChat Pay) or `bank_transfer` (bank transfer). */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3107,7 +3795,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `missing_field`, `invalid_field`, `invalid_amount`, `amount_too_precise`, `amount_too_large`, `unknown_package`, `payment_method_unavailable`, `amount_below_minimum`, `amount_above_maximum`, `promo_code_not_found`, `promo_code_expired`, `promo_code_exhausted`, `promo_code_limit_reached`, `promo_code_not_applicable`, `redirect_not_allowed` */
+            /** @description `missing_field`, `invalid_field`, `invalid_amount`, `amount_too_precise`, `amount_too_large`, `unknown_package`, `payment_method_unavailable`, `amount_below_minimum`, `amount_above_maximum`, `pay_amount_below_minimum`, `promo_code_not_found`, `promo_code_expired`, `promo_code_exhausted`, `promo_code_limit_reached`, `promo_code_not_applicable`, `redirect_not_allowed` */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5487,6 +6175,311 @@ export interface operations {
             };
         };
     };
+    receiveAirwallexEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description When Airwallex signed the event, in Unix milliseconds. */
+                "x-timestamp": string;
+                /** @description HMAC-SHA256, in hex, of x-timestamp followed by the raw body, keyed with AIRWALLEX_WEBHOOK_SECRET. */
+                "x-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_hkdmr6rw5g2e5h2ma2k",
+                 *       "name": "payment_intent.succeeded",
+                 *       "created_at": "2026-12-01T12:00:00+0000",
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "int_hkdmr6rw5g2e5h2ma2k",
+                 *           "merchant_order_id": "ord_0123456789abcdefghijklmn",
+                 *           "amount": 700,
+                 *           "currency": "CNY",
+                 *           "status": "SUCCEEDED"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    id: string;
+                    name: string;
+                    created_at: string;
+                    data: {
+                        object: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded, and delivered or known to need no delivery. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        received: true;
+                        /** @description What became of it: delivered, unknown_order, order_closed, ignored_type, payment_exception, ignored_duplicate, refund_…. */
+                        outcome: string;
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_request`, `invalid_signature`, `signature_expired`, `invalid_event` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `missing_field`, `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentQrImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order id and `.png`. */
+                image: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PNG; not cached (the order may be paid at any moment). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description `no-store`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadInvoiceByLink: {
+        parameters: {
+            query: {
+                /** @description When the link expires, in Unix seconds, as the email gives it. */
+                expires: string;
+                /** @description The link's HMAC over the number and expiry, as the email gives it. */
+                signature: string;
+            };
+            header?: never;
+            path: {
+                /** @description The invoice number. */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF, shown in the browser; immutable once issued. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description inline; filename="<invoice number>.pdf" */
+                    "Content-Disposition": string;
+                    /** @description The PDF's SHA-256: it never changes. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invoice_link_invalid` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invoice_link_expired` */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getCheckoutReturn: {
         parameters: {
             query?: {
@@ -5565,7 +6558,10 @@ export interface operations {
     };
     getSandboxCheckout: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Set by Decline: the page says the payment was declined and offers Pay again. */
+                declined?: "1";
+            };
             header?: never;
             path: {
                 id: string;
@@ -5574,7 +6570,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The page, with Pay and Decline. */
+            /** @description The page: Pay and Decline while the order can be paid, else what became of the checkout (paid, expired, or the order closed). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5656,7 +6652,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description To the order's success or cancel URL. */
+            /** @description To the order's success URL. */
             303: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5696,7 +6692,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The checkout can no longer be paid. */
+            /** @description The checkout can no longer be paid (paid, expired, or its order closed). */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5704,6 +6700,16 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description `missing_field`, `invalid_field` */
@@ -5768,7 +6774,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description To the order's success or cancel URL. */
+            /** @description Back to the checkout page, which says the payment was declined (`?declined=1`). */
             303: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5808,7 +6814,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The checkout can no longer be paid. */
+            /** @description The checkout can no longer be paid (paid, expired, or its order closed). */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5816,6 +6822,16 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description `missing_field`, `invalid_field` */
@@ -7589,6 +8605,135 @@ export interface operations {
             };
         };
     };
+    getReconciliationReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path: {
+                /** @description A UTC day, YYYY-MM-DD. */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day's report, one line per difference. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationReport"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request`, `invalid_report_date` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`, `reconciliation_report_not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listAuditLog: {
         parameters: {
             query?: {
@@ -9022,6 +10167,2464 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    createPaymentMethodSetup: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per intended operation; a retry sends the same key and gets the same answer. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "success_url": "https://app.example.com/cards?saved=1",
+                 *       "cancel_url": "https://app.example.com/cards"
+                 *     }
+                 */
+                "application/json": {
+                    success_url?: string;
+                    cancel_url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Where to send the customer, and until when the page can be used. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example https://checkout.stripe.com/c/pay/cs_test_… */
+                        setup_url: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-12-01T12:00:00.000Z
+                         */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request`, `idempotency_key_required`, `idempotency_key_invalid` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused` */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `missing_field`, `invalid_field`, `redirect_not_allowed` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payment_provider_error` */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPaymentMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The saved cards, deleted ones left out. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SavedCard"][];
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setDefaultPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The card, now the default. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedCard"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deletePaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        deleted: true;
+                        /** @description Whether auto-recharge charged this card and was switched off. */
+                        auto_recharge_disabled: boolean;
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payment_provider_error` */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAutoRecharge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings and status. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoRecharge"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putAutoRecharge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "threshold": "10.00",
+                 *       "amount": "50.00",
+                 *       "monthly_limit": "200.00",
+                 *       "cooldown_seconds": 600,
+                 *       "maximum_per_day": 5,
+                 *       "consent": {
+                 *         "ip_address": "203.0.113.9",
+                 *         "user_agent": "Mozilla/5.0"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    enabled: boolean;
+                    /**
+                     * @description A positive decimal string with at most 6 decimals (up to 1000000000), never a JSON number.
+                     * @example 12.50
+                     */
+                    threshold: string;
+                    /**
+                     * @description A positive decimal string with at most 6 decimals (up to 1000000000), never a JSON number.
+                     * @example 12.50
+                     */
+                    amount?: string;
+                    /**
+                     * @description A positive decimal string with at most 6 decimals (up to 1000000000), never a JSON number.
+                     * @example 12.50
+                     */
+                    target_balance?: string;
+                    payment_method_id?: string | null;
+                    /**
+                     * @description A positive decimal string with at most 6 decimals (up to 1000000000), never a JSON number.
+                     * @example 12.50
+                     */
+                    monthly_limit: string;
+                    cooldown_seconds?: number;
+                    maximum_per_day?: number;
+                    consent?: {
+                        ip_address: string;
+                        user_agent: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The settings as stored, with the status. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoRecharge"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `missing_field`, `invalid_field`, `invalid_amount`, `amount_too_precise`, `amount_too_large`, `payment_method_unavailable`, `amount_below_minimum`, `amount_above_maximum`, `consent_required`, `payment_method_not_found`, `payment_method_required` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAutoRechargesForOps: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["AutoRechargeState"];
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: string;
+            };
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The automatic recharges. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AutoRecharge"][];
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSandboxSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page, with one button per test card. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    saveSandboxSetupCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @description The token of the setup page, bound to this browser's cookie. */
+                    csrf_token: string;
+                    /**
+                     * @description The test card to save (activities/payments/sandbox-cards.ts).
+                     * @enum {string}
+                     */
+                    card: "succeeds" | "insufficient_funds" | "stolen_card" | "authentication_required";
+                };
+            };
+        };
+        responses: {
+            /** @description To the setup's success URL. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Where the customer goes next. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The setup can no longer be completed. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `missing_field`, `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://platform.example.com/refill-events",
+                 *       "events": [
+                 *         "topup.succeeded",
+                 *         "balance.low"
+                 *       ],
+                 *       "description": "billing service"
+                 *     }
+                 */
+                "application/json": {
+                    url: string;
+                    events: ("*" | "topup.succeeded" | "topup.failed" | "topup.expired" | "topup.cancelled" | "topup.needs_review" | "invoice.issued" | "balance.low" | "balance.recovered" | "balance.depleted" | "refund.requested" | "refund.approved" | "refund.rejected" | "refund.processing" | "refund.succeeded" | "refund.failed" | "dispute.open" | "dispute.won" | "dispute.lost" | "payment_exception.opened" | "auto_recharge.succeeded" | "auto_recharge.failed" | "auto_recharge.paused" | "auto_recharge.disabled" | "webhook_endpoint.test")[];
+                    description?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its signing secret (shown only here). */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field`, `missing_field`, `webhook_url_not_allowed`, `too_many_webhook_endpoints` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true
+                 *     }
+                 */
+                "application/json": {
+                    url?: string;
+                    events?: ("*" | "topup.succeeded" | "topup.failed" | "topup.expired" | "topup.cancelled" | "topup.needs_review" | "invoice.issued" | "balance.low" | "balance.recovered" | "balance.depleted" | "refund.requested" | "refund.approved" | "refund.rejected" | "refund.processing" | "refund.succeeded" | "refund.failed" | "dispute.open" | "dispute.won" | "dispute.lost" | "payment_exception.opened" | "auto_recharge.succeeded" | "auto_recharge.failed" | "auto_recharge.paused" | "auto_recharge.disabled" | "webhook_endpoint.test")[];
+                    enabled?: boolean;
+                    description?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint as changed. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field`, `missing_field`, `webhook_url_not_allowed` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recorded; the dispatcher delivers it shortly. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        event_id: string;
+                        delivery_id: string;
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `webhook_endpoint_disabled` */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookEvents: {
+        parameters: {
+            query?: {
+                endpoint_id?: string;
+                status?: "pending" | "delivered" | "failed";
+                type?: components["schemas"]["WebhookEventType"];
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: string;
+                /** @description The `next_cursor` of the page before. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookDelivery"][];
+                        /** @description Pass as `cursor` for the next page; null on the last. */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request`, `invalid_cursor` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    redeliverWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; when sent it must name the operator of the token (actions are recorded as that operator), else 403 forbidden. */
+                "X-Operator"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries pending again. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redelivered: string[];
+                    };
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `webhook_endpoint_disabled` */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_field` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBalanceAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alerts (none set: an empty list). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceAlerts"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putBalanceAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "thresholds": [
+                 *         "20.00",
+                 *         "5.00"
+                 *       ],
+                 *       "email": true
+                 *     }
+                 */
+                "application/json": {
+                    thresholds: string[];
+                    email: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The alerts as stored. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceAlerts"];
+                };
+            };
+            /** @description `invalid_path`, `invalid_query_parameter`, `invalid_json`, `invalid_request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `missing_field`, `invalid_field`, `invalid_amount`, `amount_too_precise`, `amount_too_large` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receiveRefillEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The signature of the delivery, `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, keyed with the endpoint's secret (`whsec_…`, shown once when the endpoint is created). The scheme is Stripe's, so `stripe.webhooks.constructEvent(body, header, secret)` verifies it unchanged. Verify it over the exact bytes received, and refuse a `t` too far from now to stop replays. */
+                "Refill-Signature": string;
+                "User-Agent": "Refill-Webhooks/1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_0123456789abcdef0123456789abcdef",
+                 *       "type": "webhook_endpoint.test",
+                 *       "created": 1764590400,
+                 *       "account_id": null,
+                 *       "data": {
+                 *         "endpoint_id": "we_0123456789abcdefghijklmn"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Received: the delivery is done. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Anything else (or no answer): the delivery is retried. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -124,7 +124,7 @@ test('the default moves to the chosen card; deleting the card auto-recharge char
   const after = await call(customer, 'GET', '/v1/auto-recharge');
   assert.equal(after.body.state, 'disabled');
   assert.match(after.body.paused_reason, /card .* was deleted/);
-  // The switch-off is an auto_recharge.disabled event, written in the deletion's transaction (migration 0017).
+  // The switch-off is an auto_recharge.disabled event, written in the deletion's transaction (migration 0018).
   const disabledEvents = await database.sql<{ object: { reason: string; state: string } }[]>`
     select object from webhook_events where account_id = ${customer.accountId} and type = 'auto_recharge.disabled'`;
   assert.equal(disabledEvents.length, 1);
