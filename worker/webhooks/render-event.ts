@@ -32,13 +32,22 @@ function typedRow(object: Record<string, unknown>): Record<string, unknown> {
   return row;
 }
 
+function microsText(value: unknown): unknown {
+  if (typeof value === 'string') return formatMicros(BigInt(value));
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return formatMicros(BigInt(value));
+  return value;
+}
+
 /** Any other object: its public columns, money as decimal strings. */
 function genericData(object: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
     if (privateColumns.has(key)) continue;
-    // A money column without a value (an auto_recharge.disabled with no attempt) keeps the same name.
-    if (key.endsWith('_micros')) data[key.slice(0, -'_micros'.length)] = typeof value === 'string' ? formatMicros(BigInt(value)) : value;
+    // A row's bigint column arrives as a string, a value the trigger built with jsonb_build_object (the
+    // balance events' threshold and available amount) as a JSON number: both are exact integers of
+    // micro-units (at most 10^15, within a double's exact range). A money column without a value (an
+    // auto_recharge.disabled with no attempt) keeps the same name.
+    if (key.endsWith('_micros')) data[key.slice(0, -'_micros'.length)] = microsText(value);
     else data[key] = value;
   }
   return data;
