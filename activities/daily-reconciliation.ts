@@ -3,7 +3,6 @@
 // differs. The report tables (reconciliation_reports, reconciliation_report_lines) are written only here,
 // by recordDailyReport; each difference's payment exception is opened through its own workflow
 // (paymentExceptionWorkflow), which owns that row, exactly as a late payment's is.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { findOrderOfCheckout } from '../db/orders/find-order-of-checkout.ts';
 import { listCreditedCheckoutOrders } from '../db/orders/list-credited-checkout-orders.ts';
 import type { OrderRow } from '../db/orders/order-row.ts';
@@ -21,8 +20,8 @@ import {
 } from '../domain/daily-reconciliation.ts';
 import { failure } from '../domain/failures.ts';
 import { microsToMinorUnits } from '../domain/money.ts';
-import { paymentExceptionIdFor, paymentExceptionWorkflowId, type PaymentExceptionInput } from '../domain/payment-exceptions.ts';
-import { accountIdKey, needsReviewKey, paymentMethodKey } from '../domain/search-attributes.ts';
+import { paymentExceptionIdFor, type PaymentExceptionInput } from '../domain/payment-exceptions.ts';
+import { startPaymentExceptionWorkflow } from '../api/webhooks/start-payment-exception.ts';
 import type { ActivityDependencies } from './index.ts';
 import { PermanentProviderError, type ListedPayment, type RetrievedPayment } from './payments/provider.ts';
 
@@ -158,21 +157,7 @@ export function createDailyReconciliationActivities(dependencies: ActivityDepend
       orderStatus: order.status,
       reason: `daily reconciliation: ${opened.difference.kind}: ${opened.difference.detail}`,
     };
-    try {
-      await reconciliation.temporalClient.workflow.start('paymentExceptionWorkflow', {
-        workflowId: paymentExceptionWorkflowId(opened.eventId),
-        taskQueue: reconciliation.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: accountIdKey, value: order.account_id },
-          { key: paymentMethodKey, value: order.payment_method },
-          { key: needsReviewKey, value: true },
-        ],
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+    await startPaymentExceptionWorkflow(reconciliation, order, input);
   }
 }
 

@@ -2,7 +2,7 @@
 // A payment for an order whose workflow has closed becomes a payment exception, with a workflow of its
 // own that ops resolve; the closed order itself is never edited. Throws when the event can be neither
 // recorded nor delivered, so the route answers 5xx and Stripe retries.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../../config/config.ts';
 import type { Sql } from '../../db/client.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
@@ -11,14 +11,14 @@ import { admitStripeEvent } from '../../db/stripe-events/admit-stripe-event.ts';
 import { markStripeEvent, type StripeEventOutcome } from '../../db/stripe-events/mark-stripe-event.ts';
 import { recordStripeEvent } from '../../db/stripe-events/record-stripe-event.ts';
 import { isPaymentEvent, orderWorkflowId, paymentEventSignal, type PaymentEvent } from '../../domain/orders.ts';
-import { paymentExceptionWorkflowId, type PaymentExceptionInput } from '../../domain/payment-exceptions.ts';
-import { accountIdKey, needsReviewKey, paymentMethodKey } from '../../domain/search-attributes.ts';
+import type { PaymentExceptionInput } from '../../domain/payment-exceptions.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { orderIdOfCheckoutEvent, paymentEventContentKey, paymentEventFromCheckoutEvent } from './stripe-event-format.ts';
 import { handleMoneyBackEvent, isMoneyBackEvent } from './handle-refund-events.ts';
 import { handleSetupSessionEvent, isSetupSessionEvent } from './handle-setup-session-event.ts';
 import { handlePaymentIntentEvent, isPaymentIntentEvent } from './handle-payment-intent-event.ts';
 import type { SavedCardProvider } from '../../activities/payments/saved-cards.ts';
+import { startPaymentExceptionWorkflow } from './start-payment-exception.ts';
 import { validateStripeEvent } from './stripe-event-schema.ts';
 
 const signalDeadlineMilliseconds = 5_000;
@@ -151,19 +151,5 @@ async function openPaymentException(
     orderStatus: order.status,
     reason: `payment event ${event.eventId} arrived after the order was ${order.status}`,
   };
-  try {
-    await dependencies.temporalClient.workflow.start('paymentExceptionWorkflow', {
-      workflowId: paymentExceptionWorkflowId(event.eventId),
-      taskQueue: dependencies.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: accountIdKey, value: order.account_id },
-        { key: paymentMethodKey, value: order.payment_method },
-        { key: needsReviewKey, value: true },
-      ],
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+  await startPaymentExceptionWorkflow(dependencies, order, input);
 }
