@@ -12,7 +12,7 @@ import { errorCodes } from '../domain/errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createTestAccount, testAdminToken, type RequestOptions, type TestResponse } from './support/api.ts';
 import { routesOf } from './support/app-routes.ts';
-import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { rateLimitsOff, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 /** Runs per route: 32 routes, so about 640 requests, some 10 to 25 s depending on the machine's load. */
 const runsPerRoute = 20;
@@ -24,14 +24,7 @@ before(async () => {
   // address sending thousands of requests, and each must reach the validation it aims at.
   pipeline = await startTestPipeline({
     sandbox: true,
-    environment: {
-      RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS: '0',
-      RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS: '0',
-      RATE_LIMIT_ORDERS_PER_KEY: '0',
-      RATE_LIMIT_QUOTES_PER_KEY: '0',
-      RATE_LIMIT_WEBHOOKS_PER_ADDRESS: '0',
-      RATE_LIMIT_PAGES_PER_ADDRESS: '0',
-    },
+    environment: rateLimitsOff,
   });
 });
 after(async () => {

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { dataDirectory, schemathesisPath } from '../dev/tools.ts';
 import { createTestAccount, testAdminToken } from './support/api.ts';
-import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
+import { rateLimitsOff, startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 /** Generated cases per operation and phase: about 60 operations, a few hundred requests in all. */
 const examplesPerOperation = 6;
@@ -24,14 +24,7 @@ before(async () => {
   // As in the property fuzzer: the sandbox pages mounted, and no rate limit between one client and its checks.
   pipeline = await startTestPipeline({
     sandbox: true,
-    environment: {
-      RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS: '0',
-      RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS: '0',
-      RATE_LIMIT_ORDERS_PER_KEY: '0',
-      RATE_LIMIT_QUOTES_PER_KEY: '0',
-      RATE_LIMIT_WEBHOOKS_PER_ADDRESS: '0',
-      RATE_LIMIT_PAGES_PER_ADDRESS: '0',
-    },
+    environment: rateLimitsOff,
   });
 });
 after(async () => {

@@ -23,6 +23,16 @@ import { eventually } from './eventually.ts';
 import { testInvoiceDependencies } from './invoices.ts';
 import { testStripeApiBase, testTemporalAddress } from './environment.ts';
 
+/** Every rate limit off: for a fuzzer, one client at one address whose every request must reach the validation it aims at. */
+export const rateLimitsOff: Record<string, string> = {
+  RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS: '0',
+  RATE_LIMIT_ACCOUNT_CREATIONS_PER_ADDRESS: '0',
+  RATE_LIMIT_ORDERS_PER_KEY: '0',
+  RATE_LIMIT_QUOTES_PER_KEY: '0',
+  RATE_LIMIT_WEBHOOKS_PER_ADDRESS: '0',
+  RATE_LIMIT_PAGES_PER_ADDRESS: '0',
+};
+
 export const testWebhookSecret = 'whsec_test_refill_webhook_secret';
 const signer = new Stripe('sk_test_signer').webhooks;
 
