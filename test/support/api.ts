@@ -67,6 +67,10 @@ export async function startTestApi(options: StartTestApiOptions): Promise<TestAp
     ADMIN_TOKEN: testAdminToken,
     ADMIN_TOKENS: testAdminTokensVariable,
     LOG_LEVEL: process.env.REFILL_TEST_LOG_LEVEL ?? 'silent',
+    // A test's client may sit on an idle connection while its event loop is busy (parsing a PDF, say), past
+    // the timer that would have dropped it; with the production default of 5 s the server can close that
+    // connection just as it is reused (ECONNRESET). Tests of the timeout itself set it.
+    HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '120',
     ...options.environment,
   });
   // Lazy, so a test can point the API at a Temporal server that is down.
