@@ -1,4 +1,4 @@
-// What scripts/test.ts hands to every test file: the throwaway servers' addresses.
+// What scripts/test.ts hands to every test file: the throwaway servers' addresses and the workflow bundle it built.
 function required(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === '') {
@@ -17,4 +17,14 @@ export function testTemporalAddress(): string {
 
 export function testStripeApiBase(): string {
   return required('REFILL_TEST_STRIPE_API_BASE');
+}
+
+/**
+ * The order workflows' bundle scripts/test.ts built for this run (its code and source map), or
+ * undefined when a file runs without it; then the file bundles them itself.
+ */
+export function testWorkflowBundlePaths(): { codePath: string; sourceMapPath: string } | undefined {
+  const codePath = process.env.REFILL_TEST_WORKFLOW_BUNDLE_PATH;
+  if (codePath === undefined || codePath === '') return undefined;
+  return { codePath, sourceMapPath: `${codePath}.map` };
 }
