@@ -1,14 +1,17 @@
-// `npm test`: type-checks and bundles the workflows, starts a throwaway PostgreSQL and Temporal dev server on free ports,
-// runs every test file against them with Node's test runner (one process per file, two at a time, each
-// file's output printed whole when it ends), stops them, prints the run time and the slowest files, and
-// exits non-zero on any failure.
+// `npm test`: type-checks and bundles the workflows, starts a throwaway PostgreSQL (with one migrated
+// database the tests' databases are copied from) and Temporal dev server on free ports, runs every test file against them with Node's test runner (one process per file, two at
+// a time, the longest first, each file's output printed whole when it ends), stops them, prints the run
+// time and the slowest files, and exits non-zero on any failure.
 // `--script FILE` runs one script against the same servers instead (npm run histories:record).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import postgres from 'postgres';
+import { closeSql, createSql } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
 import { startLocalPostgres } from '../dev/postgres.ts';
 import { freePort } from '../dev/ports.ts';
 import { startStripeMock } from '../dev/stripe-mock.ts';
@@ -65,13 +68,53 @@ function runTestFile(file: string, environment: NodeJS.ProcessEnv): Promise<File
   });
 }
 
+/** Each file's run time, in seconds, in the last run of it on this checkout (git-ignored). */
+const durationsFile = path.join(repositoryRoot, '.data', 'test-durations.json');
+
+/**
+ * The long files' times (seconds, from a whole run on the 2-core machine), for a checkout that has no
+ * durations of its own yet: a fresh clone still starts them first.
+ */
+const knownDurations: Record<string, number> = {
+  'test/api-property-fuzz.test.ts': 66,
+  'test/schemathesis.test.ts': 45,
+  'test/postgres-outage.test.ts': 42,
+  'test/api-fuzz.test.ts': 39,
+  'test/api-hardening.test.ts': 38,
+};
+
+async function readDurations(): Promise<Record<string, number>> {
+  try {
+    return { ...knownDurations, ...(JSON.parse(await readFile(durationsFile, 'utf8')) as Record<string, number>) };
+  } catch {
+    return { ...knownDurations };
+  }
+}
+
+/** Keeps the times of this run's files, and the others' from before (a subset run forgets nothing). */
+async function writeDurations(durations: Record<string, number>, runs: FileRun[]): Promise<void> {
+  const updated = { ...durations, ...Object.fromEntries(runs.map((entry) => [entry.file, Math.round(entry.milliseconds / 100) / 10])) };
+  await mkdir(path.dirname(durationsFile), { recursive: true });
+  await writeFile(durationsFile, `${JSON.stringify(updated, null, 2)}\n`);
+}
+
+/**
+ * The longest files first (a file never timed counts as longest: new files are often the browser's or a
+ * fuzzer's), so the run does not end with one lane on a long file and the other idle.
+ */
+function longestFirst(files: string[], durations: Record<string, number>): string[] {
+  const seconds = (file: string) => durations[file] ?? Number.POSITIVE_INFINITY;
+  return [...files].sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b));
+}
+
 /** How many of the slowest files the summary names. */
 const slowestFilesShown = 5;
 
 /** Every file, testConcurrency at a time; then one summary: counts, run time, the slowest files. */
 async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv): Promise<number> {
   const began = Date.now();
-  const queue = [...files];
+  const durations = await readDurations();
+  const queue = longestFirst(files, durations);
   const runs: FileRun[] = [];
   const lane = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) runs.push(await runTestFile(file, environment));
@@ -89,6 +132,7 @@ async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv): Pr
       `tests ran for ${((Date.now() - began) / 1000).toFixed(1)} s, npm test for ${(performance.now() / 1000).toFixed(1)} s`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  await writeDurations(durations, runs);
   return failedFiles.length === 0 ? 0 : 1;
 }
 
@@ -117,6 +161,21 @@ async function buildWorkflowBundle(scratch: string): Promise<string> {
 /** Servers this run started, stopped at the end or on Ctrl-C. */
 const servers: { stop(): Promise<void> }[] = [];
 
+/** The migrated database test files copy theirs from (test/support/database.ts); nothing connects to it after this. */
+const templateDatabase = 'refill_test_template';
+
+/** Creates and migrates templateDatabase: one migration run for the suite instead of one a test database. */
+async function createTemplateDatabase(serverUrl: string): Promise<void> {
+  const administrator = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await administrator.unsafe(`create database ${templateDatabase}`);
+  await administrator.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${templateDatabase}`;
+  const sql = createSql({ url: url.toString(), poolSize: 1, applicationName: 'refill-test-template' });
+  await migrate(sql);
+  await closeSql(sql);
+}
+
 /** The throwaway PostgreSQL, Temporal dev server and stripe-mock, one after another (each is pushed to servers). */
 async function startTestServers(scratch: string) {
   const postgres = await startLocalPostgres({
@@ -126,6 +185,7 @@ async function startTestServers(scratch: string) {
     log: () => {},
   });
   servers.push(postgres);
+  await createTemplateDatabase(postgres.url);
   const temporal = await startLocalTemporal({
     cliPath: temporalCliPath(process.env),
     port: await freePort(),
@@ -168,6 +228,7 @@ async function main(): Promise<number> {
       TEMPORAL_TEST_SERVER_PATH: temporalTestServerPath(process.env),
       TEMPORAL_CLI_PATH: temporalCliPath(process.env),
       REFILL_TEST_WORKFLOW_BUNDLE_PATH: bundlePath,
+      REFILL_TEST_TEMPLATE_DATABASE: templateDatabase,
     };
     if (script !== undefined) return await run(process.execPath, ['--import', 'tsx', script], environment);
     return await runTestFiles(files, environment);

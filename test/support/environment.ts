@@ -1,4 +1,5 @@
-// What scripts/test.ts hands to every test file: the throwaway servers' addresses and the workflow bundle it built.
+// What scripts/test.ts hands to every test file: the throwaway servers' addresses, the workflow
+// bundle it built and the migrated database test databases are copied from.
 function required(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === '') {
@@ -27,4 +28,13 @@ export function testWorkflowBundlePaths(): { codePath: string; sourceMapPath: st
   const codePath = process.env.REFILL_TEST_WORKFLOW_BUNDLE_PATH;
   if (codePath === undefined || codePath === '') return undefined;
   return { codePath, sourceMapPath: `${codePath}.map` };
+}
+
+/**
+ * The database scripts/test.ts migrated once for the run, which test databases are copied from
+ * (test/support/database.ts), or undefined when a file runs without it.
+ */
+export function testTemplateDatabase(): string | undefined {
+  const name = process.env.REFILL_TEST_TEMPLATE_DATABASE;
+  return name === undefined || name === '' ? undefined : name;
 }
