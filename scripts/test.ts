@@ -19,8 +19,21 @@ import { startLocalTemporal } from '../dev/temporal.ts';
 import { repositoryRoot, stripeMockPath, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
 
-/** Test files run two at a time: each starts its own worker, and the machine may have only two cores. */
-const testConcurrency = 2;
+/**
+ * Test files run two at a time: each starts its own worker, and the machine may have only two cores.
+ * REFILL_TEST_CONCURRENCY=3 runs three (README "Tests" has what each measured).
+ */
+const testConcurrency = concurrencyOf(process.env.REFILL_TEST_CONCURRENCY);
+
+function concurrencyOf(value: string | undefined): number {
+  if (value === undefined || value === '') return 2;
+  const files = Number(value);
+  if (!Number.isInteger(files) || files < 1) {
+    console.error(`REFILL_TEST_CONCURRENCY must be a whole number of files at a time, at least 1 (got ${JSON.stringify(value)})`);
+    process.exit(2);
+  }
+  return files;
+}
 
 function run(command: string, args: string[], environment: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
@@ -99,41 +112,61 @@ async function writeDurations(durations: Record<string, number>, runs: FileRun[]
 }
 
 /**
- * The longest files first (a file never timed counts as longest: new files are often the browser's or a
- * fuzzer's), so the run does not end with one lane on a long file and the other idle.
+ * What a file never timed counts as: longer than most (new files are often the browser's or a fuzzer's),
+ * shorter than the known long ones, so in a fresh checkout those still start first.
  */
+const untimedFileSeconds = 30;
+
+/** The longest files first, so the run does not end with one lane on a long file and the other idle. */
 function longestFirst(files: string[], durations: Record<string, number>): string[] {
-  const seconds = (file: string) => durations[file] ?? Number.POSITIVE_INFINITY;
+  const seconds = (file: string) => durations[file] ?? untimedFileSeconds;
   return [...files].sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b));
 }
 
 /** How many of the slowest files the summary names. */
-const slowestFilesShown = 5;
+const slowestFilesShown = 8;
 
-/** Every file, testConcurrency at a time; then one summary: counts, run time, the slowest files. */
-async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Every file, testConcurrency at a time, starting no more once the type check has failed; then, once the type check
+ * has ended too, one summary: counts, run time, the slowest files.
+ */
+async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv, typecheck: Promise<number>): Promise<number> {
   const began = Date.now();
   const durations = await readDurations();
   const queue = longestFirst(files, durations);
   const runs: FileRun[] = [];
+  let typecheckFailed = false;
+  void typecheck.then((code) => (typecheckFailed = code !== 0));
   const lane = async () => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) runs.push(await runTestFile(file, environment));
+    for (let file = queue.shift(); file !== undefined && !typecheckFailed; file = queue.shift()) runs.push(await runTestFile(file, environment));
   };
   await Promise.all(Array.from({ length: testConcurrency }, lane));
+  const typecheckCode = await typecheck;
   const failedFiles = runs.filter((entry) => entry.exitCode !== 0);
   const tests = runs.reduce((sum, entry) => sum + entry.tests, 0);
   const failed = runs.reduce((sum, entry) => sum + entry.failed, 0);
   const slowest = [...runs].sort((a, b) => b.milliseconds - a.milliseconds).slice(0, slowestFilesShown);
+  const passed = failedFiles.length === 0 && typecheckCode === 0;
   const lines = [
     '',
     `slowest files: ${slowest.map((entry) => `${path.basename(entry.file)} ${(entry.milliseconds / 1000).toFixed(1)} s`).join(', ')}`,
+    `file time: ${(runs.reduce((sum, entry) => sum + entry.milliseconds, 0) / 1000).toFixed(1)} s in all, ${testConcurrency} files at a time`,
+    ...(typecheckCode === 0 ? [] : [`FAILED: typecheck (tsc --noEmit); ${files.length - runs.length} files were not started after it`]),
     ...failedFiles.map((entry) => `FAILED: ${entry.file}`),
-    `${failedFiles.length === 0 ? 'passed' : 'FAILED'}: ${tests} tests in ${runs.length} files, ${failed} failed; ` +
+    `${passed ? 'passed' : 'FAILED'}: ${tests} tests in ${runs.length} files, ${failed} failed; ` +
       `tests ran for ${((Date.now() - began) / 1000).toFixed(1)} s, npm test for ${(performance.now() / 1000).toFixed(1)} s`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   await writeDurations(durations, runs);
-  return failedFiles.length === 0 ? 0 : 1;
+  return typecheckCode !== 0 ? typecheckCode : failedFiles.length === 0 ? 0 : 1;
+}
+
+/** Runs a step of the run's start and prints how long it took, as the bundling does. */
+async function timed<Result>(step: string, work: () => Promise<Result>): Promise<Result> {
+  const began = performance.now();
+  const result = await work();
+  console.log(`${step}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  return result;
 }
 
 /**
@@ -209,14 +242,11 @@ async function main(): Promise<number> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-test-'));
   try {
     // The type check (a child process) and the bundling (in this one) are CPU work, the servers' starts
-    // mostly waiting: all three run side by side, and a failed type check stops the servers unused.
+    // mostly waiting: all three run side by side. The test files start once the bundle and the servers
+    // are there, while the type check may still run; a failed type check starts no further file and fails the run.
     console.log('typecheck: tsc --noEmit --incremental');
-    const [typecheck, bundlePath, { postgres, temporal, stripeMock }] = await Promise.all([
-      run(process.execPath, [path.join(repositoryRoot, 'node_modules/typescript/bin/tsc'), ...typecheckArguments], process.env),
-      buildWorkflowBundle(scratch),
-      startTestServers(scratch),
-    ]);
-    if (typecheck !== 0) return typecheck;
+    const typecheck = timed('typecheck', () => run(process.execPath, [path.join(repositoryRoot, 'node_modules/typescript/bin/tsc'), ...typecheckArguments], process.env));
+    const [bundlePath, { postgres, temporal, stripeMock }] = await Promise.all([buildWorkflowBundle(scratch), timed('test servers', () => startTestServers(scratch))]);
     console.log(
       `test servers: postgres ${postgres.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address}, stripe-mock ${stripeMock.apiBase}`,
     );
@@ -230,8 +260,11 @@ async function main(): Promise<number> {
       REFILL_TEST_WORKFLOW_BUNDLE_PATH: bundlePath,
       REFILL_TEST_TEMPLATE_DATABASE: templateDatabase,
     };
-    if (script !== undefined) return await run(process.execPath, ['--import', 'tsx', script], environment);
-    return await runTestFiles(files, environment);
+    if (script !== undefined) {
+      const typecheckCode = await typecheck;
+      return typecheckCode !== 0 ? typecheckCode : await run(process.execPath, ['--import', 'tsx', script], environment);
+    }
+    return await runTestFiles(files, environment, typecheck);
   } finally {
     for (const server of servers.reverse()) await server.stop().catch(() => {});
     await rm(scratch, { recursive: true, force: true });
