@@ -85,8 +85,8 @@ function runTestFile(file: string, environment: NodeJS.ProcessEnv): Promise<File
 const durationsFile = path.join(repositoryRoot, '.data', 'test-durations.json');
 
 /**
- * The long files' times (seconds, from a whole run on the 2-core machine), for a checkout that has no
- * durations of its own yet: a fresh clone still starts them first.
+ * The long files' times (seconds, from whole runs on the 2-core machine; the last few only their order
+ * under load), for a checkout that has no durations of its own yet: a fresh clone still starts them first.
  */
 const knownDurations: Record<string, number> = {
   'test/api-property-fuzz.test.ts': 66,
@@ -94,6 +94,13 @@ const knownDurations: Record<string, number> = {
   'test/postgres-outage.test.ts': 42,
   'test/api-fuzz.test.ts': 39,
   'test/api-hardening.test.ts': 38,
+  'test/refunds.test.ts': 36,
+  'test/topups.test.ts': 35,
+  'test/webhook-hardening.test.ts': 34,
+  'test/invoices.test.ts': 33,
+  'test/sandbox-hardening.test.ts': 32,
+  'test/documents.test.ts': 31,
+  'test/payment-exceptions.test.ts': 31,
 };
 
 async function readDurations(): Promise<Record<string, number>> {
