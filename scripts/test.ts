@@ -1,21 +1,39 @@
-// `npm test`: type-checks, starts a throwaway PostgreSQL and Temporal dev server on free ports,
-// runs every test file against them with Node's test runner (one process per file, two at a time, each
-// file's output printed whole when it ends), stops them, prints the run time and the slowest files, and
-// exits non-zero on any failure.
+// `npm test`: type-checks and bundles the workflows, starts a throwaway PostgreSQL (with one migrated
+// database the tests' databases are copied from) and Temporal dev server on free ports, runs every test file against them with Node's test runner (one process per file, two at
+// a time, the longest first, each file's output printed whole when it ends), stops them, prints the run
+// time and the slowest files, and exits non-zero on any failure.
 // `--script FILE` runs one script against the same servers instead (npm run histories:record).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import postgres from 'postgres';
+import { closeSql, createSql } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
 import { startLocalPostgres } from '../dev/postgres.ts';
 import { freePort } from '../dev/ports.ts';
 import { startStripeMock } from '../dev/stripe-mock.ts';
 import { startLocalTemporal } from '../dev/temporal.ts';
 import { repositoryRoot, stripeMockPath, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
+import { workflowsPath } from '../worker/create-worker.ts';
 
-/** Test files run two at a time: each starts its own worker, and the machine may have only two cores. */
-const testConcurrency = 2;
+/**
+ * Test files run two at a time: each starts its own worker, and the machine may have only two cores.
+ * REFILL_TEST_CONCURRENCY=3 runs three (README "Tests" has what each measured).
+ */
+const testConcurrency = concurrencyOf(process.env.REFILL_TEST_CONCURRENCY);
+
+function concurrencyOf(value: string | undefined): number {
+  if (value === undefined || value === '') return 2;
+  const files = Number(value);
+  if (!Number.isInteger(files) || files < 1) {
+    console.error(`REFILL_TEST_CONCURRENCY must be a whole number of files at a time, at least 1 (got ${JSON.stringify(value)})`);
+    process.exit(2);
+  }
+  return files;
+}
 
 function run(command: string, args: string[], environment: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
@@ -63,35 +81,163 @@ function runTestFile(file: string, environment: NodeJS.ProcessEnv): Promise<File
   });
 }
 
-/** How many of the slowest files the summary names. */
-const slowestFilesShown = 5;
+/** Each file's run time, in seconds, in the last run of it on this checkout (git-ignored). */
+const durationsFile = path.join(repositoryRoot, '.data', 'test-durations.json');
 
-/** Every file, testConcurrency at a time; then one summary: counts, run time, the slowest files. */
-async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * The long files' times (seconds, from whole runs on the 2-core machine; the last few only their order
+ * under load), for a checkout that has no durations of its own yet: a fresh clone still starts them first.
+ */
+const knownDurations: Record<string, number> = {
+  'test/api-property-fuzz.test.ts': 66,
+  'test/schemathesis.test.ts': 45,
+  'test/postgres-outage.test.ts': 42,
+  'test/api-fuzz.test.ts': 39,
+  'test/api-hardening.test.ts': 38,
+  'test/refunds.test.ts': 36,
+  'test/topups.test.ts': 35,
+  'test/webhook-hardening.test.ts': 34,
+  'test/invoices.test.ts': 33,
+  'test/sandbox-hardening.test.ts': 32,
+  'test/documents.test.ts': 31,
+  'test/payment-exceptions.test.ts': 31,
+};
+
+async function readDurations(): Promise<Record<string, number>> {
+  try {
+    return { ...knownDurations, ...(JSON.parse(await readFile(durationsFile, 'utf8')) as Record<string, number>) };
+  } catch {
+    return { ...knownDurations };
+  }
+}
+
+/** Keeps the times of this run's files, and the others' from before (a subset run forgets nothing). */
+async function writeDurations(durations: Record<string, number>, runs: FileRun[]): Promise<void> {
+  const updated = { ...durations, ...Object.fromEntries(runs.map((entry) => [entry.file, Math.round(entry.milliseconds / 100) / 10])) };
+  await mkdir(path.dirname(durationsFile), { recursive: true });
+  await writeFile(durationsFile, `${JSON.stringify(updated, null, 2)}\n`);
+}
+
+/**
+ * What a file never timed counts as: longer than most (new files are often the browser's or a fuzzer's),
+ * shorter than the known long ones, so in a fresh checkout those still start first.
+ */
+const untimedFileSeconds = 30;
+
+/** The longest files first, so the run does not end with one lane on a long file and the other idle. */
+function longestFirst(files: string[], durations: Record<string, number>): string[] {
+  const seconds = (file: string) => durations[file] ?? untimedFileSeconds;
+  return [...files].sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b));
+}
+
+/** How many of the slowest files the summary names. */
+const slowestFilesShown = 8;
+
+/**
+ * Every file, testConcurrency at a time, starting no more once the type check has failed; then, once the type check
+ * has ended too, one summary: counts, run time, the slowest files.
+ */
+async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv, typecheck: Promise<number>): Promise<number> {
   const began = Date.now();
-  const queue = [...files];
+  const durations = await readDurations();
+  const queue = longestFirst(files, durations);
   const runs: FileRun[] = [];
+  let typecheckFailed = false;
+  void typecheck.then((code) => (typecheckFailed = code !== 0));
   const lane = async () => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) runs.push(await runTestFile(file, environment));
+    for (let file = queue.shift(); file !== undefined && !typecheckFailed; file = queue.shift()) runs.push(await runTestFile(file, environment));
   };
   await Promise.all(Array.from({ length: testConcurrency }, lane));
+  const typecheckCode = await typecheck;
   const failedFiles = runs.filter((entry) => entry.exitCode !== 0);
   const tests = runs.reduce((sum, entry) => sum + entry.tests, 0);
   const failed = runs.reduce((sum, entry) => sum + entry.failed, 0);
   const slowest = [...runs].sort((a, b) => b.milliseconds - a.milliseconds).slice(0, slowestFilesShown);
+  const passed = failedFiles.length === 0 && typecheckCode === 0;
   const lines = [
     '',
     `slowest files: ${slowest.map((entry) => `${path.basename(entry.file)} ${(entry.milliseconds / 1000).toFixed(1)} s`).join(', ')}`,
+    `file time: ${(runs.reduce((sum, entry) => sum + entry.milliseconds, 0) / 1000).toFixed(1)} s in all, ${testConcurrency} files at a time`,
+    ...(typecheckCode === 0 ? [] : [`FAILED: typecheck (tsc --noEmit); ${files.length - runs.length} files were not started after it`]),
     ...failedFiles.map((entry) => `FAILED: ${entry.file}`),
-    `${failedFiles.length === 0 ? 'passed' : 'FAILED'}: ${tests} tests in ${runs.length} files, ${failed} failed; ` +
+    `${passed ? 'passed' : 'FAILED'}: ${tests} tests in ${runs.length} files, ${failed} failed; ` +
       `tests ran for ${((Date.now() - began) / 1000).toFixed(1)} s, npm test for ${(performance.now() / 1000).toFixed(1)} s`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  return failedFiles.length === 0 ? 0 : 1;
+  await writeDurations(durations, runs);
+  return typecheckCode !== 0 ? typecheckCode : failedFiles.length === 0 ? 0 : 1;
+}
+
+/** Runs a step of the run's start and prints how long it took, as the bundling does. */
+async function timed<Result>(step: string, work: () => Promise<Result>): Promise<Result> {
+  const began = performance.now();
+  const result = await work();
+  console.log(`${step}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+/**
+ * tsc --noEmit, incremental: what it learnt of the unchanged files is kept in .data/ (git-ignored), so a
+ * run after a small edit re-checks only what the edit can affect instead of spending most of a minute.
+ */
+const typecheckArguments = ['--noEmit', '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', path.join(repositoryRoot, '.data', 'typecheck.tsbuildinfo')];
+
+/**
+ * Bundles the order workflows once for the whole run, from this checkout, into the scratch folder (code
+ * and source map): every test file's workers load it (test/support/pipeline.ts, refill-processes.ts)
+ * instead of each spending seconds of webpack on the same bundle.
+ */
+async function buildWorkflowBundle(scratch: string): Promise<string> {
+  const began = performance.now();
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet as never });
+  const codePath = path.join(scratch, 'workflow-bundle.js');
+  await writeFile(codePath, bundle.code);
+  await writeFile(`${codePath}.map`, bundle.sourceMap);
+  console.log(`workflow bundle: built once for every file (${((performance.now() - began) / 1000).toFixed(1)} s)`);
+  return codePath;
 }
 
 /** Servers this run started, stopped at the end or on Ctrl-C. */
 const servers: { stop(): Promise<void> }[] = [];
+
+/** The migrated database test files copy theirs from (test/support/database.ts); nothing connects to it after this. */
+const templateDatabase = 'refill_test_template';
+
+/** Creates and migrates templateDatabase: one migration run for the suite instead of one a test database. */
+async function createTemplateDatabase(serverUrl: string): Promise<void> {
+  const administrator = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await administrator.unsafe(`create database ${templateDatabase}`);
+  await administrator.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${templateDatabase}`;
+  const sql = createSql({ url: url.toString(), poolSize: 1, applicationName: 'refill-test-template' });
+  await migrate(sql);
+  await closeSql(sql);
+}
+
+/** The throwaway PostgreSQL, Temporal dev server and stripe-mock, one after another (each is pushed to servers). */
+async function startTestServers(scratch: string) {
+  const postgres = await startLocalPostgres({
+    dataDirectory: path.join(scratch, 'postgres'),
+    port: await freePort(),
+    durable: false,
+    log: () => {},
+  });
+  servers.push(postgres);
+  await createTemplateDatabase(postgres.url);
+  const temporal = await startLocalTemporal({
+    cliPath: temporalCliPath(process.env),
+    port: await freePort(),
+    uiPort: null,
+    databaseFile: null,
+    onLine: () => {},
+  });
+  servers.push(temporal);
+  const stripeMock = await startStripeMock(stripeMockPath(process.env), await freePort(), () => {});
+  servers.push(stripeMock);
+  return { postgres, temporal, stripeMock };
+}
 
 async function main(): Promise<number> {
   const script = process.argv[2] === '--script' ? process.argv[3] : undefined;
@@ -100,29 +246,14 @@ async function main(): Promise<number> {
     console.error('no test files match');
     return 1;
   }
-  console.log('typecheck: tsc --noEmit');
-  const typecheck = await run(process.execPath, [path.join(repositoryRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], process.env);
-  if (typecheck !== 0) return typecheck;
-
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-test-'));
   try {
-    const postgres = await startLocalPostgres({
-      dataDirectory: path.join(scratch, 'postgres'),
-      port: await freePort(),
-      durable: false,
-      log: () => {},
-    });
-    servers.push(postgres);
-    const temporal = await startLocalTemporal({
-      cliPath: temporalCliPath(process.env),
-      port: await freePort(),
-      uiPort: null,
-      databaseFile: null,
-      onLine: () => {},
-    });
-    servers.push(temporal);
-    const stripeMock = await startStripeMock(stripeMockPath(process.env), await freePort(), () => {});
-    servers.push(stripeMock);
+    // The type check (a child process) and the bundling (in this one) are CPU work, the servers' starts
+    // mostly waiting: all three run side by side. The test files start once the bundle and the servers
+    // are there, while the type check may still run; a failed type check starts no further file and fails the run.
+    console.log('typecheck: tsc --noEmit --incremental');
+    const typecheck = timed('typecheck', () => run(process.execPath, [path.join(repositoryRoot, 'node_modules/typescript/bin/tsc'), ...typecheckArguments], process.env));
+    const [bundlePath, { postgres, temporal, stripeMock }] = await Promise.all([buildWorkflowBundle(scratch), timed('test servers', () => startTestServers(scratch))]);
     console.log(
       `test servers: postgres ${postgres.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address}, stripe-mock ${stripeMock.apiBase}`,
     );
@@ -133,9 +264,14 @@ async function main(): Promise<number> {
       REFILL_TEST_STRIPE_API_BASE: stripeMock.apiBase,
       TEMPORAL_TEST_SERVER_PATH: temporalTestServerPath(process.env),
       TEMPORAL_CLI_PATH: temporalCliPath(process.env),
+      REFILL_TEST_WORKFLOW_BUNDLE_PATH: bundlePath,
+      REFILL_TEST_TEMPLATE_DATABASE: templateDatabase,
     };
-    if (script !== undefined) return await run(process.execPath, ['--import', 'tsx', script], environment);
-    return await runTestFiles(files, environment);
+    if (script !== undefined) {
+      const typecheckCode = await typecheck;
+      return typecheckCode !== 0 ? typecheckCode : await run(process.execPath, ['--import', 'tsx', script], environment);
+    }
+    return await runTestFiles(files, environment, typecheck);
   } finally {
     for (const server of servers.reverse()) await server.stop().catch(() => {});
     await rm(scratch, { recursive: true, force: true });

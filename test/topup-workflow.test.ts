@@ -1,6 +1,6 @@
 // The order workflow's expiry, and a payment that the provider reports only when the order tries to
 // expire it. Real activities, real Postgres, and a local Temporal environment from @temporalio/testing
-// (the CLI's dev server, with the workflow's search attributes registered); orders get a deadline a few
+// (the suite's shared dev server, with the workflow's search attributes registered); orders get a deadline a few
 // seconds away through their input, because the time-skipping test server cannot register custom
 // search attributes. The sandbox provider's sessions live in Postgres, so a test can pay one without
 // a webhook.

@@ -1,4 +1,5 @@
-// What scripts/test.ts hands to every test file: the throwaway servers' addresses.
+// What scripts/test.ts hands to every test file: the throwaway servers' addresses, the workflow
+// bundle it built and the migrated database test databases are copied from.
 function required(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === '') {
@@ -17,4 +18,23 @@ export function testTemporalAddress(): string {
 
 export function testStripeApiBase(): string {
   return required('REFILL_TEST_STRIPE_API_BASE');
+}
+
+/**
+ * The order workflows' bundle scripts/test.ts built for this run (its code and source map), or
+ * undefined when a file runs without it; then the file bundles them itself.
+ */
+export function testWorkflowBundlePaths(): { codePath: string; sourceMapPath: string } | undefined {
+  const codePath = process.env.REFILL_TEST_WORKFLOW_BUNDLE_PATH;
+  if (codePath === undefined || codePath === '') return undefined;
+  return { codePath, sourceMapPath: `${codePath}.map` };
+}
+
+/**
+ * The database scripts/test.ts migrated once for the run, which test databases are copied from
+ * (test/support/database.ts), or undefined when a file runs without it.
+ */
+export function testTemplateDatabase(): string | undefined {
+  const name = process.env.REFILL_TEST_TEMPLATE_DATABASE;
+  return name === undefined || name === '' ? undefined : name;
 }

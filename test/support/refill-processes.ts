@@ -2,6 +2,7 @@
 // what happens to a process itself: that it stays up when a dependency dies, or waits for one at start.
 import { startProcess, type ManagedProcess } from '../../dev/processes.ts';
 import { repositoryRoot } from '../../dev/tools.ts';
+import { testWorkflowBundlePaths } from './environment.ts';
 import { eventually } from './eventually.ts';
 
 export interface RefillProcess {
@@ -14,13 +15,22 @@ export interface RefillProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The worker loads the bundle scripts/test.ts built for the run (as `npm start`'s worker loads its
+ * prebuilt one) rather than spending seconds of webpack at each start; a test's own WORKFLOW_BUNDLE_PATH wins.
+ */
+function prebuiltBundle(entry: string): Record<string, string> {
+  const bundle = testWorkflowBundlePaths();
+  return entry === 'worker/main.ts' && bundle !== undefined ? { WORKFLOW_BUNDLE_PATH: bundle.codePath } : {};
+}
+
 export function startRefillProcess(entry: 'worker/main.ts' | 'api/main.ts', environment: NodeJS.ProcessEnv): RefillProcess {
   const lines: string[] = [];
   const managed = startProcess({
     name: entry,
     command: process.execPath,
     args: ['--import', 'tsx', entry],
-    environment: { PATH: process.env.PATH, HOME: process.env.HOME, ...environment },
+    environment: { PATH: process.env.PATH, HOME: process.env.HOME, ...prebuiltBundle(entry), ...environment },
     cwd: repositoryRoot,
     onLine: (line) => {
       lines.push(line);

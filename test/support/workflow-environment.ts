@@ -1,7 +1,8 @@
 // The harness for tests of the order workflows themselves: a Temporal test environment from
 // @temporalio/testing, a fresh database, and a worker running the real workflows and activities on a
-// task queue of its own. Either the CLI's dev server, in real time and with the search attributes
-// registered, or the time-skipping test server, whose clock a test moves with environment.sleep().
+// task queue of its own. Either the suite's shared dev server (scripts/test.ts started it), in real time
+// and with the search attributes registered, or the time-skipping test server, whose clock a test moves
+// with environment.sleep().
 import type { Client } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -9,13 +10,15 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../../activities/index.ts';
 import { createSandboxProvider } from '../../activities/payments/sandbox-provider.ts';
-import { temporalCliPath, temporalTestServerPath } from '../../dev/tools.ts';
+import { temporalTestServerPath } from '../../dev/tools.ts';
 import { defaultPaperworkTaskQueue } from '../../domain/orders.ts';
 import { refillSearchAttributeKeys } from '../../domain/search-attributes.ts';
 import { randomToken } from '../../ids/ids.ts';
 import { createLogger, type Logger } from '../../observability/logger.ts';
+import { ensureSearchAttributes } from '../../worker/search-attributes.ts';
 import { installTemporalRuntime } from '../../worker/temporal-runtime.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { testTemporalAddress } from './environment.ts';
 import { testInvoiceDependencies } from './invoices.ts';
 import { workflowBundle } from './pipeline.ts';
 
@@ -30,7 +33,7 @@ const indexedValueTypes: Partial<Record<SearchAttributeType, proto.temporal.api.
 
 export interface WorkflowEnvironmentOptions {
   /**
-   * 'local': the CLI's dev server, in real time; it registers the search attributes itself.
+   * 'local': the suite's dev server, in real time, with the search attributes registered as the worker registers them.
    * 'time-skipping': the test server, whose clock jumps to the next timer whenever the test waits on a workflow.
    */
   server: 'local' | 'time-skipping';
@@ -57,7 +60,7 @@ export async function startWorkflowEnvironment(options: WorkflowEnvironmentOptio
   // workflows' lines join the JSON stream (a no-op when this process installed it already).
   installTemporalRuntime(logger);
   const database = await createTestDatabase();
-  const environment = await createTemporalEnvironment(options.server);
+  const environment = await createTemporalEnvironment(options.server, logger);
   const taskQueue = `${options.name}-${randomToken(8)}`;
   const activities = createActivities({
     sql: database.sql,
@@ -86,14 +89,12 @@ export async function startWorkflowEnvironment(options: WorkflowEnvironmentOptio
   };
 }
 
-async function createTemporalEnvironment(server: WorkflowEnvironmentOptions['server']): Promise<TestWorkflowEnvironment> {
+async function createTemporalEnvironment(server: WorkflowEnvironmentOptions['server'], logger: Logger): Promise<TestWorkflowEnvironment> {
   if (server === 'local') {
-    return TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: temporalCliPath(process.env) },
-        searchAttributes: [...refillSearchAttributeKeys],
-      },
-    });
+    // The dev server every file shares, rather than one more of it started (and stopped) for this file alone.
+    const environment = await TestWorkflowEnvironment.createFromExistingServer({ address: testTemporalAddress() });
+    await ensureSearchAttributes(environment.connection, environment.namespace ?? 'default', logger);
+    return environment;
   }
   const environment = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath(process.env) } },
