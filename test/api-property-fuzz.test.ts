@@ -233,6 +233,25 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'POST /admin/webhook-events/:id/redeliver': { caller: 'admin', parameter: () => `evt_${'0'.repeat(32)}` },
     'PUT /v1/balance-alerts': { caller: 'customer', body: { thresholds: ['20.00', '5.00'], email: true } },
     'GET /v1/balance-alerts': { caller: 'customer' },
+    // The ops console: without a session its pages lead to the sign-in page and its forms are refused (csrf_refused).
+    'GET /ops/console.css': { caller: 'none' },
+    'GET /ops/sign-in': { caller: 'none', page: true },
+    'POST /ops/sign-in': { caller: 'none', body: { token: 'not-an-operator-token' }, page: true, form: true },
+    'POST /ops/sign-out': { caller: 'none', body: { csrf_token: 'A'.repeat(43) }, page: true, form: true },
+    'GET /ops': { caller: 'none', page: true },
+    'GET /ops/bank-transfers': { caller: 'none', page: true },
+    'GET /ops/held-orders': { caller: 'none', page: true },
+    'GET /ops/payment-exceptions': { caller: 'none', page: true },
+    'GET /ops/refunds': { caller: 'none', page: true },
+    'GET /ops/auto-recharges': { caller: 'none', page: true },
+    'POST /ops/topups/:id/start-review': { caller: 'none', parameter: cancelledOrder, body: { csrf_token: 'A'.repeat(43) }, page: true, form: true },
+    'POST /ops/topups/:id/confirm-transfer': { caller: 'none', parameter: cancelledOrder, body: { csrf_token: 'A'.repeat(43), amount_received: '100.00', bank_reference: 'B-1' }, page: true, form: true },
+    'POST /ops/topups/:id/reject-transfer': { caller: 'none', parameter: cancelledOrder, body: { csrf_token: 'A'.repeat(43), reason: 'fuzz' }, page: true, form: true },
+    'POST /ops/topups/:id/resolve-review': { caller: 'none', parameter: stripeOrder, body: { csrf_token: 'A'.repeat(43), decision: 'credit', reason: 'fuzz' }, page: true, form: true },
+    'POST /ops/payment-exceptions/:id/resolve': { caller: 'none', parameter: missingException, body: { csrf_token: 'A'.repeat(43), decision: 'dismiss', reason: 'fuzz' }, page: true, form: true },
+    'POST /ops/refunds/:id/approve': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43) }, page: true, form: true },
+    'POST /ops/refunds/:id/reject': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43), reason: 'fuzz' }, page: true, form: true },
+    'POST /ops/refunds/:id/confirm-payout': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43), bank_reference: 'B-1' }, page: true, form: true },
   };
 }
 

@@ -62,7 +62,7 @@ function errorResponses(operation: ApiOperation): Record<string, ZodOpenApiRespo
     responses[String(status)] = {
       description: codes.map((code) => `\`${code}\``).join(', '),
       headers: z.object(status === 429 || status === 503 ? { 'X-Request-Id': requestIdHeader, 'Retry-After': retryAfterHeader } : { 'X-Request-Id': requestIdHeader }),
-      content: { 'application/json': { schema: errorObject, examples } },
+      content: operation.htmlErrors === true ? { 'text/html': { schema: z.string() } } : { 'application/json': { schema: errorObject, examples } },
     };
   }
   return responses;

@@ -14,9 +14,15 @@ import express, { Router, type NextFunction, type Request, type RequestHandler, 
 import { auditAdminWrites } from '../admin-audit.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { apiErrorOf } from '../error-handler.ts';
-import { consoleContentSecurityPolicy, consolePage, consoleStylesheet, errorNotice, escapeHtml, successNotice } from '../ops/ops-pages.ts';
-import { currentOpsSession, refuseForeignOrigin, requireOpsSession, sessionOf, signIn, signOut } from '../ops/ops-sessions.ts';
-import { opsActions, type OpsAction } from '../ops/ops-actions.ts';
+import { htmlBody } from '../openapi/objects.ts';
+import { defineOperations, type ApiOperation } from '../openapi/operation.ts';
+import { adminPaymentExceptionOperations } from './admin-payment-exceptions.ts';
+import { adminRefundOperations } from './admin-refunds.ts';
+import { adminTopUpOperations } from './admin-topups.ts';
+import { z } from 'zod';
+import { consoleContentSecurityPolicy, consolePage, consoleStylesheet, errorNotice, escapeHtml, opsQueues, successNotice } from '../ops/ops-pages.ts';
+import { csrfField, currentOpsSession, refuseForeignOrigin, requireOpsSession, sessionOf, signIn, signOut } from '../ops/ops-sessions.ts';
+import { opsActionPaths, opsActions, type OpsAction } from '../ops/ops-actions.ts';
 import { maximumQueueItems, type OpsQueue, type QueueContext } from '../ops/queues/ops-queue.ts';
 import { consoleQueues } from '../ops/queues/queues.ts';
 
@@ -145,3 +151,56 @@ export function opsConsoleRoutes(dependencies: ApiDependencies, countFailures: A
 
   return router;
 }
+
+const consoleErrors = ['rate_limited', 'payload_too_large', 'csrf_refused'] as const;
+const pageResponse = { description: 'The page.', contentType: 'text/html', schema: htmlBody };
+const toSignIn = { description: 'Without a session: to /ops/sign-in.', headers: { Location: { description: 'Where the browser goes next.', schema: z.string() } } };
+const formSchema = z.object({ [csrfField]: z.string().meta({ description: 'The session\'s CSRF token, from the page the form is on.' }) }).catchall(z.string());
+
+/** "/ops/topups/:id/start-review" → "opsTopupsStartReview": an operationId from a console path. */
+function operationIdOf(path: string, suffix: string): string {
+  const words = path.split(/[/-]/).filter((word) => word !== '' && !word.startsWith(':'));
+  return words.map((word, index) => (index === 0 ? word : `${word[0]!.toUpperCase()}${word.slice(1)}`)).join('') + suffix;
+}
+
+/** The /admin route an action mirrors, for the error codes it can answer. */
+const adminOperations: readonly ApiOperation[] = [...adminTopUpOperations, ...adminPaymentExceptionOperations, ...adminRefundOperations];
+const adminErrorsOf = (path: string) => adminOperations.find((operation) => operation.method === 'post' && operation.path === path.replace(/^\/ops/, '/admin'))?.errors ?? [];
+
+/** The contract of the console's pages and forms (api/openapi): HTML, errors included. */
+export const opsConsoleOperations = defineOperations([
+  { method: 'get', path: '/ops/console.css', operationId: 'opsConsoleStylesheet', summary: 'The console\'s stylesheet', tag: 'Ops console', access: 'public', responses: { 200: { description: 'CSS.', contentType: 'text/css', schema: htmlBody } }, errors: ['rate_limited'], htmlErrors: true },
+  { method: 'get', path: '/ops/sign-in', operationId: 'opsSignInPage', summary: 'The sign-in page (to /ops when already signed in)', tag: 'Ops console', access: 'public', responses: { 200: pageResponse, 303: toSignIn }, errors: ['rate_limited'], htmlErrors: true },
+  {
+    method: 'post',
+    path: '/ops/sign-in',
+    operationId: 'opsSignIn',
+    summary: 'Sign in with an operator\'s admin token: a session cookie (refill_ops), then to /ops',
+    tag: 'Ops console',
+    access: 'public',
+    body: { schema: z.object({ token: z.string() }), contentType: 'application/x-www-form-urlencoded' },
+    responses: { 303: { description: 'Signed in: to /ops, with the session cookie.', headers: toSignIn.headers } },
+    errors: [...consoleErrors, 'unauthorized'],
+    htmlErrors: true,
+  },
+  { method: 'post', path: '/ops/sign-out', operationId: 'opsSignOut', summary: 'End the session, server-side', tag: 'Ops console', access: 'public', body: { schema: formSchema, contentType: 'application/x-www-form-urlencoded' }, responses: { 303: { description: 'Signed out: to /ops/sign-in.', headers: toSignIn.headers } }, errors: consoleErrors, htmlErrors: true },
+  { method: 'get', path: '/ops', operationId: 'opsHomePage', summary: 'The queues, with how many items each holds', tag: 'Ops console', access: 'public', responses: { 200: pageResponse, 303: toSignIn }, errors: ['rate_limited'], htmlErrors: true },
+  ...opsQueues.map(
+    (queue): ApiOperation => ({ method: 'get', path: queue.path, operationId: operationIdOf(queue.path, 'Page'), summary: `Queue: ${queue.title}`, tag: 'Ops console', access: 'public', responses: { 200: pageResponse, 303: toSignIn }, errors: ['rate_limited'], htmlErrors: true }),
+  ),
+  ...opsActionPaths.map(
+    (path): ApiOperation => ({
+      method: 'post',
+      path,
+      operationId: operationIdOf(path, ''),
+      summary: `The console's form for POST ${path.replace(/^\/ops/, '/admin')}: the same action, answered with its queue's page`,
+      tag: 'Ops console',
+      access: 'public',
+      pathParameters: z.object({ id: z.string() }),
+      body: { schema: formSchema, contentType: 'application/x-www-form-urlencoded' },
+      responses: { 200: { ...pageResponse, description: 'The queue, with what was done.' }, 409: { ...pageResponse, description: 'The queue, with why it was not done.' } },
+      errors: [...consoleErrors, 'not_found', 'invalid_request', 'missing_field', 'invalid_field', ...adminErrorsOf(path)],
+      htmlErrors: true,
+    }),
+  ),
+]);
