@@ -294,6 +294,15 @@ function queryArbitrary(names: string[]): fc.Arbitrary<string> {
   return fc.array(fc.tuple(name, value), { maxLength: 4 }).map((pairs) => pairs.map(([key, part]) => `${key}=${part}`).join('&'));
 }
 
+/** A form field's text: a value String() cannot convert (an object without a prototype) is sent as its JSON. */
+function formText(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return JSON.stringify(value) ?? '';
+  }
+}
+
 function requestArbitrary(routeKey: string, spec: RouteSpec, tokens: Record<Caller, string | undefined>): fc.Arbitrary<FuzzRequest> {
   const routePath = routeKey.split(' ')[1]!.replace(/#.*$/, '');
   const parameter = spec.parameter === undefined ? fc.constant('') : fc.oneof({ weight: 3, arbitrary: fc.constant(spec.parameter()) }, { weight: 2, arbitrary: hostilePathSegment });
@@ -313,7 +322,7 @@ function requestArbitrary(routeKey: string, spec: RouteSpec, tokens: Record<Call
     else if (sent !== null && sent.json !== undefined) options.body = sent.json;
     if (spec.form === true && options.body !== undefined) {
       const fields = typeof options.body === 'object' && options.body !== null ? Object.entries(options.body) : [['value', options.body]];
-      options.rawBody = new URLSearchParams(fields.map(([key, part]): [string, string] => [String(key), String(part)])).toString();
+      options.rawBody = new URLSearchParams(fields.map(([key, part]): [string, string] => [String(key), formText(part)])).toString();
       options.headers = { 'content-type': 'application/x-www-form-urlencoded' };
       delete options.body;
     }

@@ -46,7 +46,7 @@ export interface ApiOperation {
   responses: Partial<Record<200 | 201 | 202 | 204 | 303 | 409 | 503, SuccessResponse>>;
   /** The error codes of this route beyond the ones every route of its access can answer (document.ts). */
   errors?: readonly ErrorCode[];
-  /** Errors are answered as HTML pages (the ops console's), naming their code, instead of the JSON error object. */
+  /** The route's own errors are HTML pages naming their code (the ops console's); the edge's stay the JSON error object. */
   htmlErrors?: boolean;
 }
 
