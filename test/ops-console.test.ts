@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { parseSetCookie } from 'cookie';
-import { createTestCustomer, startTestApi, testAdminToken, type TestApi } from './support/api.ts';
+import { createTestCustomer, startTestApi, testAdminToken, uniqueKey, type TestApi } from './support/api.ts';
+import { eventually } from './support/eventually.ts';
 import { testOperatorToken } from './support/operators.ts';
 import { createPendingOrder, createTopUp } from './support/orders.ts';
-import { startTestPipeline, type OrderJson, type TestPipeline } from './support/pipeline.ts';
+import { startTestPipeline, waitForOrder, type OrderJson, type TestPipeline } from './support/pipeline.ts';
 
 let pipeline: TestPipeline;
 
@@ -254,5 +255,54 @@ describe('the bank transfers queue', () => {
     assert.match(notice(rejected.html), /transfer rejected/);
     assert.equal(await orderStatus(inReview.id), 'failed');
     assert.ok(!rejected.html.includes(`Order <code>${inReview.id}</code>`), 'a decided transfer leaves the queue');
+  });
+});
+
+describe('the other queues', () => {
+  test('a bank transfer refund waiting for its payout is listed and paid out from the console; every queue has its page and count', async () => {
+    const client = new ConsoleClient(pipeline.api);
+    assert.equal((await client.signIn(testOperatorToken('erin'))).status, 303);
+    const customer = await createTestCustomer(pipeline.api, 'CNY', 'ops-refund');
+    const order = await bankOrder(customer.apiKey, '200.00');
+    assert.equal((await pipeline.api.request('POST', `/admin/topups/${order.id}/start-review`, { token: testAdminToken })).status, 200);
+    const confirmed = await pipeline.api.request('POST', `/admin/topups/${order.id}/confirm-transfer`, { token: testAdminToken, body: { amount_received: '200.00', bank_reference: 'B-OPS' } });
+    assert.equal(confirmed.status, 200, confirmed.text);
+    await waitForOrder(pipeline.api, customer.apiKey, order.id, ['succeeded']);
+    const requested = await pipeline.api.request('POST', `/v1/topups/${order.id}/refund-requests`, { token: customer.apiKey, idempotencyKey: uniqueKey('ops-refund'), body: { amount: '20.00', reason: 'too much' } });
+    assert.equal(requested.status, 201, requested.text);
+    const refundId = requested.body.id as string;
+    await eventually(async () => {
+      const [row] = await pipeline.database.sql<{ status: string }[]>`select status from refunds where id = ${refundId}`;
+      return row?.status === 'processing' ? true : undefined;
+    }, { description: 'the refund to wait for its payout' });
+
+    const queue = await client.send('GET', '/ops/refunds');
+    assert.equal(queue.status, 200);
+    assert.ok(queue.html.includes(`Refund <code>${refundId}</code>`), 'the refund is listed');
+    assert.ok(queue.html.includes(`action="/ops/refunds/${refundId}/confirm-payout"`));
+    assert.ok(queue.html.includes(`/workflows/refund-${refundId}"`), 'with its workflow in the Temporal UI');
+    const token = await client.csrfToken('/ops/refunds');
+    const missing = await client.send('POST', `/ops/refunds/${refundId}/confirm-payout`, { csrf_token: token, bank_reference: ' ' });
+    assert.equal(missing.status, 422);
+    assert.match(notice(missing.html), /missing_field \(field bank_reference\)/);
+    const [unchanged] = await pipeline.database.sql<{ status: string }[]>`select status from refunds where id = ${refundId}`;
+    assert.equal(unchanged!.status, 'processing');
+    const paid = await client.send('POST', `/ops/refunds/${refundId}/confirm-payout`, { csrf_token: token, bank_reference: '工行-PAYOUT-1' });
+    assert.equal(paid.status, 200, paid.html);
+    assert.match(notice(paid.html), new RegExp(`Refund ${refundId}: payout confirmed; its status is now succeeded`));
+    assert.ok(!paid.html.includes(`Refund <code>${refundId}</code>`), 'a paid-out refund leaves the queue');
+
+    for (const [path, heading] of [
+      ['/ops/held-orders', 'Orders held for review'],
+      ['/ops/payment-exceptions', 'Payment exceptions'],
+      ['/ops/auto-recharges', 'Paused auto-recharges'],
+    ]) {
+      const page = await client.send('GET', path!);
+      assert.equal(page.status, 200, path);
+      assert.ok(page.html.includes(`<h1>${heading}</h1>`), path);
+      assert.ok(page.html.includes(`href="${path}" aria-current="page"`), `${path} is marked in the navigation`);
+    }
+    const home = await client.send('GET', '/ops');
+    assert.equal([...home.html.matchAll(/<tr><th scope="row"><a href="\/ops\/[a-z-]+">/g)].length, 5, 'five queues with their counts');
   });
 });
