@@ -1,7 +1,8 @@
 // The audit log of ops: every write request to an /admin route is recorded once, by this middleware,
 // with the operator of its token, the action and target its path names, its HTTP status, its request
 // id and a summary of its body. Being mounted before every /admin route, it cannot miss one, a route
-// added later included. The record is written when the route answers, before the answer leaves, so an
+// added later included (the ops console's actions are recorded by the same middleware, as the operator
+// of the console session). The record is written when the route answers, before the answer leaves, so an
 // operator who has the answer finds it in the log. Reads (GET, HEAD) are not recorded.
 import type { NextFunction, Request, Response } from 'express';
 import type { Sql } from '../db/client.ts';
@@ -63,7 +64,8 @@ const itemVerbs: Record<string, string> = { PUT: 'update', PATCH: 'update', DELE
  */
 export function describeAdminWrite(method: string, path: string): { action: string; target: string | null } {
   const unknown = { action: 'unknown_route', target: null };
-  const [, collection, id, verb, ...more] = path.replace(/^\/admin/i, '').replace(/\/$/, '').split('/');
+  // The ops console's actions (/ops/topups/…/confirm-transfer) mirror the /admin paths, and are named as they are.
+  const [, collection, id, verb, ...more] = path.replace(/^\/(?:admin|ops)(?=\/|$)/i, '').replace(/\/$/, '').split('/');
   const lowerCollection = collection?.toLowerCase();
   const lowerVerb = verb?.toLowerCase();
   if (lowerCollection === undefined || !pathSegmentPattern.test(lowerCollection) || more.length > 0) return unknown;

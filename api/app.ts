@@ -28,6 +28,7 @@ import { apiContractRoutes } from './routes/api-contract.ts';
 import { apiOperations, openApiDocument } from './openapi/operations.ts';
 import { recordHttpMetrics } from './http-metrics.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { opsConsoleRoutes } from './routes/ops-console.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { refundRoutes } from './routes/refunds.ts';
@@ -109,6 +110,11 @@ export function createApp(given: ApiDependencies): Express {
   app.use(paymentQrRoutes(dependencies));
   if (sandboxServes(config)) app.use(sandboxRoutes(dependencies));
   if (config.stripe.mode === 'sandbox') app.use(sandboxSetupRoutes(dependencies));
+
+  // The ops console: HTML pages and forms (its own body parser), sessions instead of bearer tokens;
+  // a wrong operator token at its sign-in counts against the same failures as /admin's.
+  app.use('/ops', limits.pages);
+  app.use(opsConsoleRoutes(dependencies, authenticationFailures.admin));
 
   app.use(refuseNonJsonBody);
   app.use(jsonBody);

@@ -49,9 +49,9 @@ export function requireAccount(sql: Sql, cache: ApiKeyCache | undefined) {
 /**
  * The operator whose token this is, or null. Digests have one length whatever the token's, and every
  * one is compared in constant time, so the time taken tells neither how much of a wrong token was right
- * nor whose token a right one is.
+ * nor whose token a right one is. The ops console's sign-in (api/ops/ops-sessions.ts) checks tokens here too.
  */
-function operatorOfToken(token: string, operators: readonly AdminOperator[]): string | null {
+export function operatorOfToken(token: string, operators: readonly AdminOperator[]): string | null {
   const presented = tokenDigest(token);
   let found: string | null = null;
   for (const operator of operators) {

@@ -79,18 +79,22 @@ function fromPathDecoding(error: unknown): ApiError | null {
 /** A 503 tells the client when to try again; a route that knows better sets its own Retry-After. */
 const serviceUnavailableRetryAfterSeconds = 2;
 
+/** The ApiError a thrown value answers as (logged when it is not the client's); the ops console's pages use it too. */
+export function apiErrorOf(error: unknown, request: Request, response: Response, logger: Logger): ApiError {
+  const apiError = error instanceof ApiError ? error : (fromPathDecoding(error) ?? fromBodyParser((error ?? {}) as BodyParserError));
+  if (apiError !== null) return apiError;
+  if (isUnavailable(error)) {
+    logger.warn({ err: error, path: request.path }, 'dependency unavailable');
+    return new ApiError('service_unavailable', 'A dependency is unavailable; retry shortly with the same Idempotency-Key.');
+  }
+  logger.error({ err: error, method: request.method, path: request.path }, 'unexpected failure');
+  const requestId = response.get(requestIdHeader);
+  return new ApiError('internal_error', `An unexpected error occurred; it has been logged with request id ${requestId ?? 'unknown'}.`);
+}
+
 export function errorHandler(logger: Logger) {
   return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
-    let apiError = error instanceof ApiError ? error : (fromPathDecoding(error) ?? fromBodyParser((error ?? {}) as BodyParserError));
-    if (apiError === null && isUnavailable(error)) {
-      logger.warn({ err: error, path: request.path }, 'dependency unavailable');
-      apiError = new ApiError('service_unavailable', 'A dependency is unavailable; retry shortly with the same Idempotency-Key.');
-    }
-    if (apiError === null) {
-      logger.error({ err: error, method: request.method, path: request.path }, 'unexpected failure');
-      const requestId = response.get(requestIdHeader);
-      apiError = new ApiError('internal_error', `An unexpected error occurred; it has been logged with request id ${requestId ?? 'unknown'}.`);
-    }
+    const apiError = apiErrorOf(error, request, response, logger);
     if (response.headersSent) return;
     if (apiError.status === 503 && !response.hasHeader('retry-after')) response.set('Retry-After', String(serviceUnavailableRetryAfterSeconds));
     response.status(apiError.status).json({

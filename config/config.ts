@@ -86,12 +86,16 @@ export const configEnvironmentVariables = [
   'RECONCILIATION_PROCESSING_AGE_SECONDS',
   'RECONCILIATION_DAILY_TIME',
   'WORKER_METRICS_PORT',
+  'OPS_SESSION_HOURS',
+  'TEMPORAL_UI_URL',
 ] as const;
 
 export type ConfigEnvironmentVariable = (typeof configEnvironmentVariables)[number];
 export type Environment = Partial<Record<string, string | undefined>>;
 
 const minimumAdminTokenLength = 16;
+/** The Temporal dev server's UI (temporal server start-dev), where local ops find a workflow. */
+const defaultTemporalUiUrl = 'http://localhost:8233';
 const minimumOrderExpiryMinutes = 30; // Stripe refuses Checkout Sessions that expire sooner.
 const maximumOrderExpiryMinutes = 24 * 60; // Stripe refuses Checkout Sessions that expire later.
 const maximumBankTransferFieldLength = 200;
@@ -190,6 +194,10 @@ const environmentSchema = z
     AIRWALLEX_API_BASE: urlWithProtocols(['http:', 'https:']).default('https://api-demo.airwallex.com'),
     PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']).optional(),
     SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).default('smtp://localhost:1025'),
+    // How long an ops console session lasts after sign-in (api/ops/ops-sessions.ts).
+    OPS_SESSION_HOURS: integerBetween(1, 168).default(8),
+    // The Temporal Web UI the ops console links each item's workflow to; unset, http://localhost:8233 outside production.
+    TEMPORAL_UI_URL: urlWithProtocols(['http:', 'https:']).optional(),
     MAIL_FROM: z.string().min(3).max(320).default('Refill <billing@refill.localhost>'),
     // Printed on every invoice, in a font that covers Chinese (activities/invoices/document-fonts.ts). The defaults are
     // placeholders that make an unconfigured deployment's invoices recognisable as such.
@@ -363,6 +371,8 @@ export interface Config {
   startup: { timeoutSeconds: number };
   /** adminOperators: everyone who may use /admin, with the digest of their token (never the token). */
   api: { port: number; adminOperators: AdminOperator[]; publicBaseUrl: string; processes: number; apiKeyCache: ApiKeyCacheConfig };
+  /** The ops console (/ops): session length (OPS_SESSION_HOURS) and the Temporal UI it links to (TEMPORAL_UI_URL; null: no links). */
+  opsConsole: { sessionHours: number; temporalUiUrl: string | null };
   stripe: StripeConfig;
   airwallex: AirwallexConfig;
   mail: { smtpUrl: string; from: string };
@@ -457,6 +467,10 @@ export function loadConfig(environment: Environment): Config {
       publicBaseUrl,
       processes: value.API_PROCESSES,
       apiKeyCache: { seconds: value.API_KEY_CACHE_SECONDS, maximumEntries: value.API_KEY_CACHE_ENTRIES },
+    },
+    opsConsole: {
+      sessionHours: value.OPS_SESSION_HOURS,
+      temporalUiUrl: (value.TEMPORAL_UI_URL ?? (value.REFILL_ENV === 'production' ? null : defaultTemporalUiUrl))?.replace(/\/+$/, '') ?? null,
     },
     stripe: {
       mode: value.STRIPE_SECRET_KEY === undefined ? 'sandbox' : 'stripe',

@@ -233,6 +233,25 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'POST /admin/webhook-events/:id/redeliver': { caller: 'admin', parameter: () => `evt_${'0'.repeat(32)}` },
     'PUT /v1/balance-alerts': { caller: 'customer', body: { thresholds: ['20.00', '5.00'], email: true } },
     'GET /v1/balance-alerts': { caller: 'customer' },
+    // The ops console: without a session its pages lead to the sign-in page and its forms are refused (csrf_refused).
+    'GET /ops/console.css': { caller: 'none' },
+    'GET /ops/sign-in': { caller: 'none', page: true },
+    'POST /ops/sign-in': { caller: 'none', body: { token: 'not-an-operator-token' }, page: true, form: true },
+    'POST /ops/sign-out': { caller: 'none', body: { csrf_token: 'A'.repeat(43) }, page: true, form: true },
+    'GET /ops': { caller: 'none', page: true },
+    'GET /ops/bank-transfers': { caller: 'none', page: true },
+    'GET /ops/held-orders': { caller: 'none', page: true },
+    'GET /ops/payment-exceptions': { caller: 'none', page: true },
+    'GET /ops/refunds': { caller: 'none', page: true },
+    'GET /ops/auto-recharges': { caller: 'none', page: true },
+    'POST /ops/topups/:id/start-review': { caller: 'none', parameter: cancelledOrder, body: { csrf_token: 'A'.repeat(43) }, page: true, form: true },
+    'POST /ops/topups/:id/confirm-transfer': { caller: 'none', parameter: cancelledOrder, body: { csrf_token: 'A'.repeat(43), amount_received: '100.00', bank_reference: 'B-1' }, page: true, form: true },
+    'POST /ops/topups/:id/reject-transfer': { caller: 'none', parameter: cancelledOrder, body: { csrf_token: 'A'.repeat(43), reason: 'fuzz' }, page: true, form: true },
+    'POST /ops/topups/:id/resolve-review': { caller: 'none', parameter: stripeOrder, body: { csrf_token: 'A'.repeat(43), decision: 'credit', reason: 'fuzz' }, page: true, form: true },
+    'POST /ops/payment-exceptions/:id/resolve': { caller: 'none', parameter: missingException, body: { csrf_token: 'A'.repeat(43), decision: 'dismiss', reason: 'fuzz' }, page: true, form: true },
+    'POST /ops/refunds/:id/approve': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43) }, page: true, form: true },
+    'POST /ops/refunds/:id/reject': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43), reason: 'fuzz' }, page: true, form: true },
+    'POST /ops/refunds/:id/confirm-payout': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43), bank_reference: 'B-1' }, page: true, form: true },
   };
 }
 
@@ -275,6 +294,15 @@ function queryArbitrary(names: string[]): fc.Arbitrary<string> {
   return fc.array(fc.tuple(name, value), { maxLength: 4 }).map((pairs) => pairs.map(([key, part]) => `${key}=${part}`).join('&'));
 }
 
+/** A form field's text: a value String() cannot convert (an object without a prototype) is sent as its JSON. */
+function formText(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return JSON.stringify(value) ?? '';
+  }
+}
+
 function requestArbitrary(routeKey: string, spec: RouteSpec, tokens: Record<Caller, string | undefined>): fc.Arbitrary<FuzzRequest> {
   const routePath = routeKey.split(' ')[1]!.replace(/#.*$/, '');
   const parameter = spec.parameter === undefined ? fc.constant('') : fc.oneof({ weight: 3, arbitrary: fc.constant(spec.parameter()) }, { weight: 2, arbitrary: hostilePathSegment });
@@ -294,7 +322,7 @@ function requestArbitrary(routeKey: string, spec: RouteSpec, tokens: Record<Call
     else if (sent !== null && sent.json !== undefined) options.body = sent.json;
     if (spec.form === true && options.body !== undefined) {
       const fields = typeof options.body === 'object' && options.body !== null ? Object.entries(options.body) : [['value', options.body]];
-      options.rawBody = new URLSearchParams(fields.map(([key, part]): [string, string] => [String(key), String(part)])).toString();
+      options.rawBody = new URLSearchParams(fields.map(([key, part]): [string, string] => [String(key), formText(part)])).toString();
       options.headers = { 'content-type': 'application/x-www-form-urlencoded' };
       delete options.body;
     }

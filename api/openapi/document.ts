@@ -62,7 +62,8 @@ function errorResponses(operation: ApiOperation): Record<string, ZodOpenApiRespo
     responses[String(status)] = {
       description: codes.map((code) => `\`${code}\``).join(', '),
       headers: z.object(status === 429 || status === 503 ? { 'X-Request-Id': requestIdHeader, 'Retry-After': retryAfterHeader } : { 'X-Request-Id': requestIdHeader }),
-      content: { 'application/json': { schema: errorObject, examples } },
+      // A page's own refusals are pages; the edge's (a bad query, a rate limit) stay JSON.
+      content: { 'application/json': { schema: errorObject, examples }, ...(operation.htmlErrors === true ? { 'text/html': { schema: z.string() } } : {}) },
     };
   }
   return responses;

@@ -46,6 +46,8 @@ export interface ApiOperation {
   responses: Partial<Record<200 | 201 | 202 | 204 | 303 | 409 | 503, SuccessResponse>>;
   /** The error codes of this route beyond the ones every route of its access can answer (document.ts). */
   errors?: readonly ErrorCode[];
+  /** The route's own errors are HTML pages naming their code (the ops console's); the edge's stay the JSON error object. */
+  htmlErrors?: boolean;
 }
 
 /** Declares operations with their types checked; returns them as given. */

@@ -23,6 +23,7 @@ import { invoiceDownloadOperations } from '../routes/invoice-downloads.ts';
 import { invoiceOperations } from '../routes/invoices.ts';
 import { ledgerOperations } from '../routes/ledger.ts';
 import { metricsOperations } from '../routes/metrics.ts';
+import { opsConsoleOperations } from '../routes/ops-console.ts';
 import { paymentQrOperations } from '../routes/payment-qr.ts';
 import { refundOperations } from '../routes/refunds.ts';
 import { checkoutReturnOperations, sandboxOperations } from '../routes/sandbox.ts';
@@ -33,6 +34,7 @@ import { buildOpenApiDocument } from './document.ts';
 import type { ApiOperation } from './operation.ts';
 
 export const apiOperations: readonly ApiOperation[] = [
+  ...opsConsoleOperations,
   ...healthOperations,
   ...apiContractOperations,
   ...metricsOperations,

@@ -66,15 +66,32 @@ async function resolve(client: Client, row: PaymentExceptionRow, request: Resolv
   throw new ApiError('payment_exception_already_resolved', `The payment exception was already resolved: ${row.decision ?? 'closed'}.`);
 }
 
-export function adminPaymentExceptionRoutes(dependencies: ApiDependencies): Router {
+/** The resolve route's body, as a function both /admin and the ops console (api/ops/) call: same checks, same codes. */
+export function paymentExceptionOpsActions(dependencies: ApiDependencies) {
   const { sql, temporalClient, logger } = dependencies;
-  const router = Router();
 
-  async function exceptionNamed(value: string | string[] | undefined): Promise<PaymentExceptionRow> {
+  async function exceptionNamed(value: unknown): Promise<PaymentExceptionRow> {
     const row = typeof value === 'string' && exceptionIdPattern.test(value) ? await getPaymentException(sql, value) : null;
     if (row === null) throw new ApiError('not_found', 'No such payment exception.');
     return row;
   }
+
+  return {
+    exceptionNamed,
+    async resolve(id: unknown, body: unknown, actor: string) {
+      const row = await exceptionNamed(id);
+      const parsed = parseBody(resolveBody, body);
+      await resolve(temporalClient, row, { decision: parsed.decision, reason: parsed.reason, actor });
+      logger.info({ paymentExceptionId: row.id, orderId: row.order_id, decision: parsed.decision, actor }, 'ops action');
+      return presentPaymentException((await getPaymentException(sql, row.id))!);
+    },
+  };
+}
+
+export function adminPaymentExceptionRoutes(dependencies: ApiDependencies): Router {
+  const { sql } = dependencies;
+  const router = Router();
+  const actions = paymentExceptionOpsActions(dependencies);
 
   router.get('/admin/payment-exceptions', async (request, response) => {
     const status = parseChoice('status', request.query.status, paymentExceptionStatuses);
@@ -85,16 +102,11 @@ export function adminPaymentExceptionRoutes(dependencies: ApiDependencies): Rout
   });
 
   router.get('/admin/payment-exceptions/:id', async (request, response) => {
-    response.json(presentPaymentException(await exceptionNamed(request.params.id)));
+    response.json(presentPaymentException(await actions.exceptionNamed(request.params.id)));
   });
 
   router.post('/admin/payment-exceptions/:id/resolve', async (request, response) => {
-    const row = await exceptionNamed(request.params.id);
-    const body = parseBody(resolveBody, request.body);
-    const actor = operator(request);
-    await resolve(temporalClient, row, { decision: body.decision, reason: body.reason, actor });
-    logger.info({ paymentExceptionId: row.id, orderId: row.order_id, decision: body.decision, actor }, 'ops action');
-    response.json(presentPaymentException((await getPaymentException(sql, row.id))!));
+    response.json(await actions.resolve(request.params.id, request.body, operator(request)));
   });
 
   return router;

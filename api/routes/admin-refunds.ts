@@ -67,16 +67,47 @@ function presentDispute(row: DisputeRow) {
   };
 }
 
-export function adminRefundRoutes(dependencies: ApiDependencies): Router {
+/** The decision and payout routes' bodies, as functions both /admin and the ops console (api/ops/) call. */
+export function refundOpsActions(dependencies: ApiDependencies) {
   const { sql, config, temporalClient, logger } = dependencies;
-  const router = Router();
   const present = (row: RefundRow) => presentOpsRefund(row, config.api.publicBaseUrl);
 
-  async function refundNamed(value: string | string[] | undefined): Promise<RefundRow> {
-    const row = await getRefundRow(sql, refundIdParameter(value), null);
+  async function refundNamed(value: unknown): Promise<RefundRow> {
+    const row = await getRefundRow(sql, refundIdParameter(value as string | string[] | undefined), null);
     if (row === null) throw new ApiError('not_found', 'No such refund.');
     return row;
   }
+
+  async function decide(decision: 'approve' | 'reject', id: unknown, body: unknown, actor: string) {
+    const row = await refundNamed(id);
+    const parsed = parseBody(decision === 'approve' ? approveBody : rejectBody, body ?? {});
+    // A refund whose workflow a crash kept from starting gets it now, so ops' decision has somewhere to go.
+    if (row.status === 'requested') await startRefundWorkflow(temporalClient, config.temporal.taskQueue, config.refunds, row);
+    await decideRefund(temporalClient, row, { decision, reason: parsed.reason ?? 'approved by ops', actor });
+    logger.info({ refundId: row.id, orderId: row.order_id, decision, actor }, 'ops action');
+    return present(await refundAfterCall(sql, row.id));
+  }
+
+  return {
+    present,
+    refundNamed,
+    approve: (id: unknown, body: unknown, actor: string) => decide('approve', id, body, actor),
+    reject: (id: unknown, body: unknown, actor: string) => decide('reject', id, body, actor),
+    async confirmPayout(id: unknown, body: unknown, actor: string) {
+      const row = await refundNamed(id);
+      const parsed = parseBody(payoutBody, body);
+      await confirmPayout(temporalClient, row, { bankReference: parsed.bank_reference, actor });
+      logger.info({ refundId: row.id, orderId: row.order_id, actor }, 'ops action: payout confirmed');
+      return present(await refundAfterCall(sql, row.id));
+    },
+  };
+}
+
+export function adminRefundRoutes(dependencies: ApiDependencies): Router {
+  const { sql } = dependencies;
+  const router = Router();
+  const actions = refundOpsActions(dependencies);
+  const { present } = actions;
 
   router.get('/admin/refunds', async (request, response) => {
     const status = parseChoice('status', request.query.status, refundStatuses);
@@ -87,29 +118,17 @@ export function adminRefundRoutes(dependencies: ApiDependencies): Router {
   });
 
   router.get('/admin/refunds/:id', async (request, response) => {
-    response.json(present(await refundNamed(request.params.id)));
+    response.json(present(await actions.refundNamed(request.params.id)));
   });
 
   for (const decision of ['approve', 'reject'] as const) {
     router.post(`/admin/refunds/:id/${decision}`, async (request, response) => {
-      const row = await refundNamed(request.params.id);
-      const body = parseBody(decision === 'approve' ? approveBody : rejectBody, request.body ?? {});
-      const actor = operator(request);
-      // A refund whose workflow a crash kept from starting gets it now, so ops' decision has somewhere to go.
-      if (row.status === 'requested') await startRefundWorkflow(temporalClient, config.temporal.taskQueue, config.refunds, row);
-      await decideRefund(temporalClient, row, { decision, reason: body.reason ?? 'approved by ops', actor });
-      logger.info({ refundId: row.id, orderId: row.order_id, decision, actor }, 'ops action');
-      response.json(present(await refundAfterCall(sql, row.id)));
+      response.json(await actions[decision](request.params.id, request.body, operator(request)));
     });
   }
 
   router.post('/admin/refunds/:id/confirm-payout', async (request, response) => {
-    const row = await refundNamed(request.params.id);
-    const body = parseBody(payoutBody, request.body);
-    const actor = operator(request);
-    await confirmPayout(temporalClient, row, { bankReference: body.bank_reference, actor });
-    logger.info({ refundId: row.id, orderId: row.order_id, actor }, 'ops action: payout confirmed');
-    response.json(present(await refundAfterCall(sql, row.id)));
+    response.json(await actions.confirmPayout(request.params.id, request.body, operator(request)));
   });
 
   router.post('/admin/topups/:id/refunds', async (request, response) => {

@@ -121,10 +121,71 @@ function withConfirmedCorrection(order: OrderSnapshot, request: OpsRequest): Ord
   };
 }
 
+/**
+ * The bodies of the review routes, as functions of the order id, the request body and the operator: the
+ * /admin routes below and the ops console (api/ops/) call the same ones, so validations, error codes and
+ * effects are the same whichever way ops act. Each returns the order as the API presents it.
+ */
+export function topUpOpsActions(dependencies: ApiDependencies) {
+  const { sql, temporalClient, logger, config } = dependencies;
+
+  /** The order named by :id, paid by the given method (any other is not found here). */
+  async function orderPaidBy(value: unknown, method: OrderRow['payment_method'] | null): Promise<OrderRow> {
+    const row = typeof value === 'string' && orderIdPattern.test(value) ? await getOrderRow(sql, value, null) : null;
+    if (row === null || (method !== null && row.payment_method !== method)) throw new ApiError('not_found', 'No such order.');
+    return row;
+  }
+  const bankTransferOrder = (value: unknown) => orderPaidBy(value, 'bank_transfer');
+
+  async function act(orderId: string, opsRequest: OpsRequest) {
+    const order = await applyOpsAction(temporalClient, sql, orderId, opsRequest);
+    logger.info({ orderId, action: opsRequest.action, actor: opsRequest.actor, status: order.status }, 'ops action');
+    return presentOrder(withConfirmedCorrection(order, opsRequest), config.api.publicBaseUrl);
+  }
+
+  return {
+    orderPaidBy,
+
+    async startReview(orderId: unknown, body: unknown, actor: string) {
+      const row = await bankTransferOrder(orderId);
+      parseBody(startReviewBody, body ?? {});
+      return act(row.id, { action: 'start_review', actor });
+    },
+
+    async confirmTransfer(orderId: unknown, body: unknown, actor: string) {
+      const row = await bankTransferOrder(orderId);
+      const parsed = parseBody(confirmTransferBody(row.currency), body);
+      return act(row.id, {
+        action: 'confirm_transfer',
+        actor,
+        amountReceived: formatMicros(parsed.amount_received),
+        bankReference: parsed.bank_reference,
+        correctedCredit: parsed.corrected_credit === undefined ? null : formatMicros(parsed.corrected_credit),
+        reason: parsed.reason ?? null,
+      });
+    },
+
+    async rejectTransfer(orderId: unknown, body: unknown, actor: string) {
+      const row = await bankTransferOrder(orderId);
+      const parsed = parseBody(rejectTransferBody, body);
+      return act(row.id, { action: 'reject_transfer', actor, reason: parsed.reason });
+    },
+
+    async resolveReview(orderId: unknown, body: unknown, actor: string) {
+      const row = await orderPaidBy(orderId, 'stripe');
+      const parsed = parseBody(resolveReviewBody, body);
+      const order = await resolveHeldPayment(temporalClient, sql, row.id, { decision: parsed.decision, reason: parsed.reason, actor });
+      logger.info({ orderId: row.id, action: 'resolve_review', actor, decision: parsed.decision, status: order.status }, 'ops action');
+      return presentOrder(order, config.api.publicBaseUrl);
+    },
+  };
+}
+
 /** The ops routes above; mounted after the admin token check. */
 export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
-  const { sql, temporalClient, logger, config } = dependencies;
+  const { sql, config } = dependencies;
   const router = Router();
+  const actions = topUpOpsActions(dependencies);
 
   function presentOpsOrder(row: OrderRow, now: Date, refunds: Map<string, OrderRefundSummary[]>) {
     return {
@@ -132,20 +193,6 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
       account_id: row.account_id,
       age_seconds: ageSeconds(row.created_at, now),
     };
-  }
-
-  /** The order named by :id, paid by the given method (any other is not found here). */
-  async function orderPaidBy(value: string | string[] | undefined, method: OrderRow['payment_method'] | null): Promise<OrderRow> {
-    const row = typeof value === 'string' && orderIdPattern.test(value) ? await getOrderRow(sql, value, null) : null;
-    if (row === null || (method !== null && row.payment_method !== method)) throw new ApiError('not_found', 'No such order.');
-    return row;
-  }
-  const bankTransferOrder = (value: string | string[] | undefined) => orderPaidBy(value, 'bank_transfer');
-
-  async function act(orderId: string, opsRequest: OpsRequest) {
-    const order = await applyOpsAction(temporalClient, sql, orderId, opsRequest);
-    logger.info({ orderId, action: opsRequest.action, actor: opsRequest.actor, status: order.status }, 'ops action');
-    return presentOrder(withConfirmedCorrection(order, opsRequest), config.api.publicBaseUrl);
   }
 
   router.get('/admin/topups', async (request, response) => {
@@ -166,45 +213,26 @@ export function adminTopUpRoutes(dependencies: ApiDependencies): Router {
   });
 
   router.get('/admin/topups/:id', async (request, response) => {
-    const row = await orderPaidBy(request.params.id, null);
-    const actions = await listOrderActions(sql, row.id);
+    const row = await actions.orderPaidBy(request.params.id, null);
+    const recorded = await listOrderActions(sql, row.id);
     const refunds = await refundsOfOrders(sql, [row.id]);
-    response.json({ ...presentOpsOrder(row, new Date(), refunds), actions: actions.map(presentAction) });
+    response.json({ ...presentOpsOrder(row, new Date(), refunds), actions: recorded.map(presentAction) });
   });
 
   router.post('/admin/topups/:id/start-review', async (request, response) => {
-    const row = await bankTransferOrder(request.params.id);
-    parseBody(startReviewBody, request.body ?? {});
-    response.json(await act(row.id, { action: 'start_review', actor: operator(request) }));
+    response.json(await actions.startReview(request.params.id, request.body, operator(request)));
   });
 
   router.post('/admin/topups/:id/confirm-transfer', async (request, response) => {
-    const row = await bankTransferOrder(request.params.id);
-    const body = parseBody(confirmTransferBody(row.currency), request.body);
-    const opsRequest: OpsRequest = {
-      action: 'confirm_transfer',
-      actor: operator(request),
-      amountReceived: formatMicros(body.amount_received),
-      bankReference: body.bank_reference,
-      correctedCredit: body.corrected_credit === undefined ? null : formatMicros(body.corrected_credit),
-      reason: body.reason ?? null,
-    };
-    response.json(await act(row.id, opsRequest));
+    response.json(await actions.confirmTransfer(request.params.id, request.body, operator(request)));
   });
 
   router.post('/admin/topups/:id/reject-transfer', async (request, response) => {
-    const row = await bankTransferOrder(request.params.id);
-    const body = parseBody(rejectTransferBody, request.body);
-    response.json(await act(row.id, { action: 'reject_transfer', actor: operator(request), reason: body.reason }));
+    response.json(await actions.rejectTransfer(request.params.id, request.body, operator(request)));
   });
 
   router.post('/admin/topups/:id/resolve-review', async (request, response) => {
-    const row = await orderPaidBy(request.params.id, 'stripe');
-    const body = parseBody(resolveReviewBody, request.body);
-    const actor = operator(request);
-    const order = await resolveHeldPayment(temporalClient, sql, row.id, { decision: body.decision, reason: body.reason, actor });
-    logger.info({ orderId: row.id, action: 'resolve_review', actor, decision: body.decision, status: order.status }, 'ops action');
-    response.json(presentOrder(order, config.api.publicBaseUrl));
+    response.json(await actions.resolveReview(request.params.id, request.body, operator(request)));
   });
 
   return router;

@@ -12,6 +12,8 @@ export interface ListOrdersForOpsInput {
   transferReference: string | null;
   afterSequence: bigint | null;
   limit: number;
+  /** Only payments held for review (the ops console's queue of them); all orders when absent. */
+  needsReview?: boolean;
 }
 
 export interface OpsOrderRow extends OrderRow {
@@ -30,6 +32,7 @@ export async function listOrdersForOps(sql: Sql, input: ListOrdersForOpsInput): 
       ${input.statuses === null ? sql`` : sql`and o.status in ${sql(input.statuses)}`}
       ${input.transferReference === null ? sql`` : sql`and o.transfer_reference = ${input.transferReference}`}
       ${input.afterSequence === null ? sql`` : sql`and o.sequence > ${input.afterSequence.toString()}`}
+      ${input.needsReview === true ? sql`and o.needs_review` : sql``}
     order by o.sequence
     limit ${input.limit}`;
 }
