@@ -10809,9 +10809,10 @@ export interface operations {
                     monthly_limit: string;
                     cooldown_seconds?: number;
                     maximum_per_day?: number;
+                    /** @description Required to enable. With an API key send both fields, as your site saw the customer; from the billing portal (a portal session) a field left out is taken from the request itself. */
                     consent?: {
-                        ip_address: string;
-                        user_agent: string;
+                        ip_address?: string;
+                        user_agent?: string;
                     };
                 };
             };
