@@ -83,7 +83,7 @@ export async function launchBrowser(suite: string): Promise<TestBrowser> {
     async assertAccessible(page, where) {
       await page.addScriptTag({ content: axeSource });
       const violations = (await page.evaluate(
-        async (tags) => (await (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> } }).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations,
+        async (tags) => (await (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> } }).axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: tags } })).violations,
         axeTags,
       )) as AxeViolation[];
       const described = violations.map(
