@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startLocalPostgres } from '../dev/postgres.ts';
+import { buildPortal } from './build-portal.ts';
 import { freePort } from '../dev/ports.ts';
 import { startStripeMock } from '../dev/stripe-mock.ts';
 import { startLocalTemporal } from '../dev/temporal.ts';
@@ -103,6 +104,10 @@ async function main(): Promise<number> {
   console.log('typecheck: tsc --noEmit');
   const typecheck = await run(process.execPath, [path.join(repositoryRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], process.env);
   if (typecheck !== 0) return typecheck;
+  const portalTypecheck = await run(process.execPath, [path.join(repositoryRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'portal/tsconfig.json'], process.env);
+  if (portalTypecheck !== 0) return portalTypecheck;
+  // The pages the tests open serve the portal built from these sources, never an older build.
+  console.log(`portal bundle: ${Math.round((await buildPortal()) / 1024)} KiB`);
 
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-test-'));
   try {

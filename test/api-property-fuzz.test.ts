@@ -233,6 +233,16 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'POST /admin/webhook-events/:id/redeliver': { caller: 'admin', parameter: () => `evt_${'0'.repeat(32)}` },
     'PUT /v1/balance-alerts': { caller: 'customer', body: { thresholds: ['20.00', '5.00'], email: true } },
     'GET /v1/balance-alerts': { caller: 'customer' },
+    // The billing portal: a link for an account with no such id (refused after its body is checked), and its pages.
+    'POST /admin/accounts/:id/portal-sessions': {
+      caller: 'admin',
+      parameter: () => 'acct_000000000000000000000000',
+      body: { return_url: 'http://localhost/account', locale: 'zh-CN' },
+    },
+    'GET /portal/sessions/:token': { caller: 'none', parameter: () => 'rps_eyJhIjoxfQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', query: ['tab', 'package_id', 'order_id'], page: true },
+    'GET /portal': { caller: 'none', query: ['tab', 'package_id', 'order_id', 'lang'], page: true },
+    'GET /portal/session': { caller: 'none' },
+    'GET /portal/assets/:file': { caller: 'none', parameter: () => 'portal.css' },
   };
 }
 
