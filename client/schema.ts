@@ -1450,7 +1450,7 @@ export interface components {
          *     - `invalid_query_parameter` (400): A query parameter has a value the route does not accept.
          *     - `unauthorized` (401): The Authorization header is missing, malformed, or names no active key.
          *     - `insufficient_balance` (402): The deduction, hold or extension would take the available balance (balance − held) below zero; nothing was recorded.
-         *     - `forbidden` (403): The credentials are valid but not for this route (a customer key on an /admin route).
+         *     - `forbidden` (403): The credentials are valid but not for this route (a customer key on an /admin route, a billing portal session outside the portal's routes).
          *     - `not_found` (404): No such route, or no such object in this account.
          *     - `reconciliation_report_not_found` (404): No daily reconciliation has reported on that day (not run yet, or not a day Refill reconciled).
          *     - `invalid_report_date` (400): A reconciliation report's date is not a UTC day written YYYY-MM-DD.
