@@ -43,7 +43,8 @@ export function currentAccount(response: Response): AuthenticatedAccount {
 /**
  * Lets a request through only with an active customer API key, and remembers its account. With a cache
  * (api/api-key-cache.ts) a key's lookup is reused for a few seconds; a revoked key is refused at once all
- * the same, since its revocation evicts it.
+ * the same, since its revocation evicts it. Given the portal's secret, a portal session's token (rps_…)
+ * is accepted too, for the portal's routes only; a key never takes that path.
  */
 export function requireAccount(sql: Sql, cache: ApiKeyCache | undefined, portalSessionSecret?: string) {
   return async (request: Request, response: Response, next: NextFunction) => {
