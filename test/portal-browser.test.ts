@@ -135,7 +135,7 @@ test('in Chinese: the overview and the CNY top-up with the bank transfer form (c
   await browser.screenshot(page, 'overview-zh-CN');
   await browser.assertAccessible(page, 'the Chinese overview');
 
-  await page.getByRole('tab', { name: '充值' }).click();
+  await page.getByRole('tab', { name: '充值', exact: true }).click();
   await page.getByRole('radio', { name: '银行转账' }).check();
   await page.getByTestId('payee').waitFor();
   assert.match(await textOf(page, 'payee'), /Refill Example Bank/);

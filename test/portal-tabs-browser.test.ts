@@ -68,7 +68,7 @@ function orderRow(page: Page, orderId: string) {
 }
 
 async function openTab(page: Page, name: string): Promise<void> {
-  await page.getByRole('tab', { name }).click();
+  await page.getByRole('tab', { name, exact: true }).click();
   await page.getByRole('heading', { level: 2, name }).first().waitFor();
 }
 

@@ -217,45 +217,19 @@ export function OrdersTab({ api, locale, navigate }: PortalContext) {
           </p>
         )}
       </div>
-      {page === null ? (
-        <p>{t('loading')}</p>
-      ) : page.data.length === 0 ? (
-        <p>{status === null ? t('empty') : t('emptyFiltered')}</p>
-      ) : (
-        <div class="tab-scroll">
-          <table class="table">
-            <caption class="sr-only">{t('caption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('columnOrder')}</th>
-                <th scope="col">{t('columnDate')}</th>
-                <th scope="col">{t('columnPaid')}</th>
-                <th scope="col">{t('columnCredit')}</th>
-                <th scope="col">{t('columnStatus')}</th>
-                <th scope="col">{t('columnActions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.map((order) => (
-                <OrderRow
-                  key={order.id}
-                  order={order}
-                  calls={calls}
-                  money={money}
-                  locale={locale}
-                  onComplete={() => void complete(order)}
-                  onCancel={() => {
-                    setCancelProblem(null);
-                    setCancelling(order);
-                  }}
-                  onRefund={() => setRefunding(order)}
-                  onDownload={(refused) => void download(refused)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <OrdersList
+        page={page}
+        filtered={status !== null}
+        locale={locale}
+        calls={calls}
+        onComplete={(order) => void complete(order)}
+        onCancel={(order) => {
+          setCancelProblem(null);
+          setCancelling(order);
+        }}
+        onRefund={setRefunding}
+        onDownload={(refused) => void download(refused)}
+      />
       {page === null ? null : (
         <Pager
           pages={pages}
@@ -294,11 +268,65 @@ export function OrdersTab({ api, locale, navigate }: PortalContext) {
   );
 }
 
+interface OrdersListProps {
+  page: Page<Order> | null;
+  /** Whether a status filter is on (for the empty list's sentence). */
+  filtered: boolean;
+  locale: PortalContext['locale'];
+  calls: TabCalls;
+  onComplete(order: Order): void;
+  onCancel(order: Order): void;
+  onRefund(order: Order): void;
+  onDownload(refused: Promise<Problem | null>): void;
+}
+
+/** The page of orders as a table, or what to say while it loads or when it is empty. */
+function OrdersList({ page, filtered, locale, calls, onComplete, onCancel, onRefund, onDownload }: OrdersListProps) {
+  return (
+    <>
+      {page === null ? (
+        <p>{t('loading')}</p>
+      ) : page.data.length === 0 ? (
+        <p>{filtered ? t('emptyFiltered') : t('empty')}</p>
+      ) : (
+        <div class="tab-scroll">
+          <table class="table">
+            <caption class="sr-only">{t('caption')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('columnOrder')}</th>
+                <th scope="col">{t('columnDate')}</th>
+                <th scope="col">{t('columnPaid')}</th>
+                <th scope="col">{t('columnCredit')}</th>
+                <th scope="col">{t('columnStatus')}</th>
+                <th scope="col">{t('columnActions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.map((order) => (
+                <OrderRow
+                  key={order.id}
+                  order={order}
+                  calls={calls}
+                  locale={locale}
+                  onComplete={() => onComplete(order)}
+                  onCancel={() => onCancel(order)}
+                  onRefund={() => onRefund(order)}
+                  onDownload={onDownload}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
 interface OrderRowProps {
   order: Order;
   calls: TabCalls;
   locale: PortalContext['locale'];
-  money(amount: string, currency: string): string;
   onComplete(): void;
   onCancel(): void;
   onRefund(): void;
@@ -306,8 +334,9 @@ interface OrderRowProps {
 }
 
 /** One order: what was paid and credited, its status, what can be done with it, and its refunds. */
-function OrderRow({ order, locale, money, calls, onComplete, onCancel, onRefund, onDownload }: OrderRowProps) {
+function OrderRow({ order, locale, calls, onComplete, onCancel, onRefund, onDownload }: OrderRowProps) {
   const label = shortId(order.id);
+  const money = (amount: string, currency: string) => formatMoney(amount, currency, locale);
   return (
     <tr data-order-id={order.id}>
       <td class="tab-nowrap">
