@@ -242,7 +242,8 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'GET /portal/sessions/:token': { caller: 'none', parameter: () => 'rps_eyJhIjoxfQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', query: ['tab', 'package_id', 'order_id'], page: true },
     'GET /portal': { caller: 'none', query: ['tab', 'package_id', 'order_id', 'lang'], page: true },
     'GET /portal/session': { caller: 'none' },
-    'GET /portal/assets/:file': { caller: 'none', parameter: () => 'portal.css' },
+    // `/portal/assets/..` is /portal itself, whose refusal is its page.
+    'GET /portal/assets/:file': { caller: 'none', parameter: () => 'portal.css', page: true },
   };
 }
 

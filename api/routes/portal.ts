@@ -74,10 +74,10 @@ export function portalRoutes(dependencies: ApiDependencies): Router {
   const router = Router();
   const secure = config.api.publicBaseUrl.startsWith('https:');
 
-  /** The verdict on the cookie's token; no cookie is an invalid one. */
-  const cookieVerdict = (request: Request): PortalSessionVerdict => {
-    const token = parseCookie(request.get('cookie') ?? '')[portalCookieName];
-    return token === undefined ? { status: 'invalid' } : verifyPortalSession(secret, token, new Date());
+  /** The cookie's token, and the verdict on it; no cookie is an invalid one. */
+  const cookieSession = (request: Request): { token: string; verdict: PortalSessionVerdict } => {
+    const token = parseCookie(request.get('cookie') ?? '')[portalCookieName] ?? '';
+    return { token, verdict: token === '' ? { status: 'invalid' } : verifyPortalSession(secret, token, new Date()) };
   };
 
   router.get('/portal/sessions/:token', (request, response) => {
@@ -94,17 +94,16 @@ export function portalRoutes(dependencies: ApiDependencies): Router {
   });
 
   router.get('/portal', (request, response) => {
-    const verdict = cookieVerdict(request);
+    const { verdict } = cookieSession(request);
     if (verdict.status !== 'valid') return sendProblem(response, 401, 'session_ended', verdict, request);
     sendPage(response, 200, portalShellPage(localeOf(request.query.lang, verdict.session.locale)));
   });
 
   router.get('/portal/session', async (request, response) => {
-    const verdict = cookieVerdict(request);
+    const { token, verdict } = cookieSession(request);
     if (verdict.status !== 'valid') throw new ApiError('unauthorized', 'The portal session has ended; open the portal again from the platform.');
     const account = await findAccountById(sql, verdict.session.accountId);
     if (account === null) throw new ApiError('unauthorized', 'The portal session names no account.');
-    const token = parseCookie(request.get('cookie') ?? '')[portalCookieName]!;
     response.json({
       token,
       account_id: account.accountId,

@@ -137,7 +137,14 @@ export function TopUpTab(props: PortalContext) {
       </fieldset>
       <PromoField applied={promo} problem={promoProblem} onApply={setPromo} onRemove={() => setPromo(null)} />
       <QuoteSummary quote={quote} reason={quoteReason} waiting={request !== null && quote === null && quoteProblem === null} money={money} />
-      {isBankTransfer ? <BankTransferFields payee={props.session.bank_transfer_payee} form={bank} onChange={setBank} /> : null}
+      {isBankTransfer ? <BankTransferFields
+          payee={props.session.bank_transfer_payee}
+          form={bank}
+          onChange={(form) => {
+            setBank(form);
+            setFormProblem(null);
+          }}
+        /> : null}
       {formProblem === null ? null : <p class="error" role="alert">{formProblem}</p>}
       <div class="actions">
         <button type="submit" class="button" disabled={creating || quote === null}>
