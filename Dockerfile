@@ -1,5 +1,6 @@
 # The image both Refill processes run from; docker-compose.yml picks the process by its command.
-# TypeScript runs as is through tsx (a runtime dependency); the one build step is the workflow bundle.
+# TypeScript runs as is through tsx (a runtime dependency); the build steps are the workflow bundle and
+# the billing portal's front end (esbuild, into dist/portal).
 FROM node:20.20.2-bookworm-slim
 
 ENV NODE_ENV=production
@@ -18,7 +19,7 @@ RUN npm install --omit=dev --no-audit --no-fund \
 COPY . .
 # The workflow bundle is built once here, from this same code, so a worker starts polling without
 # bundling (webpack) at every start or restart; WORKFLOW_BUNDLE_PATH makes the worker load it.
-RUN npm run build:workflows
+RUN npm run build:workflows && npm run build:portal
 ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 
 USER node

@@ -43,6 +43,8 @@ import { sandboxSetupRoutes } from './routes/sandbox-setup.ts';
 import { offeredPricing } from '../domain/pricing.ts';
 import { airwallexWebhookRoutes } from './routes/airwallex-webhook.ts';
 import { paymentQrRoutes } from './routes/payment-qr.ts';
+import { adminPortalSessionRoutes } from './routes/admin-portal-sessions.ts';
+import { portalRoutes } from './routes/portal.ts';
 import { availableProviders, sandboxServes } from './topups/available-providers.ts';
 
 export { attachClientErrorHandler, createHttpServer } from './http-server.ts';
@@ -90,7 +92,7 @@ export function createApp(given: ApiDependencies): Express {
   // The usage hot path goes straight to its routes, through the same checks in the same order as every
   // other /v1 request (body type, JSON, key), past the layers that can never match it (health, webhooks,
   // pages, /admin, the limits of other routes). Usage is never rate limited; failed keys are counted.
-  const customerAuthentication = authenticationFailures.customer(requireAccount(dependencies.sql, dependencies.apiKeyCache));
+  const customerAuthentication = authenticationFailures.customer(requireAccount(dependencies.sql, dependencies.apiKeyCache, config.portal.sessions.secret));
   const ledger = ledgerRoutes(dependencies);
   app.post('/v1/consumptions', refuseNonJsonBody, jsonBody, customerAuthentication, ledger);
   app.get('/v1/balance', refuseNonJsonBody, jsonBody, customerAuthentication, ledger);
@@ -110,6 +112,9 @@ export function createApp(given: ApiDependencies): Express {
   app.use(paymentQrRoutes(dependencies));
   if (sandboxServes(config)) app.use(sandboxRoutes(dependencies));
   if (config.stripe.mode === 'sandbox') app.use(sandboxSetupRoutes(dependencies));
+  // The billing portal's pages (GET only, no body): its cookie is read there and nowhere else.
+  app.use('/portal', limits.pages);
+  app.use(portalRoutes(dependencies));
 
   // The ops console: HTML pages and forms (its own body parser), sessions instead of bearer tokens;
   // a wrong operator token at its sign-in counts against the same failures as /admin's.
@@ -135,6 +140,7 @@ export function createApp(given: ApiDependencies): Express {
   const autoRecharge = autoRechargeRoutes(dependencies);
   app.get('/admin/auto-recharges', autoRecharge);
   app.use(adminWebhookRoutes(dependencies));
+  app.use(adminPortalSessionRoutes(dependencies));
 
   // Never rate limited: POST /v1/consumptions, the usage hot path of a legitimate key.
   app.use('/v1', customerAuthentication);

@@ -17,6 +17,7 @@ import { defaultPaperworkTaskQueue } from '../domain/orders.ts';
 import { webhookDestinationPolicies, type WebhookDestinationPolicy } from '../domain/webhooks.ts';
 import { productionIssues, refillEnvironments, type RefillEnvironment } from './production-rules.ts';
 import { derivedInvoiceLinkSecret, type InvoiceLinkSettings } from '../ids/invoice-links.ts';
+import { derivedPortalSessionSecret, type PortalSessionSettings } from '../ids/portal-sessions.ts';
 
 /** Every environment variable the processes read; docker-compose.yml and the README are checked against it. */
 export const configEnvironmentVariables = [
@@ -48,6 +49,8 @@ export const configEnvironmentVariables = [
   'INVOICE_NUMBER_PREFIX',
   'INVOICE_LINK_SECRET',
   'INVOICE_LINK_EXPIRY_DAYS',
+  'PORTAL_SESSION_SECRET',
+  'PORTAL_SESSION_EXPIRY_MINUTES',
   'BANK_TRANSFER_BANK_NAME',
   'BANK_TRANSFER_ACCOUNT_NAME',
   'BANK_TRANSFER_ACCOUNT_NUMBER',
@@ -213,6 +216,10 @@ const environmentSchema = z
     // the webhook secret. Changing it ends every link sent before.
     INVOICE_LINK_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).max(500).optional(),
     INVOICE_LINK_EXPIRY_DAYS: integerBetween(1, 366).default(30),
+    // The key of the billing portal's session links (ids/portal-sessions.ts); unset, derived from the
+    // webhook secret. Changing it ends every portal session at once.
+    PORTAL_SESSION_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).max(500).optional(),
+    PORTAL_SESSION_EXPIRY_MINUTES: integerBetween(5, 24 * 60).default(60),
     // The company account customers transfer to; shown on every bank transfer order and copied into it.
     // The defaults are placeholders that make an unconfigured deployment's instructions recognisable as such.
     BANK_TRANSFER_BANK_NAME: z.string().trim().min(1).max(maximumBankTransferFieldLength).default('Refill Example Bank'),
@@ -377,6 +384,8 @@ export interface Config {
   airwallex: AirwallexConfig;
   mail: { smtpUrl: string; from: string };
   invoices: { issuerName: string; issuerAddress: string; issuerTaxId: string; numberPrefix: string; links: InvoiceLinkSettings };
+  /** The billing portal (api/routes/portal.ts): its session links' key and lifetime. */
+  portal: { sessions: PortalSessionSettings };
   bankTransfers: { payee: PayeeAccount; deadlineBusinessDays: number };
   orders: { expiryMinutes: number };
   refunds: RefundConfig;
@@ -492,6 +501,9 @@ export function loadConfig(environment: Environment): Config {
       issuerTaxId: value.INVOICE_ISSUER_TAX_ID,
       numberPrefix: value.INVOICE_NUMBER_PREFIX,
       links: { secret: value.INVOICE_LINK_SECRET ?? derivedInvoiceLinkSecret(webhookSecret), expiryDays: value.INVOICE_LINK_EXPIRY_DAYS },
+    },
+    portal: {
+      sessions: { secret: value.PORTAL_SESSION_SECRET ?? derivedPortalSessionSecret(webhookSecret), expiryMinutes: value.PORTAL_SESSION_EXPIRY_MINUTES },
     },
     bankTransfers: {
       payee: {

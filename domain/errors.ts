@@ -10,7 +10,7 @@ export const errorCodes = {
   invalid_query_parameter: { status: 400, meaning: 'A query parameter has a value the route does not accept.' },
   unauthorized: { status: 401, meaning: 'The Authorization header is missing, malformed, or names no active key.' },
   insufficient_balance: { status: 402, meaning: 'The deduction, hold or extension would take the available balance (balance − held) below zero; nothing was recorded.' },
-  forbidden: { status: 403, meaning: 'The credentials are valid but not for this route (a customer key on an /admin route).' },
+  forbidden: { status: 403, meaning: 'The credentials are valid but not for this route (a customer key on an /admin route, a billing portal session outside the portal\'s routes).' },
   csrf_refused: { status: 403, meaning: 'An ops console form was sent without its session\'s CSRF token, with a wrong one, from another site, or after the session ended; nothing changed.' },
   not_found: { status: 404, meaning: 'No such route, or no such object in this account.' },
   reconciliation_report_not_found: { status: 404, meaning: 'No daily reconciliation has reported on that day (not run yet, or not a day Refill reconciled).' },

@@ -18,6 +18,7 @@ import { workerLaunch } from '../worker/launch.ts';
 import { startLocalTemporal, type LocalTemporal } from '../dev/temporal.ts';
 import { dataDirectory, repositoryRoot, temporalCliPath } from '../dev/tools.ts';
 import { generateAdminToken, generateWebhookSecret, installationSecret } from './installation-secrets.ts';
+import { buildPortal } from './build-portal.ts';
 
 const localPostgresPort = 54329;
 const localTemporalPort = 7233;
@@ -164,6 +165,8 @@ async function main(): Promise<void> {
   await mkdir(dataDirectory, { recursive: true });
   await stopLeftovers(runDirectory, say);
   stopWatchdog = startWatchdog(runDirectory);
+  // The billing portal served is the one built from these sources (a second or so; esbuild).
+  say(`portal bundle built (${Math.round((await buildPortal()) / 1024)} KiB)`);
   const environment: NodeJS.ProcessEnv = {
     ...process.env,
     ADMIN_TOKEN: await adminToken(process.env),

@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { closeSql, createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { startLocalPostgres } from '../dev/postgres.ts';
+import { buildPortal } from './build-portal.ts';
 import { freePort } from '../dev/ports.ts';
 import { startStripeMock } from '../dev/stripe-mock.ts';
 import { startLocalTemporal } from '../dev/temporal.ts';
@@ -180,7 +181,22 @@ async function timed<Result>(step: string, work: () => Promise<Result>): Promise
  * tsc --noEmit, incremental: what it learnt of the unchanged files is kept in .data/ (git-ignored), so a
  * run after a small edit re-checks only what the edit can affect instead of spending most of a minute.
  */
-const typecheckArguments = ['--noEmit', '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', path.join(repositoryRoot, '.data', 'typecheck.tsbuildinfo')];
+const typecheckArguments = (project: string, buildInfo: string) => ['--noEmit', '-p', project, '--incremental', '--tsBuildInfoFile', path.join(repositoryRoot, '.data', buildInfo)];
+
+/** The server's code and the portal's (its own tsconfig: DOM, Preact's JSX), one after the other. */
+async function typecheckProjects(): Promise<number> {
+  const tsc = path.join(repositoryRoot, 'node_modules/typescript/bin/tsc');
+  const server = await run(process.execPath, [tsc, ...typecheckArguments('tsconfig.json', 'typecheck.tsbuildinfo')], process.env);
+  if (server !== 0) return server;
+  return run(process.execPath, [tsc, ...typecheckArguments('portal/tsconfig.json', 'typecheck-portal.tsbuildinfo')], process.env);
+}
+
+/** The portal the tests' pages serve, built from these sources, never an older build. */
+async function buildPortalBundle(): Promise<void> {
+  const began = performance.now();
+  const bytes = await buildPortal();
+  console.log(`portal bundle: ${Math.round(bytes / 1024)} KiB (${((performance.now() - began) / 1000).toFixed(1)} s)`);
+}
 
 /**
  * Bundles the order workflows once for the whole run, from this checkout, into the scratch folder (code
@@ -248,12 +264,16 @@ async function main(): Promise<number> {
   }
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-test-'));
   try {
-    // The type check (a child process) and the bundling (in this one) are CPU work, the servers' starts
-    // mostly waiting: all three run side by side. The test files start once the bundle and the servers
+    // The type check (a child process) and the bundling of the workflows and the portal are CPU work, the servers' starts
+    // mostly waiting: they run side by side. The test files start once the bundle and the servers
     // are there, while the type check may still run; a failed type check starts no further file and fails the run.
     console.log('typecheck: tsc --noEmit --incremental');
-    const typecheck = timed('typecheck', () => run(process.execPath, [path.join(repositoryRoot, 'node_modules/typescript/bin/tsc'), ...typecheckArguments], process.env));
-    const [bundlePath, { postgres, temporal, stripeMock }] = await Promise.all([buildWorkflowBundle(scratch), timed('test servers', () => startTestServers(scratch))]);
+    const typecheck = timed('typecheck', typecheckProjects);
+    const [bundlePath, { postgres, temporal, stripeMock }] = await Promise.all([
+      buildWorkflowBundle(scratch),
+      timed('test servers', () => startTestServers(scratch)),
+      buildPortalBundle(),
+    ]);
     console.log(
       `test servers: postgres ${postgres.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address}, stripe-mock ${stripeMock.apiBase}`,
     );

@@ -252,6 +252,17 @@ function routeSpecs(fixtures: Fixtures): Record<string, RouteSpec> {
     'POST /ops/refunds/:id/approve': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43) }, page: true, form: true },
     'POST /ops/refunds/:id/reject': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43), reason: 'fuzz' }, page: true, form: true },
     'POST /ops/refunds/:id/confirm-payout': { caller: 'none', parameter: missingRefund, body: { csrf_token: 'A'.repeat(43), bank_reference: 'B-1' }, page: true, form: true },
+    // The billing portal: a link for an account with no such id (refused after its body is checked), and its pages.
+    'POST /admin/accounts/:id/portal-sessions': {
+      caller: 'admin',
+      parameter: () => 'acct_000000000000000000000000',
+      body: { return_url: 'http://localhost/account', locale: 'zh-CN' },
+    },
+    'GET /portal/sessions/:token': { caller: 'none', parameter: () => 'rps_eyJhIjoxfQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', query: ['tab', 'package_id', 'order_id'], page: true },
+    'GET /portal': { caller: 'none', query: ['tab', 'package_id', 'order_id', 'lang'], page: true },
+    'GET /portal/session': { caller: 'none' },
+    // `/portal/assets/..` is /portal itself, whose refusal is its page.
+    'GET /portal/assets/:file': { caller: 'none', parameter: () => 'portal.css', page: true },
   };
 }
 

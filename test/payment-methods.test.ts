@@ -58,6 +58,13 @@ test('a setup returns a setup URL once per Idempotency-Key; the sandbox page off
   assert.equal(again.body.setup_url, first.body.setup_url);
   assert.ok(Date.parse(first.body.expires_at) > Date.now());
   assert.equal((await call(customer, 'POST', '/v1/payment-methods/setup', {})).body.error.code, 'idempotency_key_required');
+  // The API's own origin (where the billing portal is) is always a place to come back to; another host is not.
+  const portalReturn = `${api.baseUrl}/portal?tab=auto-recharge`;
+  const toPortal = await call(customer, 'POST', '/v1/payment-methods/setup', { success_url: portalReturn, cancel_url: portalReturn }, uniqueKey('setup'));
+  assert.equal(toPortal.status, 201, toPortal.text);
+  const elsewhere = await call(customer, 'POST', '/v1/payment-methods/setup', { success_url: 'https://elsewhere.example/done' }, uniqueKey('setup'));
+  assert.equal(elsewhere.status, 422, elsewhere.text);
+  assert.equal(elsewhere.body.error.code, 'redirect_not_allowed');
 
   const page = await openSandboxPage(first.body.setup_url);
   for (const label of ['succeeds', 'insufficient_funds', 'stolen_card', 'requires authentication']) assert.match(page.html, new RegExp(label));
@@ -161,6 +168,9 @@ test('the settings are validated against the card limits of the account currency
     [{ ...settings, target_balance: '100' }, 'invalid_request', 'target_balance'],
     [{ ...settings, consent: undefined }, 'consent_required', 'consent'],
     [{ ...settings, consent: { ip_address: 'not an address', user_agent: 'x' } }, 'invalid_field', 'consent.ip_address'],
+    // Only a portal session's consent may leave its fields to the request: an API key's caller is a server.
+    [{ ...settings, consent: {} }, 'invalid_field', 'consent.ip_address'],
+    [{ ...settings, consent: { ip_address: '203.0.113.7' } }, 'invalid_field', 'consent.user_agent'],
     [{ ...settings, payment_method_id: 'pm_nothing' }, 'payment_method_not_found', 'payment_method_id'],
     [{ ...settings, cooldown_seconds: 5 }, 'invalid_field', 'cooldown_seconds'],
     [{ ...settings, monthly_limit: '20' }, 'invalid_field', 'monthly_limit'],

@@ -16,7 +16,8 @@ export const contractVersion = '1.0.0';
 const commonErrorsByAccess: Record<Access, readonly ErrorCode[]> = {
   public: ['invalid_path', 'invalid_query_parameter', 'not_found', 'internal_error', 'service_unavailable'],
   stripe: ['invalid_path', 'invalid_query_parameter', 'rate_limited', 'payload_too_large', 'internal_error', 'service_unavailable'],
-  customer: ['invalid_path', 'invalid_query_parameter', 'invalid_json', 'invalid_request', 'unsupported_media_type', 'payload_too_large', 'unauthorized', 'not_found', 'rate_limited', 'internal_error', 'service_unavailable'],
+  // forbidden: a billing portal session's token on a route outside the portal's (api/portal-session-access.ts).
+  customer: ['invalid_path', 'invalid_query_parameter', 'invalid_json', 'invalid_request', 'unsupported_media_type', 'payload_too_large', 'unauthorized', 'forbidden', 'not_found', 'rate_limited', 'internal_error', 'service_unavailable'],
   admin: ['invalid_path', 'invalid_query_parameter', 'invalid_json', 'invalid_request', 'invalid_field', 'unsupported_media_type', 'payload_too_large', 'unauthorized', 'forbidden', 'not_found', 'rate_limited', 'internal_error', 'service_unavailable'],
 };
 

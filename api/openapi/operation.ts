@@ -43,7 +43,8 @@ export interface ApiOperation {
   headers?: z.ZodObject;
   /** The schema that validates the body (its input side is what the contract shows). */
   body?: { schema: z.ZodType; required?: boolean; example?: unknown; contentType?: 'application/json' | 'application/x-www-form-urlencoded' };
-  responses: Partial<Record<200 | 201 | 202 | 204 | 303 | 409 | 503, SuccessResponse>>;
+  /** A 401, 403 or 410 here is a page (the billing portal's), declared in place of the JSON error. */
+  responses: Partial<Record<200 | 201 | 202 | 204 | 303 | 401 | 403 | 409 | 410 | 503, SuccessResponse>>;
   /** The error codes of this route beyond the ones every route of its access can answer (document.ts). */
   errors?: readonly ErrorCode[];
   /** The route's own errors are HTML pages naming their code (the ops console's); the edge's stay the JSON error object. */

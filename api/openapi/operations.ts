@@ -11,6 +11,8 @@ import { paymentMethodOperations } from '../routes/payment-methods.ts';
 import { sandboxSetupOperations } from '../routes/sandbox-setup.ts';
 import { adminHoldOperations } from '../routes/admin-holds.ts';
 import { adminPaymentExceptionOperations } from '../routes/admin-payment-exceptions.ts';
+import { adminPortalSessionOperations } from '../routes/admin-portal-sessions.ts';
+import { portalOperations } from '../routes/portal.ts';
 import { adminReconciliationReportOperations } from '../routes/admin-reconciliation-reports.ts';
 import { adminPromoCodeOperations } from '../routes/admin-promo-codes.ts';
 import { adminRefundOperations } from '../routes/admin-refunds.ts';
@@ -64,6 +66,9 @@ export const apiOperations: readonly ApiOperation[] = [
   ...sandboxSetupOperations,
   ...adminWebhookOperations,
   ...balanceAlertOperations,
+  // The billing portal: its session links and its pages.
+  ...adminPortalSessionOperations,
+  ...portalOperations,
 ];
 
 let document: ReturnType<typeof buildOpenApiDocument> | null = null;

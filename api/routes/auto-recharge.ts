@@ -2,7 +2,7 @@
 // GET /admin/auto-recharges?state=. The API writes the settings (a new version per change, with the
 // consent the caller gives when enabling); the account's workflow writes the status it derives from.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AutoRechargeView } from '../../db/auto-recharge/auto-recharge-settings.ts';
 import { getAutoRecharge } from '../../db/auto-recharge/get-auto-recharge.ts';
@@ -44,9 +44,19 @@ const putBody = z.strictObject({
   monthly_limit: amountSchema,
   cooldown_seconds: z.number().int().min(minimumCooldownSeconds).max(maximumCooldownSeconds).optional(),
   maximum_per_day: z.number().int().min(1).max(maximumMaximumPerDay).optional(),
-  consent: z.strictObject({ ip_address: ipAddress, user_agent: storedText(1, maximumUserAgentLength) }).optional(),
+  consent: z
+    .strictObject({ ip_address: ipAddress.optional(), user_agent: storedText(1, maximumUserAgentLength).optional() })
+    .optional()
+    .meta({
+      description:
+        'Required to enable. With an API key send both fields, as your site saw the customer; from the billing portal (a portal session) a field left out is taken from the request itself.',
+    }),
 });
 type PutBody = z.output<typeof putBody>;
+interface Consent {
+  ip: string;
+  userAgent: string;
+}
 
 const autoRechargeState = z.enum(autoRechargeStates as [AutoRechargeState, ...AutoRechargeState[]]).meta({ id: 'AutoRechargeState' });
 
@@ -112,6 +122,30 @@ export function presentAutoRecharge(view: AutoRechargeView) {
   };
 }
 
+/**
+ * The consent to record, or null when none was sent. A platform's server must say what its site saw; the
+ * billing portal's own page talks to the API directly, so for a portal session (api/auth.ts) the request's
+ * own address and user agent are the customer's, and a field it leaves out is taken from there.
+ */
+function consentOf(request: Request, response: Response, body: PutBody): Consent | null {
+  if (body.consent === undefined) return null;
+  const fromRequest = response.locals.portalSession === true;
+  const ip = body.consent.ip_address ?? (fromRequest ? requestAddress(request) : undefined);
+  const userAgent = body.consent.user_agent ?? (fromRequest ? request.get('user-agent')?.slice(0, maximumUserAgentLength) : undefined);
+  if (ip === undefined || !ipAddress.safeParse(ip).success) {
+    throw new ApiError(fromRequest ? 'consent_required' : 'invalid_field', 'consent.ip_address is required: the customer\'s IP address as your site saw it.', 'consent.ip_address');
+  }
+  if (userAgent === undefined || !storedText(1, maximumUserAgentLength).safeParse(userAgent).success) {
+    throw new ApiError(fromRequest ? 'consent_required' : 'invalid_field', 'consent.user_agent is required: the customer\'s browser user agent as your site saw it.', 'consent.user_agent');
+  }
+  return { ip, userAgent };
+}
+
+/** The caller's address (after TRUST_PROXY_HOPS), without the IPv4-mapped prefix Node gives IPv4 peers. */
+function requestAddress(request: Request): string | undefined {
+  return (request.ip ?? request.socket.remoteAddress)?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+}
+
 /** The settings against the card method's limits of the account's currency (config/pricing.json). */
 function checkAgainstPricing(body: PutBody, pricing: Pricing, currency: Currency): void {
   if ((body.amount === undefined) === (body.target_balance === undefined)) {
@@ -172,7 +206,8 @@ export function autoRechargeRoutes(dependencies: ApiDependencies): Router {
     const account = currentAccount(response);
     const body = parseBody(putBody, request.body);
     checkAgainstPricing(body, dependencies.pricing, account.currency);
-    if (body.enabled && body.consent === undefined) throw new ApiError('consent_required', 'Enabling auto-recharge needs consent.', 'consent');
+    const consent = consentOf(request, response, body);
+    if (body.enabled && consent === null) throw new ApiError('consent_required', 'Enabling auto-recharge needs consent.', 'consent');
     await checkPaymentMethod(dependencies, account.accountId, body);
     const cooldownSeconds = body.cooldown_seconds ?? defaultCooldownSeconds;
     const maximumPerDay = body.maximum_per_day ?? defaultMaximumPerDay;
@@ -197,7 +232,7 @@ export function autoRechargeRoutes(dependencies: ApiDependencies): Router {
       monthlyLimitMicros: body.monthly_limit,
       cooldownSeconds,
       maximumPerDay,
-      consent: body.consent === undefined ? null : { ip: body.consent.ip_address, userAgent: body.consent.user_agent, settings: agreed },
+      consent: consent === null ? null : { ...consent, settings: agreed },
     });
     await notifyWorkflow(dependencies, account.accountId, stored.view.version, body.enabled);
     response.json(presentAutoRecharge(stored.view));

@@ -55,6 +55,15 @@ function paymentMethodIdParameter(value: string | string[] | undefined): string 
   return value;
 }
 
+/**
+ * Whether a setup may send the customer back to this URL: a host of ALLOWED_REDIRECT_HOSTS, or this API's
+ * own origin (PUBLIC_BASE_URL), where the billing portal's page is, so a portal can always come back to itself.
+ */
+function mayReturnTo(url: string, allowedHosts: readonly string[], publicBaseUrl: string): boolean {
+  const target = new URL(url);
+  return allowedHosts.includes(target.hostname) || target.origin === new URL(publicBaseUrl).origin;
+}
+
 /** A provider failure as the API reports it: refused for good (502), or unreachable for now (503). */
 function providerFailure(error: unknown): ApiError {
   if (error instanceof PermanentProviderError) return new ApiError('payment_provider_error', 'The payment provider refused the request.', undefined, { cause: error });
@@ -71,7 +80,7 @@ export function paymentMethodRoutes(dependencies: ApiDependencies): Router {
     const body = parseBody(setupBody, request.body);
     for (const name of ['success_url', 'cancel_url'] as const) {
       const value = body[name];
-      if (value !== undefined && !config.http.allowedRedirectHosts.includes(new URL(value).hostname)) {
+      if (value !== undefined && !mayReturnTo(value, config.http.allowedRedirectHosts, config.api.publicBaseUrl)) {
         throw new ApiError('redirect_not_allowed', `${name} must point to one of the allowed hosts (${config.http.allowedRedirectHosts.join(', ')}).`, name);
       }
     }

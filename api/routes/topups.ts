@@ -20,6 +20,7 @@ import { defineOperations } from '../openapi/operation.ts';
 import { createTopUp, createTopUpBody } from '../topups/create-order.ts';
 import { cancelOrder, resumeOrder } from '../topups/order-workflow-calls.ts';
 import { quoteBody, resolveQuote } from '../topups/quote.ts';
+import { withPortalReturnUrls } from '../topups/portal-return-urls.ts';
 import { decodeRowIdCursor, pageOf, parseBody, parseChoice, parseIdempotencyKey, parseLimit } from '../validation.ts';
 
 const orderIdPattern = /^ord_[0-9a-z]{24}$/;
@@ -96,7 +97,9 @@ export function topUpRoutes(dependencies: ApiDependencies): Router {
   router.post('/v1/topups', async (request, response) => {
     const account = currentAccount(response);
     const idempotencyKey = parseIdempotencyKey(request.get('idempotency-key'));
-    const body = parseBody(createTopUpBody, request.body);
+    const parsed = parseBody(createTopUpBody, request.body);
+    // An order made in the billing portal comes back to the portal's result tab after its checkout.
+    const body = response.locals.portalSession === true ? withPortalReturnUrls(parsed, account, idempotencyKey, config.api.publicBaseUrl) : parsed;
     await refuseRestrictedAccount(sql, account.accountId);
     const created = await createTopUp(dependencies, account, idempotencyKey, body);
     if (created.replayed) response.set('Idempotent-Replayed', 'true');
