@@ -1,12 +1,13 @@
 // The account flows tab: every movement of the balance, newest first, a page at a time, filtered by
 // All / Recharge / Consume / Refund; each with its date and time in the browser's time zone, its signed
 // amount, the balance after it, and for usage the user and description the platform recorded.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { PortalContext } from '../context.ts';
 import { formatDate, formatMoney, formatTime } from '../format.ts';
 import { defineMessages } from '../i18n.ts';
 import { tabCalls, type Flow, type Page, type Problem } from './parts/calls.ts';
 import { Pager, useCursorPages } from './parts/pager.tsx';
+import { useLatestOutcome } from './parts/use-latest-outcome.ts';
 import { problemText } from './parts/problem.ts';
 import './parts/tabs.css';
 
@@ -97,19 +98,12 @@ export function AccountFlowsTab({ api, session, locale }: PortalContext) {
   const [page, setPage] = useState<Page<Flow> | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
 
-  useEffect(() => {
-    let current = true;
-    const type = filters.find((each) => each.id === filter)?.type ?? null;
-    void calls.listFlows(type, pages.cursor, pageSize).then((outcome) => {
-      if (!current) return;
-      if (outcome.problem !== undefined) return setProblem(outcome.problem);
-      setProblem(null);
-      setPage(outcome.data);
-    });
-    return () => {
-      current = false;
-    };
-  }, [calls, filter, pages.cursor]);
+  useLatestOutcome(
+    () => calls.listFlows(filters.find((each) => each.id === filter)?.type ?? null, pages.cursor, pageSize),
+    [calls, filter, pages.cursor],
+    setPage,
+    setProblem,
+  );
 
   return (
     <section class="card" aria-labelledby="flows-title">

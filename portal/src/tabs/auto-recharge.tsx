@@ -6,8 +6,8 @@ import type { PortalContext } from '../context.ts';
 import { formatDateTime, formatMoney } from '../format.ts';
 import { defineMessages } from '../i18n.ts';
 import { tabCalls, type AutoRecharge, type Problem, type SavedCard } from './parts/calls.ts';
+import { FormStatus } from './parts/form-status.tsx';
 import { SavedCards } from './parts/saved-cards.tsx';
-import { problemText } from './parts/problem.ts';
 import './parts/tabs.css';
 
 const t = defineMessages({
@@ -213,17 +213,7 @@ export function AutoRechargeTab({ api, session, locale }: PortalContext) {
               <label for="auto-recharge-consent">{t('consent', { amount: money(form.amount), threshold: money(form.threshold), limit: money(form.monthlyLimit) })}</label>
             </div>
           ) : null}
-          <div aria-live="polite">
-            {problem === null ? null : (
-              <p id="auto-recharge-problem" class="error" role="alert">
-                {problemText(problem, locale)}
-              </p>
-            )}
-            {notice === null ? null : <p class="success">{notice}</p>}
-          </div>
-          <button type="submit" class="button" disabled={busy}>
-            {busy ? t('saving') : t('save')}
-          </button>
+          <FormStatus problemId="auto-recharge-problem" problem={problem} notice={notice} busy={busy} locale={locale} saveLabel={t('save')} savingLabel={t('saving')} />
         </form>
       </section>
       <SavedCards cards={cards} calls={calls} locale={locale} onChanged={() => setReloads((count) => count + 1)} />

@@ -5,7 +5,7 @@ import type { PortalContext } from '../context.ts';
 import { formatMoney } from '../format.ts';
 import { defineMessages } from '../i18n.ts';
 import { tabCalls, type BalanceAlerts, type Problem } from './parts/calls.ts';
-import { problemText } from './parts/problem.ts';
+import { FormStatus } from './parts/form-status.tsx';
 import './parts/tabs.css';
 
 /** As the API takes them (balance-alerts.ts). */
@@ -131,17 +131,7 @@ export function BalanceAlertsTab({ api, session, locale }: PortalContext) {
           <input id="alert-email" type="checkbox" checked={email} onChange={(event) => setEmail((event.currentTarget as HTMLInputElement).checked)} />
           <label for="alert-email">{t('email')}</label>
         </div>
-        <div aria-live="polite">
-          {problem === null ? null : (
-            <p id="balance-alerts-problem" class="error" role="alert">
-              {problemText(problem, locale)}
-            </p>
-          )}
-          {notice === null ? null : <p class="success">{notice}</p>}
-        </div>
-        <button type="submit" class="button" disabled={busy}>
-          {busy ? t('saving') : t('save')}
-        </button>
+        <FormStatus problemId="balance-alerts-problem" problem={problem} notice={notice} busy={busy} locale={locale} saveLabel={t('save')} savingLabel={t('saving')} />
       </form>
     </section>
   );

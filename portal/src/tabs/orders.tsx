@@ -8,6 +8,7 @@ import { defineMessages } from '../i18n.ts';
 import { tabCalls, type Order, type OrderStatus, type Page, type Problem, type TabCalls } from './parts/calls.ts';
 import { ConfirmDialog } from './parts/confirm-dialog.tsx';
 import { Pager, useCursorPages } from './parts/pager.tsx';
+import { useLatestOutcome } from './parts/use-latest-outcome.ts';
 import { RefundDialog } from './parts/refund-dialog.tsx';
 import { problemText } from './parts/problem.ts';
 import { isRefundSettled, refundStatusText } from './parts/refund-status.ts';
@@ -137,18 +138,7 @@ export function OrdersTab({ api, locale, navigate }: PortalContext) {
   const [refunding, setRefunding] = useState<Order | null>(null);
   const [refreshes, setRefreshes] = useState(0);
 
-  useEffect(() => {
-    let current = true;
-    void calls.listOrders(status, pages.cursor, pageSize).then((outcome) => {
-      if (!current) return;
-      if (outcome.problem !== undefined) return setProblem(outcome.problem);
-      setProblem(null);
-      setPage(outcome.data);
-    });
-    return () => {
-      current = false;
-    };
-  }, [calls, status, pages.cursor, reloads]);
+  useLatestOutcome(() => calls.listOrders(status, pages.cursor, pageSize), [calls, status, pages.cursor, reloads], setPage, setProblem);
 
   // A refund or a payment still moving: fetch the page again shortly, a bounded number of times.
   useEffect(() => {
