@@ -79,9 +79,12 @@ fi
 # The browser tests drive Debian's Chromium (CHROME_PATH names another); fonts-noto-cjk lets it draw the
 # portal's Chinese. Installed from the OS packages where this user can; otherwise the tests say what to do.
 if [ "${1:-}" = "--test" ] && [ -z "${CHROME_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  # As root, or through sudo where it needs no password (a CI runner's user).
+  as_root=""
+  [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && as_root="sudo -n"; }
+  if { [ "$(id -u)" = 0 ] || [ -n "$as_root" ]; } && command -v apt-get >/dev/null 2>&1; then
     echo "bootstrap: installing chromium from the OS packages (apt-get)" >&2
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; } >&2 \
+    { $as_root apt-get update -qq && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; } >&2 \
       || echo "bootstrap: chromium could not be installed; set CHROME_PATH to a Chromium or Chrome for the browser tests" >&2
   else
     echo "bootstrap: no chromium found; install it (apt-get install chromium) or set CHROME_PATH for the browser tests" >&2
