@@ -251,5 +251,18 @@ export const holdWithBalanceObject = z
 
 /** The PDF of an invoice or credit note. */
 export const pdfBody = z.string().meta({ format: 'binary' });
+
+/** A 200 answer of an issued PDF: immutable, so its ETag (its SHA-256) never changes. */
+export function pdfResponse(description: string, contentDisposition: string) {
+  return {
+    description,
+    contentType: 'application/pdf',
+    schema: pdfBody,
+    headers: {
+      'Content-Disposition': { description: contentDisposition, schema: z.string() },
+      ETag: { description: 'The PDF\'s SHA-256: it never changes.', schema: z.string() },
+    },
+  };
+}
 /** An HTML page (the sandbox checkout, the checkout return). */
 export const htmlBody = z.string();

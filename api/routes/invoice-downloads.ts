@@ -8,7 +8,7 @@ import { getIssuedInvoiceByNumber } from '../../db/invoices/get-invoice-by-numbe
 import { ApiError } from '../../domain/errors.ts';
 import { verifyInvoiceLink } from '../../ids/invoice-links.ts';
 import type { ApiDependencies } from '../dependencies.ts';
-import { pdfBody } from '../openapi/objects.ts';
+import { pdfResponse } from '../openapi/objects.ts';
 import { defineOperations } from '../openapi/operation.ts';
 import { sendInvoicePdf } from './invoices.ts';
 
@@ -61,15 +61,7 @@ export const invoiceDownloadOperations = defineOperations([
       signature: z.string().meta({ description: 'The link\'s HMAC over the number and expiry, as the email gives it.', example: 'mX3o7wq0y3mKk1v0Jc2YQk4n9sW2Zr8bT5uP1aE6dLg' }),
     }),
     responses: {
-      200: {
-        description: 'The PDF, shown in the browser; immutable once issued.',
-        contentType: 'application/pdf',
-        schema: pdfBody,
-        headers: {
-          'Content-Disposition': { description: 'inline; filename="<invoice number>.pdf"', schema: z.string() },
-          ETag: { description: 'The PDF\'s SHA-256: it never changes.', schema: z.string() },
-        },
-      },
+      200: pdfResponse('The PDF, shown in the browser; immutable once issued.', 'inline; filename="<invoice number>.pdf"'),
     },
     errors: ['invoice_link_invalid', 'invoice_link_expired', 'rate_limited'],
   },

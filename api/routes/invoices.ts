@@ -1,7 +1,6 @@
 // Invoices: GET /v1/topups/{id}/invoice (the PDF) and GET /v1/invoices (the account's list).
 import { Router, type Response } from 'express';
 import type { IssuedInvoiceRow } from '../../db/invoices/invoice-row.ts';
-import { z } from 'zod';
 import { getInvoiceByOrder } from '../../db/invoices/get-invoice.ts';
 import { listInvoices } from '../../db/invoices/list-invoices.ts';
 import { getOrderRow } from '../../db/orders/get-order.ts';
@@ -11,7 +10,7 @@ import { orderStatusPhrase } from '../../domain/order-status-text.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentInvoice } from '../presenters.ts';
-import { invoiceObject, listQuery, orderIdParameters, pageSchema, pdfBody } from '../openapi/objects.ts';
+import { invoiceObject, listQuery, orderIdParameters, pageSchema, pdfResponse } from '../openapi/objects.ts';
 import { defineOperations } from '../openapi/operation.ts';
 import { decodeRowIdCursor, pageOf, parseLimit } from '../validation.ts';
 import { orderIdParameter } from './topups.ts';
@@ -88,15 +87,7 @@ export const invoiceOperations = defineOperations([
     access: 'customer',
     pathParameters: orderIdParameters,
     responses: {
-      200: {
-        description: 'The PDF, immutable once issued.',
-        contentType: 'application/pdf',
-        schema: pdfBody,
-        headers: {
-          'Content-Disposition': { description: 'attachment; filename="<invoice number>.pdf"', schema: z.string() },
-          ETag: { description: 'The PDF\'s SHA-256: it never changes.', schema: z.string() },
-        },
-      },
+      200: pdfResponse('The PDF, immutable once issued.', 'attachment; filename="<invoice number>.pdf"'),
     },
     errors: ['invoice_not_ready'],
   },

@@ -21,7 +21,7 @@ import { refuseRestrictedAccount } from '../account-restrictions.ts';
 import { currentAccount } from '../auth.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { presentRefund } from '../presenters.ts';
-import { listQuery, orderIdParameters, pageSchema, pdfBody, refundIdParameters, refundObject, refundStatus } from '../openapi/objects.ts';
+import { listQuery, orderIdParameters, pageSchema, pdfResponse, refundIdParameters, refundObject, refundStatus } from '../openapi/objects.ts';
 import { defineOperations } from '../openapi/operation.ts';
 import { startRefundWorkflow } from '../refunds/refund-workflow-calls.ts';
 import { amountSchema, decodeRowIdCursor, pageOf, parseBody, parseChoice, parseIdempotencyKey, parseLimit, storedText } from '../validation.ts';
@@ -181,15 +181,7 @@ export const refundOperations = defineOperations([
     access: 'customer',
     pathParameters: refundIdParameters,
     responses: {
-      200: {
-        description: 'The PDF, immutable once issued.',
-        contentType: 'application/pdf',
-        schema: pdfBody,
-        headers: {
-          'Content-Disposition': { description: 'attachment; filename="<credit note number>.pdf"', schema: z.string() },
-          ETag: { description: 'The PDF\'s SHA-256: it never changes.', schema: z.string() },
-        },
-      },
+      200: pdfResponse('The PDF, immutable once issued.', 'attachment; filename="<credit note number>.pdf"'),
     },
     errors: ['credit_note_not_ready'],
   },
