@@ -44,12 +44,11 @@ class ConsoleClient {
       if (headers.origin === undefined && !('origin' in headers)) sent.origin = this.origin;
     }
     for (const [name, value] of Object.entries(sent)) if (value === '') delete sent[name];
-    const init: RequestInit = { method, headers: sent, redirect: 'manual', ...(form === undefined ? {} : { body: new URLSearchParams(form).toString() }) };
-    const response = await fetch(`${this.api.baseUrl}${path}`, init).catch((error: unknown) => {
-      // A kept-alive connection the server closed as idle just as it was reused: the request never
-      // reached the app, so it is sent once more on a new connection.
-      if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
-      return fetch(`${this.api.baseUrl}${path}`, init);
+    const response = await fetch(`${this.api.baseUrl}${path}`, {
+      method,
+      headers: sent,
+      redirect: 'manual',
+      ...(form === undefined ? {} : { body: new URLSearchParams(form).toString() }),
     });
     for (const header of response.headers.getSetCookie()) {
       const parsed = parseSetCookie(header);

@@ -24,13 +24,9 @@ let browser: TestBrowser;
 
 before(async () => {
   inbox = await startMailInbox({ smtpPort: 0, webPort: null, storageDirectory: null });
-  // The test API listens on 127.0.0.1, where the portal's checkouts come back to. Its keep-alive outlasts
-  // the test's pauses (a browser step, a contract check on a loaded machine), so the test's own HTTP client
-  // never reuses a connection the server is just closing.
-  pipeline = await startTestPipeline({
-    sandbox: true,
-    environment: { SMTP_URL: inbox.smtpUrl, ALLOWED_REDIRECT_HOSTS: '127.0.0.1,localhost', HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '120', ...rateLimitsOff },
-  });
+  // The test API listens on 127.0.0.1, where the portal's checkouts come back to. (Its keep-alive outlasts
+  // the test's pauses for every test API: test/support/api.ts.)
+  pipeline = await startTestPipeline({ sandbox: true, environment: { SMTP_URL: inbox.smtpUrl, ALLOWED_REDIRECT_HOSTS: '127.0.0.1,localhost', ...rateLimitsOff } });
   browser = await launchBrowser('portal-tabs');
 });
 after(async () => {
