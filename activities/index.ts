@@ -9,6 +9,7 @@ import { createLegacyActivities } from './legacy.ts';
 import { createOrderActivities } from './orders.ts';
 import { createPaymentExceptionActivities } from './payment-exceptions.ts';
 import { createPaymentActivities } from './payments.ts';
+import { createPaperworkActivities } from './paperwork.ts';
 import { createReconciliationActivities, type ReconciliationDependencies } from './reconciliation.ts';
 import { createDailyReconciliationActivities } from './daily-reconciliation.ts';
 import { createRefundActivities } from './refunds.ts';
@@ -29,6 +30,12 @@ export interface ActivityDependencies extends AutoRechargeDependencies {
 export function createActivities(dependencies: ActivityDependencies) {
   // callProvider is the provider activities' shared error mapping, not an activity.
   const { callProvider: _callProvider, ...paymentActivities } = createPaymentActivities(dependencies);
+  const invoiceActivities = createInvoiceActivities(dependencies);
+  const paperworkActivities = createPaperworkActivities({
+    recordReceipt: paymentActivities.recordReceipt,
+    issueInvoice: invoiceActivities.issueInvoice,
+    logger: dependencies.logger,
+  });
   // Every activity, whether it touches the database or not: an error PostgreSQL will raise again on
   // retry stops its retries at once (activities/database-errors.ts).
   return withDatabaseErrorsClassified({
@@ -36,7 +43,8 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...paymentActivities,
     ...createPaymentExceptionActivities(dependencies),
     ...createLegacyActivities(dependencies),
-    ...createInvoiceActivities(dependencies),
+    ...invoiceActivities,
+    ...paperworkActivities,
     ...createBankTransferActivities(dependencies),
     ...createRefundActivities(dependencies),
     ...createAutoRechargeActivities(dependencies),

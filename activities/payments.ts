@@ -1,6 +1,7 @@
 // Activities that talk to the payment provider: open and expire an order's checkout, record its receipt
 // link, and refund a payment exception. Where a call changes what the order's row shows, the activity
 // writes the row itself, so the call and the write are one step of the workflow.
+import { saveCheckoutSession } from '../db/orders/save-checkout-session.ts';
 import { saveOrderState } from '../db/orders/save-order-state.ts';
 import { resolvePaymentException } from '../db/payment-exceptions/resolve-payment-exception.ts';
 import { paymentExceptionFromRow } from '../db/payment-exceptions/payment-exception-row.ts';
@@ -61,10 +62,16 @@ export function createPaymentActivities({ sql, paymentProvider, logger }: Activi
   return {
     callProvider,
 
-    /** Opens the order's checkout session (one per order, by idempotency key) and saves it on the order. */
+    /**
+     * Opens the order's checkout session (one per order, by idempotency key) and saves it on the order.
+     * Runs as a local activity first (workflows/order-steps.ts), so it may be attempted again while an
+     * earlier attempt is still waiting for the provider: both get the same session, and the save only
+     * ever writes it on the pending order (db/orders/save-checkout-session.ts).
+     */
     async openCheckout({ input, order }: OpenCheckoutInput): Promise<CheckoutSession> {
       const session = await callProvider(input.orderId, () => paymentProvider.createCheckoutSession(checkoutSessionInput(input)));
-      await saveOrderState(sql, { ...order, checkoutSessionId: session.sessionId, checkoutUrl: session.url });
+      const saved = await saveCheckoutSession(sql, { orderId: order.orderId, checkoutSessionId: session.sessionId, checkoutUrl: session.url });
+      if (!saved) logger.warn({ orderId: order.orderId, sessionId: session.sessionId }, 'checkout session not saved: the order is no longer pending, or holds another session');
       return session;
     },
 

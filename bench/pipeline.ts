@@ -12,7 +12,8 @@
 // The worker's resident memory (VmRSS) is sampled idle and under load, beside the no-op worker's.
 //
 //   BENCH_SECONDS (default 10): the length of each step; BENCH_RATES (default 5,10,25,50) orders/s;
-//   BENCH_DRAIN_SECONDS (default 240): how long a step may take to finish its orders.
+//   BENCH_DRAIN_SECONDS (default 240): how long a step may take to finish its orders;
+//   BENCH_WORKER_CPU_PROFILE=<folder>: Refill's worker runs with `node --cpu-prof` into that folder.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,12 +27,15 @@ import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.t
 import { repositoryRoot } from '../dev/tools.ts';
 import { randomToken } from '../ids/ids.ts';
 import { startBenchServers } from './support/bench-servers.ts';
+import { cpuMeter } from './support/cpu-usage.ts';
 import { workerLaunch } from '../worker/launch.ts';
 import type { NoopResult } from './noop/workflows.ts';
 
 const stepSeconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rates = (process.env.BENCH_RATES ?? '5,10,25,50').split(',').map(Number);
 const drainLimitMilliseconds = Number(process.env.BENCH_DRAIN_SECONDS ?? 240) * 1_000;
+const workerProfileFolder = process.env.BENCH_WORKER_CPU_PROFILE;
+const workerProfileArguments = workerProfileFolder === undefined || workerProfileFolder === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${workerProfileFolder}`];
 /** The credit p99 a rate must stay under to count as sustained. */
 const sustainedP99Milliseconds = 1_000;
 const startLimitMilliseconds = 180_000;
@@ -96,17 +100,26 @@ interface Stack {
   noopTaskQueue: string;
   worker: ManagedProcess;
   noopWorker: ManagedProcess;
+  /** The pid of each part of the stack, for the CPU each uses (bench/support/cpu-usage.ts). */
+  pids: Record<string, number>;
 }
 
 async function startStack(scratch: string, stops: (() => Promise<void>)[]): Promise<Stack> {
-  const { postgres, temporal, apiPort, environment } = await startBenchServers(scratch, stops, { adminToken, webhookSecret });
+  const { postgres, temporal, stripeMock, apiPort, environment } = await startBenchServers(scratch, stops, { adminToken, webhookSecret });
   const quiet = (name: string) => (line: string) => {
     if (line.includes('"level":50') || line.includes('"level":60')) process.stderr.write(`[${name}] ${line.slice(0, 400)}\n`);
   };
   // The worker as `npm start` starts it (worker/launch.ts).
-  const launch = await workerLaunch(environment);
-  const worker = startProcess({ name: 'worker', command: launch.command, args: launch.args, environment: launch.environment, cwd: repositoryRoot, onLine: quiet('worker') });
+  const launches = await workerLaunch(environment);
+  const launch = launches.worker;
+  const worker = startProcess({ name: 'worker', command: launch.command, args: [...workerProfileArguments, ...launch.args], environment: launch.environment, cwd: repositoryRoot, onLine: quiet('worker') });
   stops.push(() => worker.stop());
+  const paperworkLaunch = launches.paperwork;
+  const paperwork =
+    paperworkLaunch === null
+      ? null
+      : startProcess({ name: 'paperwork', command: paperworkLaunch.command, args: paperworkLaunch.args, environment: paperworkLaunch.environment, cwd: repositoryRoot, onLine: quiet('paperwork') });
+  if (paperwork !== null) stops.push(() => paperwork.stop());
   const api = startProcess({ name: 'api', command: process.execPath, args: ['--import', 'tsx', 'api/main.ts'], environment, cwd: repositoryRoot, onLine: quiet('api') });
   stops.push(() => api.stop());
 
@@ -135,7 +148,18 @@ async function startStack(scratch: string, stops: (() => Promise<void>)[]): Prom
   stops.push(() => closeSql(sql));
   const connection = await Connection.connect({ address: temporal.address });
   stops.push(() => connection.close());
-  return { baseUrl, sql, temporalClient: new Client({ connection }), noopTaskQueue, worker, noopWorker };
+  const postmasterPid = Number((await readFile(path.join(scratch, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const pids = {
+    temporal: temporal.process.child.pid!,
+    postgres: postmasterPid,
+    api: api.child.pid!,
+    worker: worker.child.pid!,
+    ...(paperwork === null ? {} : { paperwork: paperwork.child.pid! }),
+    'stripe-mock': stripeMock.process.child.pid!,
+    'noop-worker': noopWorker.child.pid!,
+    bench: process.pid,
+  };
+  return { baseUrl, sql, temporalClient: new Client({ connection }), noopTaskQueue, worker, noopWorker, pids };
 }
 
 async function request(baseUrl: string, method: string, route: string, token: string, body: unknown, headers: Record<string, string> = {}) {
@@ -264,6 +288,15 @@ function sustainedRate(steps: StepFigures[]): number {
   return Math.max(0, ...steps.filter((step) => step.p99Milliseconds < sustainedP99Milliseconds && step.failed === 0).map((step) => step.rate));
 }
 
+/** Each part's CPU milliseconds per finished order, the parts that used any, and how busy the machine was. */
+function cpuPerOrder(used: { byName: Record<string, number>; machineBusyFraction: number; stealFraction: number }, orders: number): string {
+  const parts = Object.entries(used.byName)
+    .filter(([, seconds]) => seconds > 0)
+    .sort(([, left], [, right]) => right - left)
+    .map(([name, seconds]) => `${name} ${((seconds * 1000) / Math.max(orders, 1)).toFixed(1)}`);
+  return `${parts.join(', ')} ms (machine ${(used.machineBusyFraction * 100).toFixed(0)}% busy, ${(used.stealFraction * 100).toFixed(0)}% stolen)`;
+}
+
 const round = (value: number) => (Number.isFinite(value) ? Math.round(value) : NaN);
 
 async function main(): Promise<void> {
@@ -276,24 +309,33 @@ async function main(): Promise<void> {
     await refillStepWarmUp(stack, apiKey);
     await sleep(3_000);
     const idle = { refill: await residentMebibytes(stack.worker.child.pid!), noop: await residentMebibytes(stack.noopWorker.child.pid!) };
-    console.log(`worker RSS idle: Refill ${idle.refill.toFixed(0)} MiB, no-op ${idle.noop.toFixed(0)} MiB`);
+    const paperworkPid = stack.pids.paperwork;
+    const paperworkIdle = paperworkPid === undefined ? NaN : await residentMebibytes(paperworkPid);
+    console.log(`worker RSS idle: Refill ${idle.refill.toFixed(0)} MiB (paperwork process ${paperworkIdle.toFixed(0)} MiB), no-op ${idle.noop.toFixed(0)} MiB`);
 
     const refillMemory = memorySampler(stack.worker.child.pid!);
     const noopMemory = memorySampler(stack.noopWorker.child.pid!);
+    const paperworkMemory = paperworkPid === undefined ? null : memorySampler(paperworkPid);
     const refillSteps: StepFigures[] = [];
     const noopSteps: StepFigures[] = [];
     let refillPeak = 0;
     let noopPeak = 0;
     console.log(`rate ladder ${rates.join(', ')} orders/s, ${stepSeconds} s per step; Refill then the no-op at each rate`);
+    const cpu = cpuMeter(stack.pids);
     for (const rate of rates) {
       refillMemory.reset();
+      await cpu.reset();
       const refill = await refillStep(stack, apiKey, rate);
+      const refillCpu = await cpu.since();
       refillPeak = Math.max(refillPeak, refillMemory.peak());
       refillSteps.push(refill);
       noopMemory.reset();
+      await cpu.reset();
       const noop = await noopStep(stack, rate);
+      const noopCpu = await cpu.since();
       noopPeak = Math.max(noopPeak, noopMemory.peak());
       noopSteps.push(noop);
+      console.log(`${rate}/s: CPU per order, Refill: ${cpuPerOrder(refillCpu, refill.completed)} | no-op: ${cpuPerOrder(noopCpu, noop.completed)}`);
       console.log(
         `${rate}/s: Refill credit p50/p99 ${round(refill.p50Milliseconds)} / ${round(refill.p99Milliseconds)} ms, ` +
           `whole orders ${refill.throughputPerSecond.toFixed(1)}/s (${refill.completed} done, ${refill.failed} not), ` +
@@ -304,16 +346,18 @@ async function main(): Promise<void> {
     }
     refillMemory.stop();
     noopMemory.stop();
+    paperworkMemory?.stop();
+    const paperworkPeak = paperworkMemory?.peak() ?? NaN;
     const refillSustained = sustainedRate(refillSteps);
     const noopSustained = sustainedRate(noopSteps);
     const ratio = noopSustained === 0 ? NaN : refillSustained / noopSustained;
     const at25 = refillSteps.find((step) => step.rate === 25);
-    console.log(`worker RSS under load (peak): Refill ${refillPeak.toFixed(0)} MiB, no-op ${noopPeak.toFixed(0)} MiB`);
+    console.log(`worker RSS under load (peak): Refill ${refillPeak.toFixed(0)} MiB (paperwork process ${paperworkPeak.toFixed(0)} MiB), no-op ${noopPeak.toFixed(0)} MiB`);
     console.log(
       `sustained_rate_refill=${refillSustained}/s sustained_rate_noop=${noopSustained}/s ratio=${ratio.toFixed(2)} ` +
         `credit_p99_at_25_ms=${at25 === undefined ? 'n/a' : round(at25.p99Milliseconds)} ` +
         `rss_idle_mib=${idle.refill.toFixed(0)}/${idle.noop.toFixed(0)} rss_load_mib=${refillPeak.toFixed(0)}/${noopPeak.toFixed(0)} ` +
-        `rss_load_ratio=${(refillPeak / noopPeak).toFixed(2)}`,
+        `rss_load_ratio=${(refillPeak / noopPeak).toFixed(2)} rss_paperwork_mib=${paperworkIdle.toFixed(0)}/${paperworkPeak.toFixed(0)}`,
     );
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});

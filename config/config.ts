@@ -89,6 +89,7 @@ export const configEnvironmentVariables = [
   'RECONCILIATION_PROCESSING_AGE_SECONDS',
   'RECONCILIATION_DAILY_TIME',
   'WORKER_METRICS_PORT',
+  'WORKER_PAPERWORK',
   'OPS_SESSION_HOURS',
   'TEMPORAL_UI_URL',
 ] as const;
@@ -166,6 +167,9 @@ const environmentSchema = z
     PORT: integerBetween(0, 65535).default(3000),
     // The worker's GET /metrics (its own and the Temporal SDK's); unset: no metrics server.
     WORKER_METRICS_PORT: integerBetween(1, 65535).optional(),
+    // Where the worker process runs the paperwork worker: beside the order worker, or (separate) not at
+    // all, for worker/paperwork-main.ts to run it in a process of its own at a lower CPU priority.
+    WORKER_PAPERWORK: z.enum(['in-process', 'separate']).default('in-process'),
     ADMIN_TOKEN: z
       .string()
       .min(minimumAdminTokenLength, { message: `must be set to a secret of at least ${minimumAdminTokenLength} characters` })
@@ -393,6 +397,8 @@ export interface Config {
   http: HttpEdgeConfig;
   /** The worker's metrics server (worker/metrics-server.ts); null: none. */
   workerMetrics: { port: number | null };
+  /** WORKER_PAPERWORK: where the worker process runs the paperwork worker (worker/create-worker.ts). */
+  worker: { paperwork: 'in-process' | 'separate' };
   webhooks: WebhookConfig;
   reconciliation: ReconciliationConfig;
 }
@@ -470,6 +476,7 @@ export function loadConfig(environment: Environment): Config {
     },
     startup: { timeoutSeconds: value.STARTUP_TIMEOUT_SECONDS },
     workerMetrics: { port: value.WORKER_METRICS_PORT ?? null },
+    worker: { paperwork: value.WORKER_PAPERWORK },
     api: {
       port: value.PORT,
       adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),

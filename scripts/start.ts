@@ -197,8 +197,10 @@ async function main(): Promise<void> {
   const config = loadConfig(environment);
   startApplicationProcess('api', ['--import', 'tsx', 'api/main.ts'], environment);
   // The worker from the prebuilt workflow bundle, built first if it is missing or stale (worker/launch.ts).
-  const worker = await workerLaunch(environment, say);
-  startApplicationProcess('worker', worker.args, worker.environment);
+  const workers = await workerLaunch(environment, say);
+  startApplicationProcess('worker', workers.worker.args, workers.worker.environment);
+  // Receipts, invoices and their emails, at a lower CPU priority (worker/paperwork-main.ts).
+  if (workers.paperwork !== null) startApplicationProcess('paperwork', workers.paperwork.args, workers.paperwork.environment);
   const readyUrl = `http://127.0.0.1:${config.api.port}/readyz`;
   await waitUntil('API', async () => (await fetch(readyUrl)).status === 200, { timeoutMilliseconds: readyTimeoutMilliseconds });
 

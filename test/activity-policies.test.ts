@@ -27,7 +27,7 @@ test('every activity policy has bounded attempts, a timeout in seconds, and neve
 });
 
 test('every local activity policy is short: seconds an attempt, a bounded total, few attempts, no permanent failure retried', () => {
-  assert.deepEqual(Object.keys(localActivityPolicies).sort(), ['localDatabase']);
+  assert.deepEqual(Object.keys(localActivityPolicies).sort(), ['localDatabase', 'localProvider']);
   for (const [name, policy] of Object.entries(localActivityPolicies)) {
     // Temporal's guidance for local activities: short work, no long retries (a longer budget belongs
     // to the activity through the server, which the workflow falls back to).

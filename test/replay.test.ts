@@ -110,3 +110,28 @@ test('a paid Stripe order on the patched path: fewer workflow tasks, local datab
   assert.ok(paperwork(after).every((step) => step.taskQueue?.endsWith('-paperwork')), 'paperwork on the paperwork task queue');
   assert.ok(paperwork(before).every((step) => !step.taskQueue?.endsWith('-paperwork')), 'the old path keeps its task queue');
 });
+
+test('a paid Stripe order on the lean checkout path: created in one workflow task, the receipt link with the invoice', async (context) => {
+  const histories = await recordedHistories();
+  const recorded = (scenario: string) => stepsOf(histories.find((entry) => entry.workflowType === 'stripeCheckoutOrder' && entry.scenario === scenario)!.history);
+  const before = recorded('paid-and-invoiced-v2');
+  const after = recorded('paid-and-invoiced-v3');
+  for (const [label, counts] of [['v2', before], ['v3', after]] as const) {
+    const local = counts.activities.filter((step) => step.local).length;
+    context.diagnostic(`${label}: ${counts.workflowTasks} workflow tasks, ${counts.activities.length} activities (${local} local): ${counts.activities.map((step) => step.activityType).join(', ')}`);
+  }
+  assert.equal(before.workflowTasks, 6);
+  assert.equal(after.workflowTasks, 4);
+  // Before the payment: the record and the checkout, both local, so no activity task at all.
+  const beforePayment = after.activities.filter((step) => !step.afterSignal);
+  assert.deepEqual(beforePayment.map((step) => [step.activityType, step.local]), [['recordNewOrder', true], ['openCheckout', true]]);
+  // From the payment event to the credit: the credit alone, local.
+  const afterPayment = after.activities.filter((step) => step.afterSignal);
+  assert.deepEqual(afterPayment[0], { activityType: 'postOrderCredit', local: true, taskQueue: null, afterSignal: true });
+  // Then two paperwork activities, on the paperwork task queue, where there were three.
+  assert.deepEqual(afterPayment.slice(1).map((step) => step.activityType), ['recordReceiptAndIssueInvoice', 'sendInvoiceEmail']);
+  assert.ok(afterPayment.slice(1).every((step) => step.taskQueue?.endsWith('-paperwork')), 'paperwork on the paperwork task queue');
+  const throughServer = (counts: typeof after) => counts.activities.filter((step) => !step.local).length;
+  assert.equal(throughServer(before), 4);
+  assert.equal(throughServer(after), 2);
+});

@@ -69,15 +69,16 @@ function externalServers(port: number): Record<string, string> {
 }
 
 /** The pids of the worker and the API, once both pid files are written and both processes run. */
-async function childPids(): Promise<{ api: number; worker: number }> {
+async function childPids(): Promise<{ api: number; worker: number; paperwork: number }> {
   return eventually(
     () => {
       const pids: Record<string, number> = {};
       for (const name of readdirSync(runDirectory)) pids[name.replace(/\.pid$/, '')] = Number(readFileSync(path.join(runDirectory, name), 'utf8').split('\n')[0]);
-      if (pids.api === undefined || pids.worker === undefined || !isRunning(pids.api) || !isRunning(pids.worker)) throw new Error(`pid files: ${JSON.stringify(pids)}`);
-      return { api: pids.api, worker: pids.worker };
+      const { api, worker, paperwork } = pids;
+      if (api === undefined || worker === undefined || paperwork === undefined || ![api, worker, paperwork].every(isRunning)) throw new Error(`pid files: ${JSON.stringify(pids)}`);
+      return { api, worker, paperwork };
     },
-    { description: 'the pid files of the worker and the API', timeoutMilliseconds: 30_000, intervalMilliseconds: 100 },
+    { description: 'the pid files of the paperwork process, the worker and the API', timeoutMilliseconds: 30_000, intervalMilliseconds: 100 },
   );
 }
 
@@ -143,9 +144,9 @@ test('with DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL set, it uses them and sta
     assert.equal(await command.exited, 0);
     const stopMilliseconds = Date.now() - began;
     assert.ok(stopMilliseconds < 5_000, `stopped in ${stopMilliseconds} ms`);
-    await gone([pids.api, pids.worker], 'the worker and the API to be gone');
+    await gone([pids.api, pids.worker, pids.paperwork], 'the paperwork process, the worker and the API to be gone');
     // In reverse order of start, each reported.
-    assert.match(command.output(), /stopped worker[\s\S]*stopped api[\s\S]*stopped in \d+\.\d s/);
+    assert.match(command.output(), /stopped paperwork[\s\S]*stopped worker[\s\S]*stopped api[\s\S]*stopped in \d+\.\d s/);
     assert.deepEqual(readdirSync(runDirectory), []);
   } finally {
     if (!stopping) command.stop();
@@ -157,15 +158,15 @@ test('Ctrl-C (SIGINT to its whole process group) stops everything, each part rep
   const pids = await childPids();
   process.kill(-command.pid, 'SIGINT');
   assert.equal(await command.exited, 0, command.output());
-  await gone([pids.api, pids.worker], 'the worker and the API to be gone');
-  assert.match(command.output(), /stopped worker[\s\S]*stopped api/);
+  await gone([pids.api, pids.worker, pids.paperwork], 'the paperwork process, the worker and the API to be gone');
+  assert.match(command.output(), /stopped paperwork[\s\S]*stopped worker[\s\S]*stopped api/);
 });
 
 test('killed outright, its children die with it; a leftover of a killed run is stopped by the next start', async () => {
   const first = runStart(externalServers(await freePort()));
   const firstPids = await childPids();
   process.kill(first.pid, 'SIGKILL');
-  await gone([firstPids.api, firstPids.worker], 'the watchdog to stop the children of a killed start');
+  await gone([firstPids.api, firstPids.worker, firstPids.paperwork], 'the watchdog to stop the children of a killed start');
 
   // Now with the watchdog killed too (kill -9 of the whole group): the children are left running.
   const second = runStart(externalServers(await freePort()));
@@ -173,12 +174,12 @@ test('killed outright, its children die with it; a leftover of a killed run is s
   killWatchdogOf(second.pid);
   process.kill(-second.pid, 'SIGKILL');
   await second.exited;
-  assert.ok(isRunning(secondPids.api) && isRunning(secondPids.worker), 'the leftovers run');
+  assert.ok(isRunning(secondPids.api) && isRunning(secondPids.worker) && isRunning(secondPids.paperwork), 'the leftovers run');
 
   const third = runStart(externalServers(await freePort()));
   try {
     await waitForOutput(third, 'left running by an earlier npm start that was killed', 30_000);
-    await gone([secondPids.api, secondPids.worker], 'the leftovers to be stopped');
+    await gone([secondPids.api, secondPids.worker, secondPids.paperwork], 'the leftovers to be stopped');
     assert.match(third.output(), new RegExp(`stopping (api|worker) \\(pid (${secondPids.api}|${secondPids.worker})\\)`));
   } finally {
     third.stop();

@@ -1,7 +1,10 @@
-// Builds the Temporal workers of the worker process: the order worker (the order workflows, and the
-// activities of the credit path: record, checkout, credit, saves) on TEMPORAL_TASK_QUEUE, and the
-// paperwork worker (receipts, invoices, their emails) on TEMPORAL_PAPERWORK_TASK_QUEUE, with slots of its
-// own, so an order's credit never waits for a slot behind other orders' paperwork.
+// Builds the Temporal workers: the order worker (the order workflows, and the activities of the credit
+// path: record, checkout, credit, saves) on TEMPORAL_TASK_QUEUE, and the paperwork worker (receipts,
+// invoices, their emails) on TEMPORAL_PAPERWORK_TASK_QUEUE, with slots of its own, so an order's credit
+// never waits for a slot behind other orders' paperwork. The paperwork worker runs in the worker process
+// (WORKER_PAPERWORK=in-process) or in a process of its own at a lower CPU priority (separate:
+// worker/paperwork-main.ts, as `npm start` runs it), where rendering PDFs cannot take CPU time from a
+// credit.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,17 +76,21 @@ export function prebuiltWorkflowBundle(workflowBundlePath: string | undefined, p
 const orderActivitySlots = 20;
 const paperworkActivitySlots = 4;
 
-/** The process's two workers, run and shut down together. */
+/** Where a worker process runs the paperwork worker (WORKER_PAPERWORK, config/config.ts). */
+export type PaperworkPlacement = 'in-process' | 'separate';
+
+/** The process's workers, run and shut down together. */
 export interface RefillWorkers {
   order: Worker;
-  paperwork: Worker;
-  /** Runs both until they are shut down (SIGINT/SIGTERM, or shutdown()); one failing shuts the other down. */
+  /** Null when the paperwork runs in a process of its own (worker/paperwork-main.ts). */
+  paperwork: Worker | null;
+  /** Runs them until they are shut down (SIGINT/SIGTERM, or shutdown()); one failing shuts the other down. */
   run(): Promise<void>;
   shutdown(): void;
 }
 
-export async function createRefillWorker(options: CreateRefillWorkerOptions): Promise<RefillWorkers> {
-  const activities = createActivities({
+function activitiesOf(options: CreateRefillWorkerOptions) {
+  return createActivities({
     sql: options.sql,
     paymentProvider: options.paymentProvider,
     logger: options.logger,
@@ -94,30 +101,38 @@ export async function createRefillWorker(options: CreateRefillWorkerOptions): Pr
     // Reconciliation delivers what the provider says through the webhook handling, which signals workflows.
     reconciliation: { temporalClient: new Client({ connection: options.connection, namespace: options.namespace }), taskQueue: options.taskQueue },
   });
+}
+
+/** The paperwork worker: activities only (no workflows, so no workflow bundle), few slots. */
+export async function createPaperworkWorker(options: CreateRefillWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.paperworkTaskQueue ?? defaultPaperworkTaskQueue(options.taskQueue),
+    activities: activitiesOf(options),
+    maxConcurrentActivityTaskExecutions: paperworkActivitySlots,
+  });
+}
+
+/** The order worker, and the paperwork worker beside it unless the paperwork runs in a process of its own. */
+export async function createRefillWorker(options: CreateRefillWorkerOptions & { paperwork?: PaperworkPlacement }): Promise<RefillWorkers> {
   const order = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle === undefined ? { workflowsPath } : { workflowBundle: options.workflowBundle }),
-    activities,
+    activities: activitiesOf(options),
     // Bounded concurrency: each activity holds at most one database connection.
     maxConcurrentActivityTaskExecutions: orderActivitySlots,
     stickyQueueScheduleToStartTimeout,
   });
-  // Activities only: no workflows, so no second workflow bundle in the process.
-  const paperwork = await Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.paperworkTaskQueue ?? defaultPaperworkTaskQueue(options.taskQueue),
-    activities,
-    maxConcurrentActivityTaskExecutions: paperworkActivitySlots,
-  });
-  return runTogether(order, paperwork);
+  const paperwork = options.paperwork === 'separate' ? null : await createPaperworkWorker(options);
+  return runTogether([order, ...(paperwork === null ? [] : [paperwork])], order, paperwork);
 }
 
-function runTogether(order: Worker, paperwork: Worker): RefillWorkers {
+function runTogether(workers: Worker[], order: Worker, paperwork: Worker | null): RefillWorkers {
   const shutdown = () => {
-    for (const worker of [order, paperwork]) if (worker.getState() === 'RUNNING') worker.shutdown();
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
   const runOne = async (worker: Worker) => {
     try {
@@ -126,5 +141,5 @@ function runTogether(order: Worker, paperwork: Worker): RefillWorkers {
       shutdown();
     }
   };
-  return { order, paperwork, shutdown, run: async () => void (await Promise.all([runOne(order), runOne(paperwork)])) };
+  return { order, paperwork, shutdown, run: async () => void (await Promise.all(workers.map(runOne))) };
 }

@@ -1,5 +1,5 @@
 // How `npm start` (and `npm run bench:pipeline`, which measures the worker as it starts there) launches
-// the worker process: from the prebuilt workflow bundle (dist/workflow-bundle.js), built first when it is
+// the worker process and the paperwork process beside it: from the prebuilt workflow bundle (dist/workflow-bundle.js), built first when it is
 // missing or was built from other sources, so the worker process never runs webpack. Imports nothing of
 // the Temporal SDK: the build runs in a process of its own.
 import { createHash } from 'node:crypto';
@@ -29,7 +29,7 @@ export function sourcesDigestFile(bundleFile: string): string {
 /** SHA-256 over every source file the bundle is built from (paths and contents), in a stable order. */
 export async function workflowSourcesDigest(): Promise<string> {
   const hash = createHash('sha256');
-  const files: string[] = ['package-lock.json'];
+  const files: string[] = ['package-lock.json', 'scripts/build-workflows.ts'];
   for (const directory of bundleSourceDirectories) {
     const entries = await readdir(path.join(repositoryRoot, directory), { recursive: true, withFileTypes: true });
     for (const entry of entries) if (entry.isFile()) files.push(path.relative(repositoryRoot, path.join(entry.parentPath, entry.name)));
@@ -54,8 +54,22 @@ export async function ensureWorkflowBundle(say: (line: string) => void = () => {
   return workflowBundleFile;
 }
 
-/** The worker's launch for an environment: its own WORKFLOW_BUNDLE_PATH if set, else the prebuilt bundle. */
-export async function workerLaunch(environment: NodeJS.ProcessEnv, say?: (line: string) => void): Promise<WorkerLaunch> {
+/** The worker processes of a pipeline: the worker, and the paperwork process unless it runs inside it. */
+export interface WorkerLaunches {
+  worker: WorkerLaunch;
+  /** Null when the environment says WORKER_PAPERWORK=in-process. */
+  paperwork: WorkerLaunch | null;
+}
+
+/**
+ * The worker's launch for an environment (its own WORKFLOW_BUNDLE_PATH if set, else the prebuilt bundle)
+ * and, unless the environment says WORKER_PAPERWORK=in-process, the paperwork process's beside it
+ * (worker/paperwork-main.ts), so that PDFs and emails never take CPU time from a credit.
+ */
+export async function workerLaunch(environment: NodeJS.ProcessEnv, say?: (line: string) => void): Promise<WorkerLaunches> {
   const bundlePath = environment.WORKFLOW_BUNDLE_PATH || (await ensureWorkflowBundle(say));
-  return { command: process.execPath, args: ['--import', 'tsx', 'worker/main.ts'], environment: { ...environment, WORKFLOW_BUNDLE_PATH: bundlePath } };
+  const paperwork = environment.WORKER_PAPERWORK || 'separate';
+  const worker = { command: process.execPath, args: ['--import', 'tsx', 'worker/main.ts'], environment: { ...environment, WORKFLOW_BUNDLE_PATH: bundlePath, WORKER_PAPERWORK: paperwork } };
+  if (paperwork === 'in-process') return { worker, paperwork: null };
+  return { worker, paperwork: { command: process.execPath, args: ['--import', 'tsx', 'worker/paperwork-main.ts'], environment: { ...environment, WORKER_PAPERWORK: paperwork } } };
 }

@@ -1,5 +1,6 @@
 // The worker process: validates config, waits for PostgreSQL and Temporal, migrates the database,
-// registers search attributes, runs workflows (from the prebuilt bundle when WORKFLOW_BUNDLE_PATH names one).
+// registers search attributes, runs workflows (from the prebuilt bundle when WORKFLOW_BUNDLE_PATH names one),
+// and the paperwork worker beside them unless WORKER_PAPERWORK=separate (worker/paperwork-main.ts).
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -86,11 +87,13 @@ const worker = await createRefillWorker({
   logger,
   mailTransport,
   invoices: invoiceSettings(config),
+  paperwork: config.worker.paperwork,
 });
 logger.info(
   {
     taskQueue: config.temporal.taskQueue,
     paperworkTaskQueue: config.temporal.paperworkTaskQueue,
+    paperwork: config.worker.paperwork,
     namespace: config.temporal.namespace,
     paymentProvider: config.stripe.mode,
     workflowBundle: workflowBundlePath ?? 'bundled at start',

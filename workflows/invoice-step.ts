@@ -40,11 +40,16 @@ function failureReason(error: ActivityFailure): string {
   return error.cause?.message ?? error.message;
 }
 
-/** Issues the credited order's invoice and emails it; resolves whatever becomes of the email. */
+/**
+ * Issues the credited order's invoice and emails it; resolves whatever becomes of the email. `issue`
+ * replaces the issuing activity with one that does more in the same step (the receipt link with the
+ * invoice, workflows/order-steps.ts); its final failure is handled as issuing's.
+ */
 export async function issueInvoiceAndEmail(
   order: OrderSnapshot,
   balanceAfter: string,
   options: InvoiceStepOptions = defaultInvoiceStepOptions,
+  issue?: () => Promise<{ invoiceNumber: string }>,
 ): Promise<InvoiceStepResult> {
   const database = proxyActivities<OrderActivities>(options.issue);
   const mail = proxyActivities<OrderActivities>(options.email);
@@ -52,7 +57,7 @@ export async function issueInvoiceAndEmail(
 
   let invoiceNumber: string;
   try {
-    invoiceNumber = (await database.issueInvoice({ orderId })).invoiceNumber;
+    invoiceNumber = (await (issue === undefined ? database.issueInvoice({ orderId }) : issue())).invoiceNumber;
   } catch (error) {
     if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
     const reason = failureReason(error);

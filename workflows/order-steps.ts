@@ -2,10 +2,13 @@
 // runs started before the patch run their database steps as activities and their paperwork on the order's
 // task queue, as their histories recorded; new runs run the database steps as local activities (falling
 // back to the server once the local budget is spent) and the paperwork on the paperwork task queue.
-// Deterministic orchestration only.
-import type { ActivityInterfaceFor } from '@temporalio/workflow';
+// Hosted checkout orders since leanCheckoutPatch also open their checkout as a local activity and issue
+// the receipt link with the invoice (checkoutOrderSteps). Deterministic orchestration only.
+import { patched, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.ts';
-import { database, localDatabase, paperworkActivities, receipt } from './activity-options.ts';
+import type { ReceiptAndInvoiceResult } from '../activities/paperwork.ts';
+import type { OrderSnapshot } from '../domain/orders.ts';
+import { database, localDatabase, localProvider, paperworkActivities, provider, receipt } from './activity-options.ts';
 import { defaultInvoiceStepOptions, type InvoiceStepOptions } from './invoice-step.ts';
 import { leanOrderPath, localFirst, paperworkTaskQueueOf } from './order-run.ts';
 
@@ -27,11 +30,51 @@ export function orderSteps(input: { paperworkTaskQueue?: string }): OrderSteps {
   if (!leanOrderPath()) {
     return { lean: false, databaseStep: (call) => call(database), receipt, invoiceStep: defaultInvoiceStepOptions };
   }
+  return leanOrderSteps(input);
+}
+
+/** The steps of a run on the lean path (leanOrderPatch, or a later patch that implies it). */
+function leanOrderSteps(input: { paperworkTaskQueue?: string }): OrderSteps {
   const paperwork = paperworkActivities(paperworkTaskQueueOf(input));
   return {
     lean: true,
     databaseStep: (call) => localFirst(() => call(localDatabase), () => call(database)),
     receipt: paperwork.receipt,
     invoiceStep: paperwork.invoiceStep,
+  };
+}
+
+/**
+ * The patch behind which a hosted checkout order (workflows/stripe-checkout-order.ts) opens its checkout
+ * as a local activity (falling back to the server once the local budget is spent), in the workflow task
+ * that records it, so creating an order is one workflow task with no activity task; and looks up its
+ * receipt link and issues its invoice in one paperwork activity instead of two. Runs started before it
+ * open the checkout through the server and run the two activities, as recorded.
+ */
+export const leanCheckoutPatch = 'local-checkout-receipt-with-invoice';
+
+/** Runs the call that opens an order's checkout at the provider. */
+export type CheckoutStep = <Result>(call: (activities: Stubs) => Promise<Result>) => Promise<Result>;
+
+export interface CheckoutOrderSteps extends OrderSteps {
+  openCheckout: CheckoutStep;
+  /** The receipt link and the invoice in one activity; null on runs started before leanCheckoutPatch. */
+  receiptAndInvoice: ((order: OrderSnapshot) => Promise<ReceiptAndInvoiceResult>) | null;
+}
+
+/**
+ * The steps of a hosted checkout order; called once, first thing (patched() answers false while an
+ * older history replays, and the answer is kept for the run). leanCheckoutPatch implies the lean path,
+ * so a new run records one patch marker, not two: patched() finds a marker by its id, so runs recorded
+ * with leanOrderPatch alone still replay as they were.
+ */
+export function checkoutOrderSteps(input: { paperworkTaskQueue?: string }): CheckoutOrderSteps {
+  if (!patched(leanCheckoutPatch)) return { ...orderSteps(input), openCheckout: (call) => call(provider), receiptAndInvoice: null };
+  const steps = leanOrderSteps(input);
+  const paperwork = paperworkActivities(paperworkTaskQueueOf(input));
+  return {
+    ...steps,
+    openCheckout: (call) => localFirst(() => call(localProvider), () => call(provider)),
+    receiptAndInvoice: (order) => paperwork.receiptAndInvoice.recordReceiptAndIssueInvoice({ order }),
   };
 }

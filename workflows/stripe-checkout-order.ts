@@ -18,7 +18,7 @@ import { provider } from './activity-options.ts';
 import { issueInvoiceAndEmail } from './invoice-step.ts';
 import { isTerminal, rowWritingCommands } from './order-machine.ts';
 import { OrderRun, recordOrReport, reportFailure, setSharedOrderHandlers, writeOrReport, type OrderMachine } from './order-run.ts';
-import { orderSteps, type OrderSteps } from './order-steps.ts';
+import { checkoutOrderSteps, type CheckoutOrderSteps } from './order-steps.ts';
 import { paymentExceptionWorkflow } from './payment-exception.ts';
 import {
   acceptsExternalEvents,
@@ -37,7 +37,7 @@ type StripeRun = OrderRun<StripeCheckoutState, StripeCheckoutEvent, StripeChecko
 /** Runs one Stripe Checkout order from its creation to its credit, failure, cancellation or expiry. */
 export async function stripeCheckoutOrder(input: StripeCheckoutOrderInput): Promise<TopUpOrderResult> {
   // First: where this run's steps go is decided once, before any command (workflows/order-steps.ts).
-  const steps = orderSteps(input);
+  const steps = checkoutOrderSteps(input);
   const start = startStripeCheckout(input);
   const machine: OrderMachine<StripeCheckoutState, StripeCheckoutEvent, StripeCheckoutCommand> = {
     decide: decideStripeCheckout,
@@ -87,7 +87,7 @@ function setStripeHandlers(run: StripeRun, input: StripeCheckoutOrderInput): voi
 /** Carries out one command of the machine; returns what it reports back. */
 async function runCommand(
   input: StripeCheckoutOrderInput,
-  steps: OrderSteps,
+  steps: CheckoutOrderSteps,
   command: StripeCheckoutCommand,
   state: StripeCheckoutState,
 ): Promise<StripeCheckoutEvent | null> {
@@ -103,7 +103,7 @@ async function runCommand(
       );
     case 'open_checkout':
       return reportFailure<StripeCheckoutEvent>(
-        async () => ({ type: 'checkout_opened', ...(await provider.openCheckout({ input, order })) }),
+        async () => ({ type: 'checkout_opened', ...(await steps.openCheckout((activities) => activities.openCheckout({ input, order }))) }),
         (reason) => ({ type: 'checkout_failed', reason }),
       );
     case 'save':
@@ -129,7 +129,18 @@ async function runCommand(
 }
 
 /** The receipt link, then the invoice and its email; none of it can undo or hold up the credit. */
-async function paperwork(steps: OrderSteps, state: StripeCheckoutState, balanceAfter: string): Promise<StripeCheckoutEvent> {
+async function paperwork(steps: CheckoutOrderSteps, state: StripeCheckoutState, balanceAfter: string): Promise<StripeCheckoutEvent> {
+  const receiptAndInvoice = steps.receiptAndInvoice;
+  if (receiptAndInvoice !== null) {
+    // The receipt link and the invoice in one activity, then the email.
+    let receiptUrl: string | null = null;
+    const invoice = await issueInvoiceAndEmail(state.order, balanceAfter, steps.invoiceStep, async () => {
+      const result = await receiptAndInvoice(state.order);
+      receiptUrl = result.receiptUrl;
+      return result;
+    });
+    return { type: 'paperwork_done', receiptUrl, invoiceNumber: invoice.outcome === 'not_issued' ? null : invoice.invoiceNumber };
+  }
   const receiptUrl = await steps.receipt.recordReceipt(state.order).catch((error: unknown) => {
     if (isCancellation(error)) throw error;
     log.warn('no receipt link for the order', { orderId: state.order.orderId, error: String(error) });

@@ -1,0 +1,68 @@
+// The paperwork process: the paperwork worker alone (receipt links, invoices, their emails, on
+// TEMPORAL_PAPERWORK_TASK_QUEUE), for a worker process started with WORKER_PAPERWORK=separate, as
+// `npm start` runs them. It lowers its own CPU priority first, so that on a busy machine rendering PDFs
+// takes only CPU time the credit path (the API, the order worker, Temporal, PostgreSQL) leaves over: an
+// invoice may wait, a credit does not. Runs no workflows, so it loads no workflow bundle.
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { NativeConnection } from '@temporalio/worker';
+import { startProcessFoundation, waitForDependencyOrExit } from '../config/startup.ts';
+import { closeSql } from '../db/client.ts';
+import { createPaperworkWorker } from './create-worker.ts';
+import { invoiceSettings } from './invoice-settings.ts';
+import { createMailTransport } from './mail-transport.ts';
+import { createPaymentProvider } from './payment-provider.ts';
+import { installTemporalRuntime } from './temporal-runtime.ts';
+
+/** The paperwork's niceness: below the rest of the pipeline (0), above batch jobs (19). */
+const paperworkNiceness = 10;
+
+const modulesLoadedMilliseconds = Math.round(performance.now());
+const { config, logger, sql } = await startProcessFoundation('refill-paperwork');
+try {
+  os.setPriority(Math.max(os.getPriority(), paperworkNiceness));
+} catch (error) {
+  // A container without the right to change priorities still does the work, only without the preference.
+  logger.warn({ err: error }, 'could not lower the paperwork process priority');
+}
+installTemporalRuntime(logger, {});
+let workerRunning = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (workerRunning) return;
+    logger.info({ signal }, 'paperwork worker stopped before it started');
+    process.exit(0);
+  });
+}
+
+const temporal = { description: `Temporal at ${config.temporal.address}`, timeoutSeconds: config.startup.timeoutSeconds, logger };
+const connection = await waitForDependencyOrExit(() => NativeConnection.connect({ address: config.temporal.address }), temporal);
+const mailTransport = createMailTransport(config.mail);
+const worker = await createPaperworkWorker({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  paperworkTaskQueue: config.temporal.paperworkTaskQueue,
+  sql,
+  paymentProvider: createPaymentProvider(config, sql),
+  logger,
+  mailTransport,
+  invoices: invoiceSettings(config),
+});
+logger.info(
+  {
+    paperworkTaskQueue: config.temporal.paperworkTaskQueue,
+    namespace: config.temporal.namespace,
+    niceness: os.getPriority(),
+    modulesLoadedMilliseconds,
+    startupMilliseconds: Math.round(performance.now()),
+  },
+  'paperwork worker running',
+);
+// worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once its tasks finished.
+workerRunning = true;
+await worker.run();
+mailTransport.close();
+await connection.close();
+await closeSql(sql);
+logger.info('paperwork worker stopped');
