@@ -11,7 +11,7 @@
 // carrying its send time, one activity reporting the time it ran; the figure is signal → activity done.
 // The worker's resident memory (VmRSS) is sampled idle and under load, beside the no-op worker's.
 //
-//   BENCH_SECONDS (default 10): the length of each step; BENCH_RATES (default 5,10,25,50) orders/s;
+//   BENCH_SECONDS (default 10): the length of each step; BENCH_RATES (default 5,10,15,20,25,50) orders/s;
 //   BENCH_DRAIN_SECONDS (default 240): how long a step may take to finish its orders;
 //   BENCH_WORKER_CPU_PROFILE=<folder>: Refill's worker runs with `node --cpu-prof` into that folder.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -32,7 +32,7 @@ import { workerLaunch } from '../worker/launch.ts';
 import type { NoopResult } from './noop/workflows.ts';
 
 const stepSeconds = Number(process.env.BENCH_SECONDS ?? 10);
-const rates = (process.env.BENCH_RATES ?? '5,10,25,50').split(',').map(Number);
+const rates = (process.env.BENCH_RATES ?? '5,10,15,20,25,50').split(',').map(Number);
 const drainLimitMilliseconds = Number(process.env.BENCH_DRAIN_SECONDS ?? 240) * 1_000;
 const workerProfileFolder = process.env.BENCH_WORKER_CPU_PROFILE;
 const workerProfileArguments = workerProfileFolder === undefined || workerProfileFolder === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${workerProfileFolder}`];

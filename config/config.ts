@@ -90,6 +90,7 @@ export const configEnvironmentVariables = [
   'RECONCILIATION_DAILY_TIME',
   'WORKER_METRICS_PORT',
   'WORKER_PAPERWORK',
+  'PAPERWORK_METRICS_PORT',
   'OPS_SESSION_HOURS',
   'TEMPORAL_UI_URL',
 ] as const;
@@ -170,6 +171,8 @@ const environmentSchema = z
     // Where the worker process runs the paperwork worker: beside the order worker, or (separate) not at
     // all, for worker/paperwork-main.ts to run it in a process of its own at a lower CPU priority.
     WORKER_PAPERWORK: z.enum(['in-process', 'separate']).default('in-process'),
+    // The paperwork process's GET /metrics (its own and the Temporal SDK's); unset: no metrics server.
+    PAPERWORK_METRICS_PORT: integerBetween(1, 65535).optional(),
     ADMIN_TOKEN: z
       .string()
       .min(minimumAdminTokenLength, { message: `must be set to a secret of at least ${minimumAdminTokenLength} characters` })
@@ -398,7 +401,7 @@ export interface Config {
   /** The worker's metrics server (worker/metrics-server.ts); null: none. */
   workerMetrics: { port: number | null };
   /** WORKER_PAPERWORK: where the worker process runs the paperwork worker (worker/create-worker.ts). */
-  worker: { paperwork: 'in-process' | 'separate' };
+  worker: { paperwork: 'in-process' | 'separate'; paperworkMetricsPort: number | null };
   webhooks: WebhookConfig;
   reconciliation: ReconciliationConfig;
 }
@@ -476,7 +479,7 @@ export function loadConfig(environment: Environment): Config {
     },
     startup: { timeoutSeconds: value.STARTUP_TIMEOUT_SECONDS },
     workerMetrics: { port: value.WORKER_METRICS_PORT ?? null },
-    worker: { paperwork: value.WORKER_PAPERWORK },
+    worker: { paperwork: value.WORKER_PAPERWORK, paperworkMetricsPort: value.PAPERWORK_METRICS_PORT ?? null },
     api: {
       port: value.PORT,
       adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),

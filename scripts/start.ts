@@ -194,6 +194,7 @@ async function main(): Promise<void> {
 
   // The worker's metrics on a free port unless one is given (README "Metrics").
   if (!environment.WORKER_METRICS_PORT) environment.WORKER_METRICS_PORT = String(await freePort());
+  if (!environment.PAPERWORK_METRICS_PORT && environment.WORKER_PAPERWORK !== 'in-process') environment.PAPERWORK_METRICS_PORT = String(await freePort());
   const config = loadConfig(environment);
   startApplicationProcess('api', ['--import', 'tsx', 'api/main.ts'], environment);
   // The worker from the prebuilt workflow bundle, built first if it is missing or stale (worker/launch.ts).
@@ -212,7 +213,9 @@ async function main(): Promise<void> {
     `  Temporal       ${config.temporal.address}   namespace ${config.temporal.namespace}`,
     `  Mail inbox     ${inboxUrl ?? 'not started here (SMTP_URL is set)'}`,
     `  API reference  ${config.api.publicBaseUrl}/docs   (contract: ${config.api.publicBaseUrl}/openapi.json)`,
-    `  Metrics        ${config.api.publicBaseUrl}/metrics   worker: http://127.0.0.1:${config.workerMetrics.port}/metrics`,
+    `  Metrics        ${config.api.publicBaseUrl}/metrics   worker: http://127.0.0.1:${config.workerMetrics.port}/metrics${
+      config.worker.paperworkMetricsPort === null ? '' : `   paperwork: http://127.0.0.1:${config.worker.paperworkMetricsPort}/metrics`
+    }`,
     `  Payments       ${
       config.stripe.mode === 'sandbox'
         ? `sandbox provider: no real money moves (set STRIPE_SECRET_KEY for Stripe); webhook secret ${

@@ -111,3 +111,39 @@ test('a payment event arriving after the order expired becomes a payment excepti
   assert.equal(await balanceMicrosOf(harness.database.sql, input.accountId), 20_000_000n);
   assert.equal(await rechargeCount(harness.database.sql, input.orderId), 1);
 });
+
+test('a checkout the provider cannot open within the local budget is opened through the server, once', async () => {
+  // The provider fails the order's first two calls as a timeout would: the local activity's two
+  // attempts are spent, and the workflow runs the same activity through the server, which opens it.
+  const calls = new Map<string, number>();
+  const flaky = await startWorkflowEnvironment({
+    server: 'local',
+    name: 'refill-flaky-checkout',
+    wrapProvider: (provider) => ({
+      ...provider,
+      name: provider.name,
+      async createCheckoutSession(session) {
+        const count = (calls.get(session.orderId) ?? 0) + 1;
+        calls.set(session.orderId, count);
+        if (count <= 2) throw new Error('the provider did not answer in time');
+        return provider.createCheckoutSession(session);
+      },
+    }),
+  });
+  try {
+    const account = await createAccount(flaky.database.sql, { email: 'flaky@example.com', currency: 'USD' });
+    const input = stripeOrderInput(account.accountId, { customerEmail: 'flaky@example.com' });
+    const handle = await flaky.client.workflow.start(stripeCheckoutOrder, { workflowId: orderWorkflowId(input.orderId), taskQueue: flaky.taskQueue, args: [input] });
+    const sessionId = await eventually(async () => (await handle.query(orderStateQuery))?.checkoutSessionId ?? undefined, { description: 'the checkout session' });
+    assert.equal(calls.get(input.orderId), 3);
+    assert.equal((await getOrderRow(flaky.database.sql, input.orderId, null))?.checkout_session_id, sessionId);
+    const [sessions] = await flaky.database.sql<{ count: number }[]>`select count(*)::int as count from sandbox_checkout_sessions where order_id = ${input.orderId}`;
+    assert.equal(sessions?.count, 1);
+    const history = await handle.fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    assert.deepEqual(scheduled, ['openCheckout'], 'the fallback through the server');
+    await handle.terminate('the test is done');
+  } finally {
+    await flaky.close();
+  }
+});

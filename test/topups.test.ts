@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkLedgerInvariants } from '../db/ledger/check-invariants.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
+import { saveCheckoutSession } from '../db/orders/save-checkout-session.ts';
 import { snapshotFromRow } from '../db/orders/order-row.ts';
 import { freePort } from '../dev/ports.ts';
 import { paymentExceptionIdFor } from '../domain/payment-exceptions.ts';
@@ -502,6 +503,27 @@ describe('promo codes under concurrency', () => {
 });
 
 describe('crashes and outages', () => {
+  test('a checkout attempt that answers after a later one, or after the payment, never writes over the order', async () => {
+    // Opening a checkout runs as a local activity first, then through the server: an attempt that
+    // outlived its timeout may still save its session. It only ever lands on the pending order.
+    const account = await createTestAccount(pipeline.api, 'USD');
+    const order = await createPendingOrder(pipeline.api, account.apiKey);
+    const sql = pipeline.database.sql;
+    const sessionId = await sessionIdOf(sql, order.id);
+    const late = { orderId: order.id, checkoutSessionId: sessionId, checkoutUrl: String(order.checkout_url) };
+    assert.equal(await saveCheckoutSession(sql, late), true, 'the same session again is a repeat');
+    assert.equal(await saveCheckoutSession(sql, { ...late, checkoutSessionId: 'cs_test_another', checkoutUrl: 'https://checkout.stripe.com/c/pay/other' }), false);
+    assert.equal((await getOrderRow(sql, order.id, null))?.checkout_session_id, sessionId);
+
+    await sendWebhook(pipeline.api, await paidEvent(sql, order));
+    await waitForOrder(pipeline.api, account.apiKey, order.id, ['succeeded']);
+    const credited = await getOrderRow(sql, order.id, null);
+    assert.equal(await saveCheckoutSession(sql, late), false, 'a credited order takes no session');
+    const after = await getOrderRow(sql, order.id, null);
+    assert.equal(after?.status, 'succeeded');
+    assert.deepEqual([after?.checkout_session_id, after?.checkout_url, after?.credited_at], [credited?.checkout_session_id, credited?.checkout_url, credited?.credited_at]);
+  });
+
   test('a payment that arrives while the worker is down is credited once when it comes back', async () => {
     const account = await createTestAccount(pipeline.api, 'USD');
     const order = await createPendingOrder(pipeline.api, account.apiKey);

@@ -12,6 +12,7 @@ import { createPaperworkWorker } from './create-worker.ts';
 import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
+import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
 
 /** The paperwork's niceness: below the rest of the pipeline (0), above batch jobs (19). */
@@ -25,7 +26,12 @@ try {
   // A container without the right to change priorities still does the work, only without the preference.
   logger.warn({ err: error }, 'could not lower the paperwork process priority');
 }
-installTemporalRuntime(logger, {});
+// With PAPERWORK_METRICS_PORT, its metrics (invoice email failures, the SDK's slots) as the worker serves its own.
+const metricsPort = config.worker.paperworkMetricsPort;
+const sdkMetricsPort = metricsPort === null ? null : await freeLoopbackPort();
+installTemporalRuntime(logger, sdkMetricsPort === null ? {} : { prometheusBindAddress: `127.0.0.1:${sdkMetricsPort}` });
+const metricsServer =
+  metricsPort === null ? null : await startWorkerMetricsServer({ port: metricsPort, sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`, logger });
 let workerRunning = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -65,4 +71,5 @@ await worker.run();
 mailTransport.close();
 await connection.close();
 await closeSql(sql);
+metricsServer?.close();
 logger.info('paperwork worker stopped');

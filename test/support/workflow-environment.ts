@@ -9,6 +9,7 @@ import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../../activities/index.ts';
+import type { PaymentProvider } from '../../activities/payments/provider.ts';
 import { createSandboxProvider } from '../../activities/payments/sandbox-provider.ts';
 import { temporalTestServerPath } from '../../dev/tools.ts';
 import { defaultPaperworkTaskQueue } from '../../domain/orders.ts';
@@ -41,6 +42,8 @@ export interface WorkflowEnvironmentOptions {
   name: string;
   /** Where the activities' mail goes; by default it is composed and delivered nowhere. */
   mail?: Pick<ActivityDependencies, 'mailTransport' | 'invoices'>;
+  /** Wraps the sandbox provider (a test's provider that fails, or answers late). */
+  wrapProvider?: (provider: PaymentProvider) => PaymentProvider;
 }
 
 export interface WorkflowEnvironment {
@@ -64,7 +67,7 @@ export async function startWorkflowEnvironment(options: WorkflowEnvironmentOptio
   const taskQueue = `${options.name}-${randomToken(8)}`;
   const activities = createActivities({
     sql: database.sql,
-    paymentProvider: createSandboxProvider(database.sql, 'http://refill.test'),
+    paymentProvider: (options.wrapProvider ?? ((provider) => provider))(createSandboxProvider(database.sql, 'http://refill.test')),
     logger,
     ...(options.mail ?? testInvoiceDependencies()),
   });
