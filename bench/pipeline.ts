@@ -51,7 +51,7 @@ interface StepFigures {
   throughputPerSecond: number;
   completed: number;
   failed: number;
-  /** Refill only: order creation through the API. */
+  /** Order creation: Refill's through the API; the no-op's update-with-start. */
   createP50Milliseconds?: number;
   createP99Milliseconds?: number;
 }
@@ -253,17 +253,19 @@ async function refillStep(stack: Stack, apiKey: string, rate: number): Promise<S
 }
 
 /** One no-op order: update-with-start, one signal with its send time, the result once its activity ran. */
-async function noopOrder(stack: Stack, workflowId: string): Promise<NoopResult & { finishedAtMilliseconds: number }> {
+async function noopOrder(stack: Stack, workflowId: string): Promise<NoopResult & { finishedAtMilliseconds: number; createMilliseconds: number }> {
   const startWorkflowOperation = new WithStartWorkflowOperation('noopOrder', {
     workflowId,
     taskQueue: stack.noopTaskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
+  const createStarted = Date.now();
   await stack.temporalClient.workflow.executeUpdateWithStart('openNoop', { startWorkflowOperation });
+  const createMilliseconds = Date.now() - createStarted;
   const handle = await startWorkflowOperation.workflowHandle();
   await handle.signal('payNoop', Date.now());
   const result = (await handle.result()) as NoopResult;
-  return { ...result, finishedAtMilliseconds: Date.now() };
+  return { ...result, finishedAtMilliseconds: Date.now(), createMilliseconds };
 }
 
 async function noopStep(stack: Stack, rate: number): Promise<StepFigures> {
@@ -280,6 +282,8 @@ async function noopStep(stack: Stack, rate: number): Promise<StepFigures> {
     throughputPerSecond: results.length / ((lastFinished - stepStarted) / 1000),
     completed: results.length,
     failed: count - results.length,
+    createP50Milliseconds: quantile(results.map((result) => result.createMilliseconds), 0.5),
+    createP99Milliseconds: quantile(results.map((result) => result.createMilliseconds), 0.99),
   };
 }
 
@@ -341,6 +345,7 @@ async function main(): Promise<void> {
           `whole orders ${refill.throughputPerSecond.toFixed(1)}/s (${refill.completed} done, ${refill.failed} not), ` +
           `create p50/p99 ${round(refill.createP50Milliseconds!)} / ${round(refill.createP99Milliseconds!)} ms | ` +
           `no-op signal→activity p50/p99 ${round(noop.p50Milliseconds)} / ${round(noop.p99Milliseconds)} ms, ` +
+          `create p50/p99 ${round(noop.createP50Milliseconds!)} / ${round(noop.createP99Milliseconds!)} ms, ` +
           `${noop.throughputPerSecond.toFixed(1)}/s (${noop.completed} done, ${noop.failed} not)`,
       );
     }

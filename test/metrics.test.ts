@@ -3,6 +3,7 @@
 // runs in this process here, so its metrics share the registry); the worker process serves its own and
 // the Temporal SDK's metrics on WORKER_METRICS_PORT; and the Temporal UI tells each order's story.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { freePort } from '../dev/ports.ts';
 import { workflowMetadataQuery } from '@temporalio/workflow';
@@ -96,6 +97,35 @@ test('the worker process serves its metrics and the Temporal SDK\'s on WORKER_ME
   assert.match(text, /^temporal_worker_task_slots_available\{/m);
   assert.match(text, /^process_cpu_user_seconds_total /m);
   assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status, 404);
+});
+
+test('the paperwork process runs at a lower CPU priority and serves its metrics on PAPERWORK_METRICS_PORT', { timeout: 180_000 }, async () => {
+  const metricsPort = await freePort();
+  const paperwork = startRefillProcess('worker/paperwork-main.ts', {
+    DATABASE_URL: pipeline.database.url,
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_TASK_QUEUE: `refill-metrics-${randomToken(6)}`,
+    ADMIN_TOKEN: `metrics-admin-${randomToken(12)}`,
+    WORKER_PAPERWORK: 'separate',
+    PAPERWORK_METRICS_PORT: String(metricsPort),
+    LOG_LEVEL: 'info',
+  });
+  processes.push(paperwork);
+  await paperwork.waitForLine(/paperwork worker running/, 150_000);
+  // Field 19 of /proc/<pid>/stat is the niceness: 10, below the rest of the pipeline.
+  const stat = readFileSync(`/proc/${paperwork.process.child.pid}/stat`, 'utf8');
+  assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]), 10);
+  const text = await eventually(
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      const body = await response.text();
+      if (response.status !== 200 || !/^temporal_\w+/m.test(body)) throw new Error(`${response.status}: ${body.slice(0, 200)}`);
+      return body;
+    },
+    { description: 'the paperwork process\'s /metrics with the SDK\'s series', timeoutMilliseconds: 60_000, intervalMilliseconds: 500 },
+  );
+  assert.match(text, /^# HELP refill_invoice_email_failures_total /m);
+  assert.match(text, /^temporal_worker_task_slots_available\{/m);
 });
 
 test('the Temporal UI: each order carries a static summary and details, and current details that follow its state', { timeout: 120_000 }, async () => {

@@ -24,7 +24,7 @@ function prebuiltBundle(entry: string): Record<string, string> {
   return entry === 'worker/main.ts' && bundle !== undefined ? { WORKFLOW_BUNDLE_PATH: bundle.codePath } : {};
 }
 
-export function startRefillProcess(entry: 'worker/main.ts' | 'api/main.ts', environment: NodeJS.ProcessEnv): RefillProcess {
+export function startRefillProcess(entry: 'worker/main.ts' | 'worker/paperwork-main.ts' | 'api/main.ts', environment: NodeJS.ProcessEnv): RefillProcess {
   const lines: string[] = [];
   const managed = startProcess({
     name: entry,
