@@ -70,6 +70,19 @@ test('the API\'s /metrics: requests by route template and status, webhook outcom
   assert.match(text, /^# HELP refill_invoice_email_failures_total /m);
 });
 
+/** A process's /metrics page once it carries the SDK's series, which appear once its workers have polled. */
+function metricsWithSdkSeries(port: number, owner: string): Promise<string> {
+  return eventually(
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const body = await response.text();
+      if (response.status !== 200 || !/^temporal_\w+/m.test(body)) throw new Error(`${response.status}: ${body.slice(0, 200)}`);
+      return body;
+    },
+    { description: `${owner}'s /metrics with the SDK's series`, timeoutMilliseconds: 60_000, intervalMilliseconds: 500 },
+  );
+}
+
 test('the worker process serves its metrics and the Temporal SDK\'s on WORKER_METRICS_PORT', { timeout: 180_000 }, async () => {
   const metricsPort = await freePort();
   const worker = startRefillProcess('worker/main.ts', {
@@ -82,16 +95,7 @@ test('the worker process serves its metrics and the Temporal SDK\'s on WORKER_ME
   });
   processes.push(worker);
   await worker.waitForLine(/worker running/, 150_000);
-  const text = await eventually(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-      const body = await response.text();
-      // The SDK's series appear once its workers have polled.
-      if (response.status !== 200 || !/^temporal_\w+/m.test(body)) throw new Error(`${response.status}: ${body.slice(0, 200)}`);
-      return body;
-    },
-    { description: 'the worker\'s /metrics with the SDK\'s series', timeoutMilliseconds: 60_000, intervalMilliseconds: 500 },
-  );
+  const text = await metricsWithSdkSeries(metricsPort, 'the worker');
   assert.match(text, /^# HELP refill_order_status_transitions_total /m);
   assert.match(text, /^# HELP refill_payment_to_credit_seconds /m);
   assert.match(text, /^temporal_worker_task_slots_available\{/m);
@@ -115,15 +119,7 @@ test('the paperwork process runs at a lower CPU priority and serves its metrics 
   // Field 19 of /proc/<pid>/stat is the niceness: 10, below the rest of the pipeline.
   const stat = readFileSync(`/proc/${paperwork.process.child.pid}/stat`, 'utf8');
   assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]), 10);
-  const text = await eventually(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-      const body = await response.text();
-      if (response.status !== 200 || !/^temporal_\w+/m.test(body)) throw new Error(`${response.status}: ${body.slice(0, 200)}`);
-      return body;
-    },
-    { description: 'the paperwork process\'s /metrics with the SDK\'s series', timeoutMilliseconds: 60_000, intervalMilliseconds: 500 },
-  );
+  const text = await metricsWithSdkSeries(metricsPort, 'the paperwork process');
   assert.match(text, /^# HELP refill_invoice_email_failures_total /m);
   assert.match(text, /^temporal_worker_task_slots_available\{/m);
 });

@@ -89,15 +89,23 @@ function stepsOf(history: unknown): { workflowTasks: number; activities: StepInH
 
 const paperworkActivityTypes = ['recordReceipt', 'issueInvoice', 'sendInvoiceEmail'];
 
-test('a paid Stripe order on the patched path: fewer workflow tasks, local database steps, one step from payment to credit, paperwork on its own queue', async (context) => {
+type RecordedSteps = ReturnType<typeof stepsOf>;
+
+/** The steps of recorded paid Stripe order histories, each printed as a diagnostic under its label. */
+async function paidStripeOrders<Label extends string>(context: { diagnostic(message: string): void }, scenarios: Record<Label, string>): Promise<Record<Label, RecordedSteps>> {
   const histories = await recordedHistories();
-  const recorded = (scenario: string) => stepsOf(histories.find((entry) => entry.workflowType === 'stripeCheckoutOrder' && entry.scenario === scenario)!.history);
-  const before = recorded('paid-and-invoiced');
-  const after = recorded('paid-and-invoiced-v2');
-  for (const [label, counts] of [['before', before], ['after', after]] as const) {
+  const steps = {} as Record<Label, RecordedSteps>;
+  for (const [label, scenario] of Object.entries(scenarios) as [Label, string][]) {
+    const counts = stepsOf(histories.find((entry) => entry.workflowType === 'stripeCheckoutOrder' && entry.scenario === scenario)!.history);
     const local = counts.activities.filter((step) => step.local).length;
     context.diagnostic(`${label}: ${counts.workflowTasks} workflow tasks, ${counts.activities.length} activities (${local} local): ${counts.activities.map((step) => step.activityType).join(', ')}`);
+    steps[label] = counts;
   }
+  return steps;
+}
+
+test('a paid Stripe order on the patched path: fewer workflow tasks, local database steps, one step from payment to credit, paperwork on its own queue', async (context) => {
+  const { before, after } = await paidStripeOrders(context, { before: 'paid-and-invoiced', after: 'paid-and-invoiced-v2' });
   assert.equal(before.workflowTasks, 8);
   assert.ok(after.workflowTasks < before.workflowTasks, `${after.workflowTasks} workflow tasks`);
   assert.deepEqual(after.activities.filter((step) => step.local).map((step) => step.activityType), ['recordNewOrder', 'postOrderCredit']);
@@ -105,21 +113,14 @@ test('a paid Stripe order on the patched path: fewer workflow tasks, local datab
   const toCredit = after.activities.filter((step) => step.afterSignal);
   assert.equal(toCredit.findIndex((step) => step.activityType === 'postOrderCredit') + 1, 1);
   // The paperwork runs on the paperwork task queue after the patch, on the order's queue before it.
-  const paperwork = (counts: typeof after) => counts.activities.filter((step) => paperworkActivityTypes.includes(step.activityType));
+  const paperwork = (counts: RecordedSteps) => counts.activities.filter((step) => paperworkActivityTypes.includes(step.activityType));
   assert.deepEqual(paperwork(after).map((step) => step.activityType), paperworkActivityTypes);
   assert.ok(paperwork(after).every((step) => step.taskQueue?.endsWith('-paperwork')), 'paperwork on the paperwork task queue');
   assert.ok(paperwork(before).every((step) => !step.taskQueue?.endsWith('-paperwork')), 'the old path keeps its task queue');
 });
 
 test('a paid Stripe order on the lean checkout path: created in one workflow task, the receipt link with the invoice', async (context) => {
-  const histories = await recordedHistories();
-  const recorded = (scenario: string) => stepsOf(histories.find((entry) => entry.workflowType === 'stripeCheckoutOrder' && entry.scenario === scenario)!.history);
-  const before = recorded('paid-and-invoiced-v2');
-  const after = recorded('paid-and-invoiced-v3');
-  for (const [label, counts] of [['v2', before], ['v3', after]] as const) {
-    const local = counts.activities.filter((step) => step.local).length;
-    context.diagnostic(`${label}: ${counts.workflowTasks} workflow tasks, ${counts.activities.length} activities (${local} local): ${counts.activities.map((step) => step.activityType).join(', ')}`);
-  }
+  const { v2: before, v3: after } = await paidStripeOrders(context, { v2: 'paid-and-invoiced-v2', v3: 'paid-and-invoiced-v3' });
   assert.equal(before.workflowTasks, 6);
   assert.equal(after.workflowTasks, 4);
   // Before the payment: the record and the checkout, both local, so no activity task at all.
@@ -131,7 +132,7 @@ test('a paid Stripe order on the lean checkout path: created in one workflow tas
   // Then two paperwork activities, on the paperwork task queue, where there were three.
   assert.deepEqual(afterPayment.slice(1).map((step) => step.activityType), ['recordReceiptAndIssueInvoice', 'sendInvoiceEmail']);
   assert.ok(afterPayment.slice(1).every((step) => step.taskQueue?.endsWith('-paperwork')), 'paperwork on the paperwork task queue');
-  const throughServer = (counts: typeof after) => counts.activities.filter((step) => !step.local).length;
+  const throughServer = (counts: RecordedSteps) => counts.activities.filter((step) => !step.local).length;
   assert.equal(throughServer(before), 4);
   assert.equal(throughServer(after), 2);
 });

@@ -17,9 +17,8 @@ import { loadPricing } from '../config/pricing.ts';
 import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
 import { ensureDailyReconciliationSchedule } from './daily-reconciliation-schedule.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { installTemporalRuntime } from './temporal-runtime.ts';
 import { startWebhookDispatcher, webhookDispatcherSettings } from './webhooks/dispatcher.ts';
-import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server.ts';
+import { exitOnStopSignalsUntilRunning, installRuntimeAndMetrics } from './process-start.ts';
 import { ledgerBatcherMetrics, watchLedgerQueue } from '../observability/metrics.ts';
 
 // The first statement runs once every import is loaded (and, under tsx, compiled): the start-up's
@@ -31,24 +30,9 @@ const temporalConnectTimeout = '5 seconds';
 
 const { config, logger, sql } = await startProcessFoundation('refill-worker');
 const workflowBundlePath = prebuiltWorkflowBundle(config.temporal.workflowBundlePath, config.environment === 'production');
-// First, before any NativeConnection: the SDK's and the workflows' lines join this process's JSON stream,
-// and with WORKER_METRICS_PORT its metrics are exported on a loopback port that the metrics server reads.
-const sdkMetricsPort = config.workerMetrics.port === null ? null : await freeLoopbackPort();
-installTemporalRuntime(logger, sdkMetricsPort === null ? {} : { prometheusBindAddress: `127.0.0.1:${sdkMetricsPort}` });
-const metricsServer =
-  config.workerMetrics.port === null
-    ? null
-    : await startWorkerMetricsServer({ port: config.workerMetrics.port, sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`, logger });
-// Until the worker runs, a stop signal has nothing to wait for (no task is in flight): it ends the
-// process at once instead of letting it go on starting a worker nobody wants.
-let workerRunning = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (workerRunning) return;
-    logger.info({ signal }, 'worker stopped before it started');
-    process.exit(0);
-  });
-}
+// With WORKER_METRICS_PORT, its metrics and the SDK's (worker/process-start.ts).
+const metricsServer = await installRuntimeAndMetrics(logger, config.workerMetrics.port);
+const markWorkerRunning = exitOnStopSignalsUntilRunning(logger, 'worker stopped before it started');
 
 const temporal = { description: `Temporal at ${config.temporal.address}`, timeoutSeconds: config.startup.timeoutSeconds, logger };
 const operatorConnection = await waitForDependencyOrExit(
@@ -110,7 +94,7 @@ const holdSweeper = startHoldSweeper(sql, holdLedger, logger);
 const webhookDispatcher = startWebhookDispatcher({ sql, logger, mailTransport, settings: webhookDispatcherSettings(config) });
 // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals, which stop both workers)
 // once the in-flight tasks of both have finished.
-workerRunning = true;
+markWorkerRunning();
 await worker.run();
 await holdSweeper.stop();
 await webhookDispatcher.stop();

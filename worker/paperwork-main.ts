@@ -12,8 +12,7 @@ import { createPaperworkWorker } from './create-worker.ts';
 import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
-import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server.ts';
-import { installTemporalRuntime } from './temporal-runtime.ts';
+import { exitOnStopSignalsUntilRunning, installRuntimeAndMetrics } from './process-start.ts';
 
 /** The paperwork's niceness: below the rest of the pipeline (0), above batch jobs (19). */
 const paperworkNiceness = 10;
@@ -27,19 +26,8 @@ try {
   logger.warn({ err: error }, 'could not lower the paperwork process priority');
 }
 // With PAPERWORK_METRICS_PORT, its metrics (invoice email failures, the SDK's slots) as the worker serves its own.
-const metricsPort = config.worker.paperworkMetricsPort;
-const sdkMetricsPort = metricsPort === null ? null : await freeLoopbackPort();
-installTemporalRuntime(logger, sdkMetricsPort === null ? {} : { prometheusBindAddress: `127.0.0.1:${sdkMetricsPort}` });
-const metricsServer =
-  metricsPort === null ? null : await startWorkerMetricsServer({ port: metricsPort, sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`, logger });
-let workerRunning = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (workerRunning) return;
-    logger.info({ signal }, 'paperwork worker stopped before it started');
-    process.exit(0);
-  });
-}
+const metricsServer = await installRuntimeAndMetrics(logger, config.worker.paperworkMetricsPort);
+const markWorkerRunning = exitOnStopSignalsUntilRunning(logger, 'paperwork worker stopped before it started');
 
 const temporal = { description: `Temporal at ${config.temporal.address}`, timeoutSeconds: config.startup.timeoutSeconds, logger };
 const connection = await waitForDependencyOrExit(() => NativeConnection.connect({ address: config.temporal.address }), temporal);
@@ -66,7 +54,7 @@ logger.info(
   'paperwork worker running',
 );
 // worker.run() resolves after SIGINT/SIGTERM (the SDK's default shutdown signals) once its tasks finished.
-workerRunning = true;
+markWorkerRunning();
 await worker.run();
 mailTransport.close();
 await connection.close();
