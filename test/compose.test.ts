@@ -21,15 +21,16 @@ const composeServiceNames = [
   'mailpit',
   'migrate',
   'worker',
+  'paperwork',
   'api',
   'prometheus',
   'grafana',
 ] as const;
 
 /** The services built from the repository's Dockerfile, each running one entry point. */
-const refillServiceNames = ['migrate', 'worker', 'api'] as const;
+const refillServiceNames = ['migrate', 'worker', 'paperwork', 'api'] as const;
 /** The long-running Refill processes, which read the whole configuration. */
-const refillProcessNames = ['worker', 'api'] as const;
+const refillProcessNames = ['worker', 'paperwork', 'api'] as const;
 /** Variables config.ts has no default for. */
 const requiredConfigVariables = ['DATABASE_URL', 'ADMIN_TOKEN'] as const;
 
@@ -182,7 +183,7 @@ test('migrate, worker and api are built from the repository Dockerfile, whose ba
 });
 
 test('each Refill service runs its own entry point through tsx', () => {
-  const entryPoints = { migrate: 'scripts/migrate.ts', worker: 'worker/main.ts', api: 'api/main.ts' } as const;
+  const entryPoints = { migrate: 'scripts/migrate.ts', worker: 'worker/main.ts', paperwork: 'worker/paperwork-main.ts', api: 'api/main.ts' } as const;
   for (const name of refillServiceNames) {
     assert.deepEqual(service(name).command, ['node', '--import', 'tsx', entryPoints[name]]);
   }
@@ -327,7 +328,7 @@ test('every file mounted from the repository exists', () => {
   }
 });
 
-test('prometheus scrapes the api and the worker on the ports their configuration gives, and grafana provisions the dashboard', () => {
+test('prometheus scrapes the api, the worker and the paperwork service on the ports their configuration gives, and grafana provisions the dashboard', () => {
   const prometheus = parse(readFileSync(path.join(repositoryRoot, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
     scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
   };
@@ -336,6 +337,9 @@ test('prometheus scrapes the api and the worker on the ports their configuration
   const config = loadConfig(environment);
   assert.deepEqual(targets['refill-api'], { path: '/metrics', targets: [`api:${config.api.port}`] });
   assert.deepEqual(targets['refill-worker'], { path: '/metrics', targets: [`worker:${config.workerMetrics.port}`] });
+  // The worker leaves the paperwork to its own service, which serves its metrics on its own port.
+  assert.equal(config.worker.paperwork, 'separate');
+  assert.deepEqual(targets['refill-paperwork'], { path: '/metrics', targets: [`paperwork:${config.worker.paperworkMetricsPort}`] });
   const datasource = parse(readFileSync(path.join(repositoryRoot, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; url: string }[] };
   assert.equal(datasource.datasources[0]?.url, 'http://prometheus:9090');
   const grafanaVolumes = (service('grafana').volumes ?? []).map((volume) => (typeof volume === 'string' ? volume : ''));
