@@ -3,6 +3,7 @@
 // `npm start` runs them. It lowers its own CPU priority first, so that on a busy machine rendering PDFs
 // takes only CPU time the credit path (the API, the order worker, Temporal, PostgreSQL) leaves over: an
 // invoice may wait, a credit does not. Runs no workflows, so it loads no workflow bundle.
+import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { NativeConnection } from '@temporalio/worker';
@@ -14,17 +15,32 @@ import { createMailTransport } from './mail-transport.ts';
 import { createPaymentProvider } from './payment-provider.ts';
 import { exitOnStopSignalsUntilRunning, installRuntimeAndMetrics } from './process-start.ts';
 
-/** The paperwork's niceness: below the rest of the pipeline (0), above batch jobs (19). */
+/** The paperwork's niceness: a lower priority than the rest of the pipeline (0), a higher one than batch jobs (19). */
 const paperworkNiceness = 10;
 
-const modulesLoadedMilliseconds = Math.round(performance.now());
-const { config, logger, sql } = await startProcessFoundation('refill-paperwork');
-try {
-  os.setPriority(Math.max(os.getPriority(), paperworkNiceness));
-} catch (error) {
-  // A container without the right to change priorities still does the work, only without the preference.
-  logger.warn({ err: error }, 'could not lower the paperwork process priority');
+/**
+ * Lowers the priority of every thread the process has, first thing: on Linux a niceness belongs to a
+ * thread, and V8's and libuv's threads already run; threads started later (the Temporal runtime's)
+ * inherit it. Returns the error when it cannot, for the log once there is one.
+ */
+function lowerProcessPriority(niceness: number): unknown {
+  const threads = existsSync('/proc/self/task') ? readdirSync('/proc/self/task').map(Number) : [0];
+  for (const thread of threads) {
+    try {
+      os.setPriority(thread, Math.max(os.getPriority(thread), niceness));
+    } catch (error) {
+      // A helper thread may have ended meanwhile; the main thread's failure is the one that matters.
+      if (thread === 0 || thread === process.pid) return error;
+    }
+  }
+  return null;
 }
+
+const modulesLoadedMilliseconds = Math.round(performance.now());
+const priorityError = lowerProcessPriority(paperworkNiceness);
+const { config, logger, sql } = await startProcessFoundation('refill-paperwork');
+// A container without the right to change priorities still does the work, only without the preference.
+if (priorityError !== null) logger.warn({ err: priorityError }, 'could not lower the paperwork process priority');
 // With PAPERWORK_METRICS_PORT, its metrics (invoice email failures, the SDK's slots) as the worker serves its own.
 const metricsServer = await installRuntimeAndMetrics(logger, config.worker.paperworkMetricsPort);
 const markWorkerRunning = exitOnStopSignalsUntilRunning(logger, 'paperwork worker stopped before it started');
