@@ -51,10 +51,7 @@ const t = defineMessages({
     empty: 'Nothing here yet.',
     noUser: '—',
     order: 'Order {order}',
-    previous: 'Newer',
-    next: 'Older',
     pages: 'Pages of account flows',
-    page: 'Page {number}',
   },
   'zh-CN': {
     title: '账户流水',
@@ -84,10 +81,7 @@ const t = defineMessages({
     empty: '暂无记录。',
     noUser: '—',
     order: '订单 {order}',
-    previous: '较新',
-    next: '较早',
     pages: '账户流水分页',
-    page: '第 {number} 页',
   },
 });
 
@@ -174,14 +168,7 @@ export function AccountFlowsTab({ api, session, locale }: PortalContext) {
         </div>
       )}
       {page === null ? null : (
-        <Pager
-          pages={pages}
-          nextCursor={page.next_cursor}
-          label={t('pages')}
-          previousLabel={t('previous')}
-          nextLabel={t('next')}
-          pageLabel={t('page', { number: String(pages.pageNumber) })}
-        />
+        <Pager pages={pages} nextCursor={page.next_cursor} label={t('pages')} />
       )}
     </section>
   );

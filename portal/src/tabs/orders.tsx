@@ -61,10 +61,7 @@ const t = defineMessages({
     confirmNo: 'Keep order',
     cancelled: 'Order {order} was cancelled.',
     refundRequested: 'Your refund request for order {order} was sent.',
-    previous: 'Newer',
-    next: 'Older',
     pages: 'Pages of orders',
-    page: 'Page {number}',
     reviewHeld: 'Held for review',
   },
   'zh-CN': {
@@ -106,10 +103,7 @@ const t = defineMessages({
     confirmNo: '保留订单',
     cancelled: '订单 {order} 已取消。',
     refundRequested: '订单 {order} 的退款申请已提交。',
-    previous: '较新',
-    next: '较早',
     pages: '订单分页',
-    page: '第 {number} 页',
     reviewHeld: '审核中',
   },
 });
@@ -221,14 +215,7 @@ export function OrdersTab({ api, locale, navigate }: PortalContext) {
         onDownload={(refused) => void download(refused)}
       />
       {page === null ? null : (
-        <Pager
-          pages={pages}
-          nextCursor={page.next_cursor}
-          label={t('pages')}
-          previousLabel={t('previous')}
-          nextLabel={t('next')}
-          pageLabel={t('page', { number: String(pages.pageNumber) })}
-        />
+        <Pager pages={pages} nextCursor={page.next_cursor} label={t('pages')} />
       )}
       <ConfirmDialog
         titleId="orders-cancel-title"

@@ -1,6 +1,13 @@
 // Keyset pages of a /v1 list: the API hands out an opaque next_cursor, so "previous" is the cursor
 // the page before was fetched with, kept on a stack. A new filter starts again at the first page.
 import { useState } from 'preact/hooks';
+import { defineMessages } from '../../i18n.ts';
+
+// Every list pages from newest to oldest, so "previous" is newer and "next" is older.
+const t = defineMessages({
+  en: { previous: 'Newer', next: 'Older', page: 'Page {number}' },
+  'zh-CN': { previous: '较新', next: '较早', page: '第 {number} 页' },
+});
 
 export interface CursorPages {
   /** The cursor the current page is fetched with (null: the first page). */
@@ -33,23 +40,19 @@ export interface PagerProps {
   nextCursor: string | null;
   /** Names the navigation landmark, such as "Pages of orders". */
   label: string;
-  previousLabel: string;
-  nextLabel: string;
-  /** "Page 2", in the customer's language. */
-  pageLabel: string;
 }
 
 /** Previous / next buttons under a list, hidden when there is only one page. */
-export function Pager({ pages, nextCursor, label, previousLabel, nextLabel, pageLabel }: PagerProps) {
+export function Pager({ pages, nextCursor, label }: PagerProps) {
   if (!pages.hasPrevious && nextCursor === null) return null;
   return (
     <nav class="tab-pager" aria-label={label}>
       <button type="button" class="button button-secondary" disabled={!pages.hasPrevious} onClick={pages.previous}>
-        {previousLabel}
+        {t('previous')}
       </button>
-      <span aria-live="polite">{pageLabel}</span>
+      <span aria-live="polite">{t('page', { number: String(pages.pageNumber) })}</span>
       <button type="button" class="button button-secondary" disabled={nextCursor === null} onClick={() => nextCursor !== null && pages.next(nextCursor)}>
-        {nextLabel}
+        {t('next')}
       </button>
     </nav>
   );
