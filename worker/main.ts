@@ -9,16 +9,14 @@ import { closeSql } from '../db/client.ts';
 import { startHoldSweeper } from '../db/holds/hold-sweeper.ts';
 import { LedgerBatcher } from '../db/ledger/ledger-batcher.ts';
 import { createRefillWorker, prebuiltWorkflowBundle } from './create-worker.ts';
-import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
-import { createPaymentProvider } from './payment-provider.ts';
 import { createSavedCardProvider } from '../activities/payments/create-saved-cards.ts';
 import { loadPricing } from '../config/pricing.ts';
 import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
 import { ensureDailyReconciliationSchedule } from './daily-reconciliation-schedule.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { startWebhookDispatcher, webhookDispatcherSettings } from './webhooks/dispatcher.ts';
-import { exitOnStopSignalsUntilRunning, installRuntimeAndMetrics } from './process-start.ts';
+import { exitOnStopSignalsUntilRunning, installRuntimeAndMetrics, workerOptionsFromConfig } from './process-start.ts';
 import { ledgerBatcherMetrics, watchLedgerQueue } from '../observability/metrics.ts';
 
 // The first statement runs once every import is loaded (and, under tsx, compiled): the start-up's
@@ -59,18 +57,10 @@ await ensureDailyReconciliationSchedule({
 });
 const mailTransport = createMailTransport(config.mail);
 const worker = await createRefillWorker({
+  ...workerOptionsFromConfig(config, { connection, sql, logger, mailTransport }),
   ...(workflowBundlePath === undefined ? {} : { workflowBundle: { codePath: workflowBundlePath } }),
-  connection,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  paperworkTaskQueue: config.temporal.paperworkTaskQueue,
-  sql,
-  paymentProvider: createPaymentProvider(config, sql),
   savedCards: createSavedCardProvider(config, sql),
   pricing: readConfigurationOrExit(() => loadPricing()),
-  logger,
-  mailTransport,
-  invoices: invoiceSettings(config),
   paperwork: config.worker.paperwork,
 });
 logger.info(

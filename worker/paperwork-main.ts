@@ -10,10 +10,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { startProcessFoundation, waitForDependencyOrExit } from '../config/startup.ts';
 import { closeSql } from '../db/client.ts';
 import { createPaperworkWorker } from './create-worker.ts';
-import { invoiceSettings } from './invoice-settings.ts';
 import { createMailTransport } from './mail-transport.ts';
-import { createPaymentProvider } from './payment-provider.ts';
-import { exitOnStopSignalsUntilRunning, installRuntimeAndMetrics } from './process-start.ts';
+import { exitOnStopSignalsUntilRunning, installRuntimeAndMetrics, workerOptionsFromConfig } from './process-start.ts';
 
 /** The paperwork's niceness: a lower priority than the rest of the pipeline (0), a higher one than batch jobs (19). */
 const paperworkNiceness = 10;
@@ -48,17 +46,7 @@ const markWorkerRunning = exitOnStopSignalsUntilRunning(logger, 'paperwork worke
 const temporal = { description: `Temporal at ${config.temporal.address}`, timeoutSeconds: config.startup.timeoutSeconds, logger };
 const connection = await waitForDependencyOrExit(() => NativeConnection.connect({ address: config.temporal.address }), temporal);
 const mailTransport = createMailTransport(config.mail);
-const worker = await createPaperworkWorker({
-  connection,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  paperworkTaskQueue: config.temporal.paperworkTaskQueue,
-  sql,
-  paymentProvider: createPaymentProvider(config, sql),
-  logger,
-  mailTransport,
-  invoices: invoiceSettings(config),
-});
+const worker = await createPaperworkWorker(workerOptionsFromConfig(config, { connection, sql, logger, mailTransport }));
 logger.info(
   {
     paperworkTaskQueue: config.temporal.paperworkTaskQueue,

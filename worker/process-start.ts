@@ -1,8 +1,16 @@
 // What the worker and the paperwork process do alike at start, before their workers run: the Temporal
-// runtime with the process's logger and, given a port, a metrics server with the SDK's metrics; and stop
-// signals that end the process at once while nothing is in flight yet.
+// runtime with the process's logger and, given a port, a metrics server with the SDK's metrics; stop
+// signals that end the process at once while nothing is in flight yet; and the workers' options that
+// come from the configuration.
+import type { NativeConnection } from '@temporalio/worker';
+import type { MailTransport } from '../activities/invoices.ts';
+import type { Config } from '../config/config.ts';
+import type { Sql } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { CreateRefillWorkerOptions } from './create-worker.ts';
+import { invoiceSettings } from './invoice-settings.ts';
 import { freeLoopbackPort, startWorkerMetricsServer } from './metrics-server.ts';
+import { createPaymentProvider } from './payment-provider.ts';
 import { installTemporalRuntime } from './temporal-runtime.ts';
 
 /**
@@ -32,4 +40,19 @@ export function exitOnStopSignalsUntilRunning(logger: Logger, stoppedMessage: st
     });
   }
   return () => void (running = true);
+}
+
+/** The options both processes build their workers with: the queues, the provider and the invoices, from the configuration. */
+export function workerOptionsFromConfig(
+  config: Config,
+  resources: { connection: NativeConnection; sql: Sql; logger: Logger; mailTransport: MailTransport },
+): CreateRefillWorkerOptions {
+  return {
+    ...resources,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    paperworkTaskQueue: config.temporal.paperworkTaskQueue,
+    paymentProvider: createPaymentProvider(config, resources.sql),
+    invoices: invoiceSettings(config),
+  };
 }
