@@ -30,12 +30,11 @@ export function orderSteps(input: { paperworkTaskQueue?: string }): OrderSteps {
   if (!leanOrderPath()) {
     return { lean: false, databaseStep: (call) => call(database), receipt, invoiceStep: defaultInvoiceStepOptions };
   }
-  return leanOrderSteps(input);
+  return leanOrderSteps(paperworkActivities(paperworkTaskQueueOf(input)));
 }
 
 /** The steps of a run on the lean path (leanOrderPatch, or a later patch that implies it). */
-function leanOrderSteps(input: { paperworkTaskQueue?: string }): OrderSteps {
-  const paperwork = paperworkActivities(paperworkTaskQueueOf(input));
+function leanOrderSteps(paperwork: ReturnType<typeof paperworkActivities>): OrderSteps {
   return {
     lean: true,
     databaseStep: (call) => localFirst(() => call(localDatabase), () => call(database)),
@@ -70,10 +69,9 @@ export interface CheckoutOrderSteps extends OrderSteps {
  */
 export function checkoutOrderSteps(input: { paperworkTaskQueue?: string }): CheckoutOrderSteps {
   if (!patched(leanCheckoutPatch)) return { ...orderSteps(input), openCheckout: (call) => call(provider), receiptAndInvoice: null };
-  const steps = leanOrderSteps(input);
   const paperwork = paperworkActivities(paperworkTaskQueueOf(input));
   return {
-    ...steps,
+    ...leanOrderSteps(paperwork),
     openCheckout: (call) => localFirst(() => call(localProvider), () => call(provider)),
     receiptAndInvoice: (order) => paperwork.receiptAndInvoice.recordReceiptAndIssueInvoice({ order }),
   };
