@@ -27,7 +27,7 @@ import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.t
 import { repositoryRoot } from '../dev/tools.ts';
 import { randomToken } from '../ids/ids.ts';
 import { startBenchServers } from './support/bench-servers.ts';
-import { cpuMeter } from './support/cpu-usage.ts';
+import { cpuMeter } from '../dev/cpu-usage.ts';
 import { workerLaunch } from '../worker/launch.ts';
 import type { NoopResult } from './noop/workflows.ts';
 
@@ -100,7 +100,7 @@ interface Stack {
   noopTaskQueue: string;
   worker: ManagedProcess;
   noopWorker: ManagedProcess;
-  /** The pid of each part of the stack, for the CPU each uses (bench/support/cpu-usage.ts). */
+  /** The pid of each part of the stack, for the CPU each uses (dev/cpu-usage.ts). */
   pids: Record<string, number>;
 }
 

@@ -1,4 +1,4 @@
-// `npm test`: type-checks and bundles the workflows, starts a throwaway PostgreSQL (with one migrated
+// `npm test`: type-checks, bundles the workflows and (for Node, without tsx) the test files and the process entry points, starts a throwaway PostgreSQL (with one migrated
 // database the tests' databases are copied from) and Temporal dev server on free ports, runs every test file against them with Node's test runner (one process per file, two at
 // a time, the longest first, each file's output printed whole when it ends), stops them, prints the run
 // time and the slowest files, and exits non-zero on any failure.
@@ -17,7 +17,10 @@ import { buildPortal } from './build-portal.ts';
 import { freePort } from '../dev/ports.ts';
 import { startStripeMock } from '../dev/stripe-mock.ts';
 import { startLocalTemporal } from '../dev/temporal.ts';
-import { repositoryRoot, stripeMockPath, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
+import { machineCpuSeconds, reapedChildrenCpuSeconds } from '../dev/cpu-usage.ts';
+import { buildNodeBundles, nodeBundlePath } from '../dev/node-bundles.ts';
+import { dataDirectory, repositoryRoot, stripeMockPath, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
+import { bundledEntryPoints } from '../test/support/environment.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
 
 /**
@@ -54,15 +57,33 @@ interface FileRun {
   file: string;
   exitCode: number;
   milliseconds: number;
+  /** The CPU time of the file's processes (its test runner, the file, what it started), from /proc. */
+  cpuSeconds: number;
   /** The counts the spec reporter prints at its end. */
   tests: number;
   failed: number;
 }
 
-/** Runs one test file in its own test runner, and prints its whole output when it ends. */
-function runTestFile(file: string, environment: NodeJS.ProcessEnv): Promise<FileRun> {
+/**
+ * The children's CPU seconds at the last reading: a file's CPU time is what was added when it was reaped
+ * (the type check's processes, reaped meanwhile, re-set it without being counted to a file).
+ */
+let reapedCpuSeconds = 0;
+
+async function cpuSecondsReapedSinceLastReading(): Promise<number> {
+  const reaped = await reapedChildrenCpuSeconds();
+  const added = reaped - reapedCpuSeconds;
+  reapedCpuSeconds = reaped;
+  return added;
+}
+
+/**
+ * Runs one test file, from its bundle in bundleDirectory, in its own test runner, and prints its whole output when it
+ * ends. Source maps make a failure's stack name the test's own files and lines.
+ */
+function runTestFile(file: string, bundleDirectory: string, environment: NodeJS.ProcessEnv): Promise<FileRun> {
   const began = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+  const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', nodeBundlePath(bundleDirectory, file)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: environment,
     cwd: repositoryRoot,
@@ -71,13 +92,14 @@ function runTestFile(file: string, environment: NodeJS.ProcessEnv): Promise<File
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
   return new Promise((resolve) => {
-    child.once('close', (code, signal) => {
+    child.once('close', async (code, signal) => {
+      const cpuSeconds = await cpuSecondsReapedSinceLastReading();
       const output = Buffer.concat(chunks).toString('utf8');
       const count = (name: string) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
       const milliseconds = Date.now() - began;
       const exitCode = code ?? (signal === null ? 1 : 128);
-      process.stdout.write(`\n── ${file} (${(milliseconds / 1000).toFixed(1)} s${exitCode === 0 ? '' : ', FAILED'})\n${output}`);
-      resolve({ file, exitCode, milliseconds, tests: count('tests'), failed: count('fail') });
+      process.stdout.write(`\n── ${file} (${(milliseconds / 1000).toFixed(1)} s, CPU ${cpuSeconds.toFixed(1)} s${exitCode === 0 ? '' : ', FAILED'})\n${output}`);
+      resolve({ file, exitCode, milliseconds, cpuSeconds, tests: count('tests'), failed: count('fail') });
     });
   });
 }
@@ -138,15 +160,20 @@ const slowestFilesShown = 8;
  * Every file, testConcurrency at a time, starting no more once the type check has failed; then, once the type check
  * has ended too, one summary: counts, run time, the slowest files.
  */
-async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv, typecheck: Promise<number>): Promise<number> {
+async function runTestFiles(files: string[], bundleDirectory: string, environment: NodeJS.ProcessEnv, typecheck: Promise<number>): Promise<number> {
   const began = Date.now();
   const durations = await readDurations();
   const queue = longestFirst(files, durations);
   const runs: FileRun[] = [];
   let typecheckFailed = false;
-  void typecheck.then((code) => (typecheckFailed = code !== 0));
+  reapedCpuSeconds = await reapedChildrenCpuSeconds();
+  const machineAtStart = await machineCpuSeconds();
+  void typecheck.then(async (code) => {
+    typecheckFailed = code !== 0;
+    await cpuSecondsReapedSinceLastReading();
+  });
   const lane = async () => {
-    for (let file = queue.shift(); file !== undefined && !typecheckFailed; file = queue.shift()) runs.push(await runTestFile(file, environment));
+    for (let file = queue.shift(); file !== undefined && !typecheckFailed; file = queue.shift()) runs.push(await runTestFile(file, bundleDirectory, environment));
   };
   await Promise.all(Array.from({ length: testConcurrency }, lane));
   const typecheckCode = await typecheck;
@@ -154,11 +181,16 @@ async function runTestFiles(files: string[], environment: NodeJS.ProcessEnv, typ
   const tests = runs.reduce((sum, entry) => sum + entry.tests, 0);
   const failed = runs.reduce((sum, entry) => sum + entry.failed, 0);
   const slowest = [...runs].sort((a, b) => b.milliseconds - a.milliseconds).slice(0, slowestFilesShown);
+  const mostCpu = [...runs].sort((a, b) => b.cpuSeconds - a.cpuSeconds).slice(0, slowestFilesShown);
+  const machine = await machineCpuSeconds();
+  const busyShare = (machine.busy - machineAtStart.busy) / Math.max(machine.total - machineAtStart.total, 1);
   const passed = failedFiles.length === 0 && typecheckCode === 0;
   const lines = [
     '',
-    `slowest files: ${slowest.map((entry) => `${path.basename(entry.file)} ${(entry.milliseconds / 1000).toFixed(1)} s`).join(', ')}`,
-    `file time: ${(runs.reduce((sum, entry) => sum + entry.milliseconds, 0) / 1000).toFixed(1)} s in all, ${testConcurrency} files at a time`,
+    `slowest files: ${slowest.map((entry) => `${path.basename(entry.file)} ${(entry.milliseconds / 1000).toFixed(1)} s (CPU ${entry.cpuSeconds.toFixed(1)} s)`).join(', ')}`,
+    `most CPU: ${mostCpu.map((entry) => `${path.basename(entry.file)} ${entry.cpuSeconds.toFixed(1)} s`).join(', ')}`,
+    `file time: ${(runs.reduce((sum, entry) => sum + entry.milliseconds, 0) / 1000).toFixed(1)} s in all, ${testConcurrency} files at a time; ` +
+      `their CPU time ${runs.reduce((sum, entry) => sum + entry.cpuSeconds, 0).toFixed(0)} s; the machine's ${os.cpus().length} cores were ${(busyShare * 100).toFixed(0)}% busy`,
     ...(typecheckCode === 0 ? [] : [`FAILED: typecheck (tsc --noEmit); ${files.length - runs.length} files were not started after it`]),
     ...failedFiles.map((entry) => `FAILED: ${entry.file}`),
     `${passed ? 'passed' : 'FAILED'}: ${tests} tests in ${runs.length} files, ${failed} failed; ` +
@@ -263,6 +295,9 @@ async function main(): Promise<number> {
     return 1;
   }
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'refill-test-'));
+  // Inside the checkout, so the bundles' imports of packages find node_modules as the sources' do.
+  await mkdir(dataDirectory, { recursive: true });
+  const bundleDirectory = await mkdtemp(path.join(dataDirectory, 'test-bundles-'));
   try {
     // The type check (a child process) and the bundling of the workflows and the portal are CPU work, the servers' starts
     // mostly waiting: they run side by side. The test files start once the bundle and the servers
@@ -273,6 +308,7 @@ async function main(): Promise<number> {
       buildWorkflowBundle(scratch),
       timed('test servers', () => startTestServers(scratch)),
       buildPortalBundle(),
+      script === undefined ? timed('node bundles', () => buildNodeBundles([...files, ...bundledEntryPoints], bundleDirectory)) : undefined,
     ]);
     console.log(
       `test servers: postgres ${postgres.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address}, stripe-mock ${stripeMock.apiBase}`,
@@ -286,15 +322,17 @@ async function main(): Promise<number> {
       TEMPORAL_CLI_PATH: temporalCliPath(process.env),
       REFILL_TEST_WORKFLOW_BUNDLE_PATH: bundlePath,
       REFILL_TEST_TEMPLATE_DATABASE: templateDatabase,
+      ...(script === undefined ? { REFILL_TEST_NODE_BUNDLES: bundleDirectory } : {}),
     };
     if (script !== undefined) {
       const typecheckCode = await typecheck;
       return typecheckCode !== 0 ? typecheckCode : await run(process.execPath, ['--import', 'tsx', script], environment);
     }
-    return await runTestFiles(files, environment, typecheck);
+    return await runTestFiles(files, bundleDirectory, environment, typecheck);
   } finally {
     for (const server of servers.reverse()) await server.stop().catch(() => {});
     await rm(scratch, { recursive: true, force: true });
+    await rm(bundleDirectory, { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { migrate, MigrationRefused, readMigrations, sha256Hex, type Migration } from '../db/migrate.ts';
 import { repositoryRoot } from '../dev/tools.ts';
 import { createEmptyTestDatabase, createTestDatabase, type TestDatabase } from './support/database.ts';
+import { nodeArgumentsFor } from './support/environment.ts';
 import {
   describeSchema,
   migrateAsBeforeChecksums,
@@ -192,7 +193,7 @@ interface CommandResult {
 
 /** Runs one of the repository's entry points to its end, with only `environment` (and PATH, HOME) set. */
 function runEntryPoint(entryPoint: string, environment: Record<string, string>): Promise<CommandResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entryPoint], {
+  const child = spawn(process.execPath, nodeArgumentsFor(entryPoint), {
     cwd: repositoryRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { weakSecretReason } from '../config/production-rules.ts';
 import { repositoryRoot } from '../dev/tools.ts';
 import { createPaymentProvider } from '../worker/payment-provider.ts';
+import { nodeArgumentsFor } from './support/environment.ts';
 
 const strongToken = randomBytes(24).toString('hex');
 const production = {
@@ -90,7 +91,7 @@ describe('configuration', () => {
 
 /** Runs a process entry point with only `environment` (and PATH/HOME); resolves with its exit code and output. */
 function runEntryPoint(entry: string, environment: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, nodeArgumentsFor(entry), {
     cwd: repositoryRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...environment },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -45,7 +45,10 @@ function schemathesis(pathPattern: string, token: string | null): Promise<Run> {
     '--phases', 'examples,fuzzing',
     '--max-examples', String(examplesPerOperation),
     '--mode', 'all',
-    '--workers', '2',
+    // One worker thread: Hypothesis raises and restores the process-wide recursion limit around each
+    // test case, and a second thread doing so while the first is inside ast.parse (describing a
+    // recursive strategy) makes CPython 3.11 fail with "AST constructor recursion depth mismatch".
+    '--workers', '1',
     '--seed', '16',
     '--generation-database', 'none',
     '--request-timeout', '20',
@@ -75,8 +78,6 @@ function schemathesis(pathPattern: string, token: string | null): Promise<Run> {
   });
 }
 
-const pythonAstCrash = 'SystemError: AST constructor recursion depth mismatch';
-
 /** The summary lines a failing run prints, so the failure says which operation and which check. */
 function failureReport(run: Run): string {
   return run.output.split('\n').slice(-80).join('\n');
@@ -93,14 +94,7 @@ test('schemathesis over every operation: no 5xx, and every answer conforms to th
   let operationsInContract = 0;
   for (const [name, pattern, token] of runs) {
     const startedMilliseconds = Date.now();
-    let run = await schemathesis(pattern, token);
-    // CPython 3.11's ast.parse can fail with this SystemError when Hypothesis describes a deep recursive
-    // strategy: a crash of the tool, not a finding about the API. It is run once more; any answer of the
-    // API that fails a check still fails the test.
-    if (run.exitCode !== 0 && run.output.includes(pythonAstCrash)) {
-      console.log(`schemathesis, ${name}: the tool crashed in Python's ast module; running it once more`);
-      run = await schemathesis(pattern, token);
-    }
+    const run = await schemathesis(pattern, token);
     const selected = /Selected:\s*(\d+)\/(\d+)/.exec(run.output);
     const tested = /Tested:\s*(\d+)/.exec(run.output);
     const cases = /(\d+) generated/.exec(run.output);

@@ -1,8 +1,8 @@
-// The worker and API as real processes (node --import tsx worker/main.ts, api/main.ts), for tests of
+// The worker and API as real processes (worker/main.ts, api/main.ts: their bundles, or through tsx), for tests of
 // what happens to a process itself: that it stays up when a dependency dies, or waits for one at start.
 import { startProcess, type ManagedProcess } from '../../dev/processes.ts';
 import { repositoryRoot } from '../../dev/tools.ts';
-import { testWorkflowBundlePaths } from './environment.ts';
+import { nodeArgumentsFor, testWorkflowBundlePaths } from './environment.ts';
 import { eventually } from './eventually.ts';
 
 export interface RefillProcess {
@@ -29,7 +29,7 @@ export function startRefillProcess(entry: 'worker/main.ts' | 'worker/paperwork-m
   const managed = startProcess({
     name: entry,
     command: process.execPath,
-    args: ['--import', 'tsx', entry],
+    args: nodeArgumentsFor(entry),
     environment: { PATH: process.env.PATH, HOME: process.env.HOME, ...prebuiltBundle(entry), ...environment },
     cwd: repositoryRoot,
     onLine: (line) => {

@@ -1,6 +1,6 @@
-// CPU time of a benchmark's processes, each with its descendants (a PostgreSQL postmaster's backends, a
-// process's helpers), read from /proc: what each part of the pipeline costs per order, and how busy the
-// machine was meanwhile. Linux only.
+// CPU time of processes, each with its descendants (a PostgreSQL postmaster's backends, a process's
+// helpers), read from /proc: what each part of the pipeline costs per order in the benchmarks, what each
+// test file costs in `npm test`, and how busy the machine was meanwhile. Linux only.
 import { readdir, readFile } from 'node:fs/promises';
 
 /** Clock ticks per second of /proc's CPU figures (USER_HZ; 100 on every Linux this runs on). */
@@ -22,6 +22,15 @@ async function processTimes(pid: number): Promise<ProcessTimes | null> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const field = (number: number) => Number(fields[number - 3]);
   return { pid, parentPid: field(4), ownTicks: field(14) + field(15), reapedChildTicks: field(16) + field(17) };
+}
+
+/**
+ * The CPU seconds of this process's children that have exited and been waited for, with theirs in turn
+ * (what the kernel adds to cutime and cstime when a child is reaped).
+ */
+export async function reapedChildrenCpuSeconds(): Promise<number> {
+  const times = await processTimes(process.pid);
+  return times === null ? 0 : times.reapedChildTicks / ticksPerSecond;
 }
 
 /** CPU seconds of each named process tree (a process counts under its nearest named ancestor). */
