@@ -1,6 +1,7 @@
 # The image both Refill processes run from; docker-compose.yml picks the process by its command.
-# TypeScript runs as is through tsx (a runtime dependency); the build steps are the workflow bundle and
-# the billing portal's front end (esbuild, into dist/portal).
+# The processes run as plain JavaScript: each entry point is bundled by esbuild (a runtime dependency) into
+# dist/processes/, so no TypeScript tooling is loaded in a running process; the other build steps are the
+# workflow bundle and the billing portal's front end (dist/portal).
 FROM node:20.20.2-bookworm-slim
 
 ENV NODE_ENV=production
@@ -19,9 +20,11 @@ RUN npm install --omit=dev --no-audit --no-fund \
 COPY . .
 # The workflow bundle is built once here, from this same code, so a worker starts polling without
 # bundling (webpack) at every start or restart; WORKFLOW_BUNDLE_PATH makes the worker load it.
-RUN npm run build:workflows && npm run build:portal
+# The process bundles likewise (dist/processes/, dev/process-bundles.ts), with their source maps, so a
+# logged stack names the TypeScript file and line.
+RUN npm run build:workflows && npm run build:portal && npm run build:processes
 ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "--enable-source-maps", "dist/processes/api/main.mjs"]

@@ -1,7 +1,7 @@
 // `npm run bench:api`: how close `POST /v1/consumptions` over HTTP comes to the ledger library it calls.
 // The run starts its own durable PostgreSQL (fsync on, as in production) in a temporary folder, migrates
 // it, creates funded accounts with their API keys, and starts the API twice as production starts it
-// (`node --import tsx api/main.ts`): once with API_PROCESSES=1 and once with API_PROCESSES=2, each on its
+// (`api/main.ts` from its bundle, as `npm start` runs it): once with API_PROCESSES=1 and once with API_PROCESSES=2, each on its
 // own port. It then measures, for each workload (a random account of many per request; one hot account)
 // and each number of concurrent clients (20, 100), one after another on the same database:
 //   - in process: that many loops calling recordConsumptionBatched on a LedgerBatcher over a pool of
@@ -28,6 +28,7 @@ import { recordRecharge } from '../db/ledger/record-recharge.ts';
 import { migrate } from '../db/migrate.ts';
 import { freePort } from '../dev/ports.ts';
 import { startLocalPostgres } from '../dev/postgres.ts';
+import { ensureProcessBundles, processArguments } from '../dev/process-bundles.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
 import { repositoryRoot } from '../dev/tools.ts';
 import { microsPerUnit } from '../domain/money.ts';
@@ -206,7 +207,7 @@ async function startApi(databaseUrl: string, processes: number): Promise<Running
   const api = startProcess({
     name: `api-${processes}`,
     command: process.execPath,
-    args: [...cpuProfileArguments, '--import', 'tsx', 'api/main.ts'],
+    args: [...cpuProfileArguments, ...processArguments('api/main.ts')],
     environment,
     cwd: repositoryRoot,
     onLine: (line) => lines.push(line),
@@ -287,6 +288,7 @@ async function main(): Promise<number> {
     const sql = createSql({ url: server.url, poolSize, applicationName: 'refill-bench' });
     stops.unshift(() => closeSql(sql));
     await migrate(sql);
+    await ensureProcessBundles((line) => console.log(line));
     const setupStarted = performance.now();
     const accounts = await createFundedAccounts(sql, accountCount + 1);
     const hot = accounts.pop()!;

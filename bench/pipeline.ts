@@ -23,8 +23,10 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import Stripe from 'stripe';
 import { buildCheckoutEvent } from '../api/webhooks/stripe-event-format.ts';
 import { closeSql, createSql, type Sql } from '../db/client.ts';
+import { buildNodeBundles, nodeBundlePath } from '../dev/node-bundles.ts';
+import { processArguments } from '../dev/process-bundles.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
-import { repositoryRoot } from '../dev/tools.ts';
+import { dataDirectory, repositoryRoot } from '../dev/tools.ts';
 import { randomToken } from '../ids/ids.ts';
 import { startBenchServers } from './support/bench-servers.ts';
 import { cpuMeter } from '../dev/cpu-usage.ts';
@@ -120,7 +122,7 @@ async function startStack(scratch: string, stops: (() => Promise<void>)[]): Prom
       ? null
       : startProcess({ name: 'paperwork', command: paperworkLaunch.command, args: paperworkLaunch.args, environment: paperworkLaunch.environment, cwd: repositoryRoot, onLine: quiet('paperwork') });
   if (paperwork !== null) stops.push(() => paperwork.stop());
-  const api = startProcess({ name: 'api', command: process.execPath, args: ['--import', 'tsx', 'api/main.ts'], environment, cwd: repositoryRoot, onLine: quiet('api') });
+  const api = startProcess({ name: 'api', command: process.execPath, args: processArguments('api/main.ts'), environment, cwd: repositoryRoot, onLine: quiet('api') });
   stops.push(() => api.stop());
 
   const noopTaskQueue = `noop-bench-${randomToken(6)}`;
@@ -130,11 +132,14 @@ async function startStack(scratch: string, stops: (() => Promise<void>)[]): Prom
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });
   await writeFile(noopBundle, bundle.code);
+  // Run as Refill's processes are, from a bundle without tsx; under .data/ so its packages resolve.
+  const noopProcessBundles = path.join(dataDirectory, 'bench', 'noop-process');
+  await buildNodeBundles(['bench/noop/worker.ts'], noopProcessBundles);
   let noopRunning = false;
   const noopWorker = startProcess({
     name: 'noop-worker',
     command: process.execPath,
-    args: ['--import', 'tsx', 'bench/noop/worker.ts'],
+    args: ['--enable-source-maps', nodeBundlePath(noopProcessBundles, 'bench/noop/worker.ts')],
     environment: { ...process.env, TEMPORAL_ADDRESS: temporal.address, NOOP_TASK_QUEUE: noopTaskQueue, NOOP_WORKFLOW_BUNDLE: noopBundle },
     cwd: repositoryRoot,
     onLine: (line) => (line.includes('noop worker running') ? (noopRunning = true) : undefined),

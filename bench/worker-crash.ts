@@ -1,6 +1,6 @@
 // `npm run bench:worker-crash`: how long paid orders wait when the worker crashes under them. The run
 // starts its own PostgreSQL, Temporal dev server, stripe-mock and mail inbox, and the API and the worker
-// as child processes, started as production starts them (`node --import tsx api/main.ts`, ...). It
+// as child processes, started as production starts them (from their bundles, `node dist/processes/api/main.mjs`, ...). It
 // creates N orders, then pays them with signed `checkout.session.completed` webhooks in K rounds: in
 // each round the worker is up, a share of the webhooks is sent, and the worker is killed with SIGKILL
 // (no graceful shutdown, as a crash or an OOM kill leaves it) right after the round's last webhook,
@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import Stripe from 'stripe';
 import { buildCheckoutEvent } from '../api/webhooks/stripe-event-format.ts';
 import { closeSql, createSql } from '../db/client.ts';
+import { ensureProcessBundles, processArguments } from '../dev/process-bundles.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
 import { repositoryRoot } from '../dev/tools.ts';
 import { randomToken } from '../ids/ids.ts';
@@ -48,7 +49,7 @@ interface Child {
   running: Promise<number>;
 }
 
-/** From each worker's running line: the time from its start to every module loaded (tsx compiles them). */
+/** From each worker's running line: the time from its start to every module loaded. */
 const moduleLoadTimes: number[] = [];
 
 function median(values: number[]): number {
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
     const sql = createSql({ url: postgres.url, poolSize: 2, applicationName: 'refill-bench' });
     stops.push(() => closeSql(sql));
 
-    const api = startProcess({ name: 'api', command: process.execPath, args: ['--import', 'tsx', 'api/main.ts'], environment, cwd: repositoryRoot, onLine: () => {} });
+    await ensureProcessBundles();
+    const api = startProcess({ name: 'api', command: process.execPath, args: processArguments('api/main.ts'), environment, cwd: repositoryRoot, onLine: () => {} });
     stops.push(() => api.stop());
     let worker = startWorker(environment);
     stops.push(() => worker.process.stop());
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     const settled = await waitForCredits(sql, orders.map((order) => order.id), lastWebhookAt);
     const settleMilliseconds = settled - lastWebhookAt;
     console.log(`worker restart-to-polling: median ${seconds(median(startTimes))} s over ${startTimes.length} starts (${startTimes.map(seconds).join(', ')})`);
-    if (moduleLoadTimes.length > 0) console.log(`of which loading the modules through tsx: median ${seconds(median(moduleLoadTimes))} s`);
+    if (moduleLoadTimes.length > 0) console.log(`of which loading the modules: median ${seconds(median(moduleLoadTimes))} s`);
     console.log(
       `orders=${orders.length} kills=${killCount} prebuilt_bundle=${environment.WORKFLOW_BUNDLE_PATH !== undefined} ` +
         `settle_after_last_webhook_s=${seconds(settleMilliseconds)} ` +
@@ -159,7 +161,7 @@ function startWorker(environment: NodeJS.ProcessEnv): Child {
   const child = startProcess({
     name: 'worker',
     command: process.execPath,
-    args: ['--import', 'tsx', 'worker/main.ts'],
+    args: processArguments('worker/main.ts'),
     environment,
     cwd: repositoryRoot,
     onLine: (line) => {

@@ -3,7 +3,7 @@
 // stay imports that Node resolves itself. Loading a bundle costs about a third of the CPU time of loading the same
 // module graph through tsx, whose hooks see every import (api/app.ts: 1.5 s against 3.9 s of CPU).
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { repositoryRoot } from './tools.ts';
@@ -35,12 +35,15 @@ export function nodeBundlePath(outputDirectory: string, entryPoint: string): str
 
 /**
  * Bundles the entry points (paths relative to the repository) into outputDirectory, keeping their folders
- * (nodeBundlePath), each with a linked source map. esbuild is loaded only here, so a process that only
- * looks up a bundle's path never loads it.
+ * (nodeBundlePath), each with a linked source map; resolves with the repository's files they were built
+ * from (relative paths). Each file is written whole under another name first and then renamed, so a
+ * process starting meanwhile never loads half a bundle. esbuild is loaded only here, so a process that
+ * only looks up a bundle's path never loads it.
  */
-export async function buildNodeBundles(entryPoints: string[], outputDirectory: string): Promise<void> {
+export async function buildNodeBundles(entryPoints: string[], outputDirectory: string): Promise<string[]> {
   const { build } = await import('esbuild');
-  await build({
+  const result = await build({
+    absWorkingDir: repositoryRoot,
     entryPoints: entryPoints.map((entryPoint) => path.join(repositoryRoot, entryPoint)),
     outdir: outputDirectory,
     outbase: repositoryRoot,
@@ -53,5 +56,14 @@ export async function buildNodeBundles(entryPoints: string[], outputDirectory: s
     sourcemap: 'linked',
     plugins: [ownLocation],
     logLevel: 'warning',
+    metafile: true,
+    write: false,
   });
+  for (const output of result.outputFiles) {
+    await mkdir(path.dirname(output.path), { recursive: true });
+    const partial = `${output.path}.${process.pid}.partial`;
+    await writeFile(partial, output.contents);
+    await rename(partial, output.path);
+  }
+  return Object.keys(result.metafile.inputs).sort();
 }

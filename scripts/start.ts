@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { startMailInbox, type MailInbox } from '../dev/mail-inbox.ts';
 import { startLocalPostgres, type LocalPostgres } from '../dev/postgres.ts';
 import { freePort, isListening, listenerOf } from '../dev/ports.ts';
+import { ensureProcessBundles, processArguments } from '../dev/process-bundles.ts';
 import { startProcess, waitUntil, type ManagedProcess } from '../dev/processes.ts';
 import { startWatchdog, stopLeftovers } from '../dev/run-files.ts';
 import { workerLaunch } from '../worker/launch.ts';
@@ -196,7 +197,9 @@ async function main(): Promise<void> {
   if (!environment.WORKER_METRICS_PORT) environment.WORKER_METRICS_PORT = String(await freePort());
   if (!environment.PAPERWORK_METRICS_PORT && environment.WORKER_PAPERWORK !== 'in-process') environment.PAPERWORK_METRICS_PORT = String(await freePort());
   const config = loadConfig(environment);
-  startApplicationProcess('api', ['--import', 'tsx', 'api/main.ts'], environment);
+  // The processes run from their bundles (dist/processes/), built first if missing or stale (dev/process-bundles.ts).
+  await ensureProcessBundles(say);
+  startApplicationProcess('api', processArguments('api/main.ts'), environment);
   // The worker from the prebuilt workflow bundle, built first if it is missing or stale (worker/launch.ts).
   const workers = await workerLaunch(environment, say);
   startApplicationProcess('worker', workers.worker.args, workers.worker.environment);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, configEnvironmentVariables, loadConfig } from '../config/config.ts';
+import { processArguments } from '../dev/process-bundles.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -182,11 +183,14 @@ test('migrate, worker and api are built from the repository Dockerfile, whose ba
   assert.match(dockerfileText, /^USER node$/m, 'the processes must not run as root');
 });
 
-test('each Refill service runs its own entry point through tsx', () => {
+test('each Refill service runs its own entry point from the bundle the image builds, without tsx', () => {
   const entryPoints = { migrate: 'scripts/migrate.ts', worker: 'worker/main.ts', paperwork: 'worker/paperwork-main.ts', api: 'api/main.ts' } as const;
   for (const name of refillServiceNames) {
-    assert.deepEqual(service(name).command, ['node', '--import', 'tsx', entryPoints[name]]);
+    assert.deepEqual(service(name).command, ['node', ...processArguments(entryPoints[name]).map((argument) => (path.isAbsolute(argument) ? path.relative(repositoryRoot, argument) : argument))]);
   }
+  const dockerfileText = readFileSync(path.join(repositoryRoot, 'Dockerfile'), 'utf8');
+  assert.match(dockerfileText, /^RUN .*npm run build:processes/m, 'the image builds the process bundles');
+  assert.match(dockerfileText, /^CMD \["node", "--enable-source-maps", "dist\/processes\/api\/main\.mjs"\]$/m);
 });
 
 test('the Refill services set only variables that config.ts reads', () => {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repositoryRoot } from '../dev/tools.ts';
+import { ensureProcessBundles, processArguments } from '../dev/process-bundles.ts';
 import { startProcess } from '../dev/processes.ts';
 
 export interface WorkerLaunch {
@@ -68,8 +69,9 @@ export interface WorkerLaunches {
  */
 export async function workerLaunch(environment: NodeJS.ProcessEnv, say?: (line: string) => void): Promise<WorkerLaunches> {
   const bundlePath = environment.WORKFLOW_BUNDLE_PATH || (await ensureWorkflowBundle(say));
+  await ensureProcessBundles(say);
   const paperwork = environment.WORKER_PAPERWORK || 'separate';
-  const worker = { command: process.execPath, args: ['--import', 'tsx', 'worker/main.ts'], environment: { ...environment, WORKFLOW_BUNDLE_PATH: bundlePath, WORKER_PAPERWORK: paperwork } };
+  const worker = { command: process.execPath, args: processArguments('worker/main.ts'), environment: { ...environment, WORKFLOW_BUNDLE_PATH: bundlePath, WORKER_PAPERWORK: paperwork } };
   if (paperwork === 'in-process') return { worker, paperwork: null };
-  return { worker, paperwork: { command: process.execPath, args: ['--import', 'tsx', 'worker/paperwork-main.ts'], environment: { ...environment, WORKER_PAPERWORK: paperwork } } };
+  return { worker, paperwork: { command: process.execPath, args: processArguments('worker/paperwork-main.ts'), environment: { ...environment, WORKER_PAPERWORK: paperwork } } };
 }

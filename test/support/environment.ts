@@ -1,6 +1,7 @@
 // What scripts/test.ts hands to every test file: the throwaway servers' addresses, the workflow
 // bundle it built and the migrated database test databases are copied from.
 import { nodeBundlePath } from '../../dev/node-bundles.ts';
+import { processEntryPoints } from '../../dev/process-bundles.ts';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -42,7 +43,7 @@ export function testTemplateDatabase(): string | undefined {
 }
 
 /** The process entry points scripts/test.ts bundles for the run (dev/node-bundles.ts), besides the test files. */
-export const bundledEntryPoints = ['api/main.ts', 'worker/main.ts', 'worker/paperwork-main.ts', 'scripts/migrate.ts'];
+export const bundledEntryPoints = processEntryPoints;
 
 /**
  * The arguments that make Node run one of the repository's entry points: its bundle scripts/test.ts built

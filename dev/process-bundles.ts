@@ -1,0 +1,76 @@
+// The Refill processes as `npm start`, the image and the benchmarks run them: each entry point bundled
+// into plain JavaScript under dist/processes/ (dev/node-bundles.ts), run by `node` without tsx, so no
+// TypeScript tooling is loaded into a running API, worker or paperwork process. A bundle is built from
+// the same commit as the code beside it: `npm run build:processes` (the Dockerfile) builds them, and
+// `npm start` rebuilds them when the digest of their sources, written beside them, no longer matches.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildNodeBundles, nodeBundlePath } from './node-bundles.ts';
+import { repositoryRoot } from './tools.ts';
+
+/** Every process entry point a deployment runs. */
+export const processEntryPoints = ['api/main.ts', 'worker/main.ts', 'worker/paperwork-main.ts', 'scripts/migrate.ts'];
+
+/** Where npm run build:processes writes the bundles (git-ignored, like the workflow bundle). */
+export const processBundlesDirectory = path.join(repositoryRoot, 'dist', 'processes');
+
+/** Beside the bundles: the files they were built from and the digest of those files. */
+const sourcesFile = path.join(processBundlesDirectory, 'sources.json');
+
+interface BundleSources {
+  /** Repository-relative paths: what esbuild read, and what builds the bundles. */
+  files: string[];
+  sha256: string;
+}
+
+/** The build's own code and the locked package versions (esbuild's among them) change a bundle too. */
+const buildFiles = ['dev/node-bundles.ts', 'dev/process-bundles.ts', 'package-lock.json'];
+
+async function digestOf(files: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of [...new Set([...files, ...buildFiles])].sort()) {
+    const contents = await readFile(path.join(repositoryRoot, file)).catch(() => Buffer.from('missing'));
+    hash.update(`${file}\0`).update(contents).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Whether every bundle exists and its sources are as they were built: a new import is a change to a file
+ * that was read, so the recorded files are enough to find it.
+ */
+async function bundlesAreCurrent(): Promise<boolean> {
+  if (!processEntryPoints.every((entryPoint) => existsSync(nodeBundlePath(processBundlesDirectory, entryPoint)))) return false;
+  const recorded = JSON.parse(await readFile(sourcesFile, 'utf8').catch(() => '{"files":[],"sha256":""}')) as BundleSources;
+  return recorded.files.length > 0 && recorded.sha256 === (await digestOf(recorded.files));
+}
+
+/** Builds every process bundle (npm run build:processes); resolves with how many files they were built from. */
+export async function buildProcessBundles(): Promise<number> {
+  const files = await buildNodeBundles(processEntryPoints, processBundlesDirectory);
+  const sources: BundleSources = { files, sha256: await digestOf(files) };
+  // Two starts may build at once: each writes its own file and renames it into place.
+  const partial = `${sourcesFile}.${process.pid}.partial`;
+  await writeFile(partial, `${JSON.stringify(sources, null, 2)}\n`);
+  await rename(partial, sourcesFile);
+  return files.length;
+}
+
+/** Builds the bundles when they are missing or stale (a second or two of esbuild). */
+export async function ensureProcessBundles(say: (line: string) => void = () => {}): Promise<void> {
+  if (await bundlesAreCurrent()) return;
+  const began = Date.now();
+  const files = await buildProcessBundles();
+  say(`process bundles built (dist/processes/, ${files} files, ${((Date.now() - began) / 1000).toFixed(1)} s)`);
+}
+
+/**
+ * The `node` arguments that run an entry point from its bundle. Source maps make a logged stack name the
+ * TypeScript file and line.
+ */
+export function processArguments(entryPoint: string): string[] {
+  if (!processEntryPoints.includes(entryPoint)) throw new Error(`${entryPoint} is not a process entry point`);
+  return ['--enable-source-maps', nodeBundlePath(processBundlesDirectory, entryPoint)];
+}
