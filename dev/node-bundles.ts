@@ -8,6 +8,9 @@ import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { repositoryRoot } from './tools.ts';
 
+// A pattern, not the words as a string: this file is bundled too (by the tests), and would rewrite them.
+const importMetaLocation = /\bimport\.meta\.(url|dirname|filename)\b/g;
+
 /**
  * Each module keeps its own location: `import.meta.url`, `import.meta.dirname` and `import.meta.filename` are
  * replaced by the source file's, so paths a module finds next to itself (migrations, fonts, pricing,
@@ -19,10 +22,8 @@ const ownLocation: Plugin = {
     builder.onLoad({ filter: /\.(ts|tsx)$/ }, async (arguments_) => {
       if (arguments_.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
       const source = await readFile(arguments_.path, 'utf8');
-      const contents = source
-        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(arguments_.path).href))
-        .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(arguments_.path)))
-        .replaceAll('import.meta.filename', JSON.stringify(arguments_.path));
+      const location = { url: pathToFileURL(arguments_.path).href, dirname: path.dirname(arguments_.path), filename: arguments_.path };
+      const contents = source.replace(importMetaLocation, (_match, name: keyof typeof location) => JSON.stringify(location[name]));
       return { contents, loader: arguments_.path.endsWith('.tsx') ? 'tsx' : 'ts', resolveDir: path.dirname(arguments_.path) };
     });
   },

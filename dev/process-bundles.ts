@@ -17,7 +17,9 @@ export const processEntryPoints = ['api/main.ts', 'worker/main.ts', 'worker/pape
 export const processBundlesDirectory = path.join(repositoryRoot, 'dist', 'processes');
 
 /** Beside the bundles: the files they were built from and the digest of those files. */
-const sourcesFile = path.join(processBundlesDirectory, 'sources.json');
+function sourcesFile(directory: string): string {
+  return path.join(directory, 'sources.json');
+}
 
 interface BundleSources {
   /** Repository-relative paths: what esbuild read, and what builds the bundles. */
@@ -41,29 +43,32 @@ async function digestOf(files: string[]): Promise<string> {
  * Whether every bundle exists and its sources are as they were built: a new import is a change to a file
  * that was read, so the recorded files are enough to find it.
  */
-async function bundlesAreCurrent(): Promise<boolean> {
-  if (!processEntryPoints.every((entryPoint) => existsSync(nodeBundlePath(processBundlesDirectory, entryPoint)))) return false;
-  const recorded = JSON.parse(await readFile(sourcesFile, 'utf8').catch(() => '{"files":[],"sha256":""}')) as BundleSources;
+async function bundlesAreCurrent(directory: string): Promise<boolean> {
+  if (!processEntryPoints.every((entryPoint) => existsSync(nodeBundlePath(directory, entryPoint)))) return false;
+  const recorded = JSON.parse(await readFile(sourcesFile(directory), 'utf8').catch(() => '{"files":[],"sha256":""}')) as BundleSources;
   return recorded.files.length > 0 && recorded.sha256 === (await digestOf(recorded.files));
 }
 
-/** Builds every process bundle (npm run build:processes); resolves with how many files they were built from. */
-export async function buildProcessBundles(): Promise<number> {
-  const files = await buildNodeBundles(processEntryPoints, processBundlesDirectory);
+/**
+ * Builds every process bundle into directory (npm run build:processes: dist/processes/); resolves with how
+ * many files they were built from.
+ */
+export async function buildProcessBundles(directory = processBundlesDirectory): Promise<number> {
+  const files = await buildNodeBundles(processEntryPoints, directory);
   const sources: BundleSources = { files, sha256: await digestOf(files) };
   // Two starts may build at once: each writes its own file and renames it into place.
-  const partial = `${sourcesFile}.${process.pid}.partial`;
+  const partial = `${sourcesFile(directory)}.${process.pid}.partial`;
   await writeFile(partial, `${JSON.stringify(sources, null, 2)}\n`);
-  await rename(partial, sourcesFile);
+  await rename(partial, sourcesFile(directory));
   return files.length;
 }
 
 /** Builds the bundles when they are missing or stale (a second or two of esbuild). */
-export async function ensureProcessBundles(say: (line: string) => void = () => {}): Promise<void> {
-  if (await bundlesAreCurrent()) return;
+export async function ensureProcessBundles(say: (line: string) => void = () => {}, directory = processBundlesDirectory): Promise<void> {
+  if (await bundlesAreCurrent(directory)) return;
   const began = Date.now();
-  const files = await buildProcessBundles();
-  say(`process bundles built (dist/processes/, ${files} files, ${((Date.now() - began) / 1000).toFixed(1)} s)`);
+  const files = await buildProcessBundles(directory);
+  say(`process bundles built (${path.relative(repositoryRoot, directory)}/, ${files} files, ${((Date.now() - began) / 1000).toFixed(1)} s)`);
 }
 
 /**
