@@ -17,7 +17,7 @@ import { buildPortal } from './build-portal.ts';
 import { freePort } from '../dev/ports.ts';
 import { startStripeMock } from '../dev/stripe-mock.ts';
 import { startLocalTemporal } from '../dev/temporal.ts';
-import { machineCpuSeconds, reapedChildrenCpuSeconds } from '../dev/cpu-usage.ts';
+import { cpuSecondsByName, machineCpuSeconds, reapedChildrenCpuSeconds } from '../dev/cpu-usage.ts';
 import { buildNodeBundles, nodeBundlePath } from '../dev/node-bundles.ts';
 import { dataDirectory, repositoryRoot, stripeMockPath, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
 import { bundledEntryPoints } from '../test/support/environment.ts';
@@ -134,11 +134,54 @@ async function readDurations(): Promise<Record<string, number>> {
   }
 }
 
+/** Each file's CPU time, in seconds, in the last run of it on this checkout (git-ignored). */
+const cpuSecondsFile = path.join(repositoryRoot, '.data', 'test-cpu-seconds.json');
+
+/**
+ * The CPU times of the files that mostly wait (seconds, from a whole run on the 2-core machine, beside
+ * their knownDurations), for a checkout that has not timed them yet: a fresh clone runs them in the waiting lane too.
+ */
+const knownCpuSeconds: Record<string, number> = {
+  'test/migrations.test.ts': 6,
+  'test/outgoing-webhooks.test.ts': 8,
+  'test/startup-waits.test.ts': 8,
+  'test/temporal-unavailable.test.ts': 8,
+  'test/topup-workflow.test.ts': 7,
+  'test/invoice-email-once.test.ts': 4,
+};
+
+async function readCpuSeconds(): Promise<Record<string, number>> {
+  try {
+    return { ...knownCpuSeconds, ...(JSON.parse(await readFile(cpuSecondsFile, 'utf8')) as Record<string, number>) };
+  } catch {
+    return { ...knownCpuSeconds };
+  }
+}
+
 /** Keeps the times of this run's files, and the others' from before (a subset run forgets nothing). */
-async function writeDurations(durations: Record<string, number>, runs: FileRun[]): Promise<void> {
-  const updated = { ...durations, ...Object.fromEntries(runs.map((entry) => [entry.file, Math.round(entry.milliseconds / 100) / 10])) };
+async function writeDurations(durations: Record<string, number>, cpuSeconds: Record<string, number>, runs: FileRun[]): Promise<void> {
+  const tenths = (seconds: number) => Math.round(seconds * 10) / 10;
+  const updated = { ...durations, ...Object.fromEntries(runs.map((entry) => [entry.file, tenths(entry.milliseconds / 1000)])) };
+  const updatedCpu = { ...cpuSeconds, ...Object.fromEntries(runs.map((entry) => [entry.file, tenths(entry.cpuSeconds)])) };
   await mkdir(path.dirname(durationsFile), { recursive: true });
   await writeFile(durationsFile, `${JSON.stringify(updated, null, 2)}\n`);
+  await writeFile(cpuSecondsFile, `${JSON.stringify(updatedCpu, null, 2)}\n`);
+}
+
+/**
+ * A file that mostly waits (timeouts, backoffs, its own servers starting and stopping: CPU time under this
+ * share of its run time, last time, and at least waitingFileMinimumSeconds long) may also run in one more lane
+ * beside the testConcurrency lanes, which would otherwise leave the cores idle while it waits.
+ * REFILL_TEST_WAITING_LANE=0 turns the lane off.
+ */
+const waitingShare = 0.4;
+const waitingFileMinimumSeconds = 10;
+const waitingLane = process.env.REFILL_TEST_WAITING_LANE !== '0';
+
+function mostlyWaits(file: string, durations: Record<string, number>, cpuSeconds: Record<string, number>): boolean {
+  const seconds = durations[file];
+  const cpu = cpuSeconds[file];
+  return seconds !== undefined && cpu !== undefined && seconds >= waitingFileMinimumSeconds && cpu < seconds * waitingShare;
 }
 
 /**
@@ -157,12 +200,23 @@ function longestFirst(files: string[], durations: Record<string, number>): strin
 const slowestFilesShown = 8;
 
 /**
+ * The CPU time of this run's servers (PostgreSQL, Temporal, stripe-mock) so far: the runner's process tree
+ * less the runner itself and the children it has reaped (the files, the type check).
+ */
+async function serverCpuSeconds(): Promise<number> {
+  const tree = (await cpuSecondsByName({ runner: process.pid })).runner ?? 0;
+  const own = process.resourceUsage();
+  return tree - (own.userCPUTime + own.systemCPUTime) / 1_000_000 - (await reapedChildrenCpuSeconds());
+}
+
+/**
  * Every file, testConcurrency at a time, starting no more once the type check has failed; then, once the type check
  * has ended too, one summary: counts, run time, the slowest files.
  */
 async function runTestFiles(files: string[], bundleDirectory: string, environment: NodeJS.ProcessEnv, typecheck: Promise<number>): Promise<number> {
   const began = Date.now();
   const durations = await readDurations();
+  const cpuSeconds = await readCpuSeconds();
   const queue = longestFirst(files, durations);
   const runs: FileRun[] = [];
   let typecheckFailed = false;
@@ -172,10 +226,16 @@ async function runTestFiles(files: string[], bundleDirectory: string, environmen
     typecheckFailed = code !== 0;
     await cpuSecondsReapedSinceLastReading();
   });
-  const lane = async () => {
-    for (let file = queue.shift(); file !== undefined && !typecheckFailed; file = queue.shift()) runs.push(await runTestFile(file, bundleDirectory, environment));
+  // Each lane takes the longest file left that it accepts.
+  const lane = async (accepts: (file: string) => boolean) => {
+    for (let index = queue.findIndex(accepts); index !== -1 && !typecheckFailed; index = queue.findIndex(accepts)) {
+      const [file] = queue.splice(index, 1);
+      runs.push(await runTestFile(file!, bundleDirectory, environment));
+    }
   };
-  await Promise.all(Array.from({ length: testConcurrency }, lane));
+  const lanes = Array.from({ length: testConcurrency }, () => lane(() => true));
+  if (waitingLane) lanes.push(lane((file) => mostlyWaits(file, durations, cpuSeconds)));
+  await Promise.all(lanes);
   const typecheckCode = await typecheck;
   const failedFiles = runs.filter((entry) => entry.exitCode !== 0);
   const tests = runs.reduce((sum, entry) => sum + entry.tests, 0);
@@ -183,21 +243,23 @@ async function runTestFiles(files: string[], bundleDirectory: string, environmen
   const slowest = [...runs].sort((a, b) => b.milliseconds - a.milliseconds).slice(0, slowestFilesShown);
   const mostCpu = [...runs].sort((a, b) => b.cpuSeconds - a.cpuSeconds).slice(0, slowestFilesShown);
   const machine = await machineCpuSeconds();
+  const servers = await serverCpuSeconds();
   const busyShare = (machine.busy - machineAtStart.busy) / Math.max(machine.total - machineAtStart.total, 1);
   const passed = failedFiles.length === 0 && typecheckCode === 0;
   const lines = [
     '',
     `slowest files: ${slowest.map((entry) => `${path.basename(entry.file)} ${(entry.milliseconds / 1000).toFixed(1)} s (CPU ${entry.cpuSeconds.toFixed(1)} s)`).join(', ')}`,
     `most CPU: ${mostCpu.map((entry) => `${path.basename(entry.file)} ${entry.cpuSeconds.toFixed(1)} s`).join(', ')}`,
-    `file time: ${(runs.reduce((sum, entry) => sum + entry.milliseconds, 0) / 1000).toFixed(1)} s in all, ${testConcurrency} files at a time; ` +
-      `their CPU time ${runs.reduce((sum, entry) => sum + entry.cpuSeconds, 0).toFixed(0)} s; the machine's ${os.cpus().length} cores were ${(busyShare * 100).toFixed(0)}% busy`,
+    `file time: ${(runs.reduce((sum, entry) => sum + entry.milliseconds, 0) / 1000).toFixed(1)} s in all, ${testConcurrency} files at a time` +
+      `${waitingLane ? ' and one more that mostly waits' : ''}; ` +
+      `their CPU time ${runs.reduce((sum, entry) => sum + entry.cpuSeconds, 0).toFixed(0)} s, the servers' ${servers.toFixed(0)} s; the machine's ${os.cpus().length} cores were ${(busyShare * 100).toFixed(0)}% busy`,
     ...(typecheckCode === 0 ? [] : [`FAILED: typecheck (tsc --noEmit); ${files.length - runs.length} files were not started after it`]),
     ...failedFiles.map((entry) => `FAILED: ${entry.file}`),
     `${passed ? 'passed' : 'FAILED'}: ${tests} tests in ${runs.length} files, ${failed} failed; ` +
       `tests ran for ${((Date.now() - began) / 1000).toFixed(1)} s, npm test for ${(performance.now() / 1000).toFixed(1)} s`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  await writeDurations(durations, runs);
+  await writeDurations(durations, cpuSeconds, runs);
   return typecheckCode !== 0 ? typecheckCode : failedFiles.length === 0 ? 0 : 1;
 }
 
@@ -264,8 +326,8 @@ async function createTemplateDatabase(serverUrl: string): Promise<void> {
   await closeSql(sql);
 }
 
-/** The throwaway PostgreSQL, Temporal dev server and stripe-mock, one after another (each is pushed to servers). */
-async function startTestServers(scratch: string) {
+/** PostgreSQL with the template database migrated. */
+async function startTestPostgres(scratch: string) {
   const postgres = await startLocalPostgres({
     dataDirectory: path.join(scratch, 'postgres'),
     port: await freePort(),
@@ -274,6 +336,10 @@ async function startTestServers(scratch: string) {
   });
   servers.push(postgres);
   await createTemplateDatabase(postgres.url);
+  return postgres;
+}
+
+async function startTestTemporal() {
   const temporal = await startLocalTemporal({
     cliPath: temporalCliPath(process.env),
     port: await freePort(),
@@ -282,8 +348,23 @@ async function startTestServers(scratch: string) {
     onLine: () => {},
   });
   servers.push(temporal);
-  const stripeMock = await startStripeMock(stripeMockPath(process.env), await freePort(), () => {});
-  servers.push(stripeMock);
+  return temporal;
+}
+
+/**
+ * The throwaway PostgreSQL, Temporal dev server and stripe-mock, side by side: each mostly waits for its
+ * own start (each is pushed to servers as it is up, so a failed start still stops the others).
+ */
+async function startTestServers(scratch: string) {
+  const [postgres, temporal, stripeMock] = await Promise.all([
+    timed('postgres', () => startTestPostgres(scratch)),
+    timed('temporal', startTestTemporal),
+    timed('stripe-mock', async () => {
+      const stripeMock = await startStripeMock(stripeMockPath(process.env), await freePort(), () => {});
+      servers.push(stripeMock);
+      return stripeMock;
+    }),
+  ]);
   return { postgres, temporal, stripeMock };
 }
 

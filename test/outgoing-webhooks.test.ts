@@ -90,8 +90,15 @@ test("a top-up's life reaches a subscribed endpoint signed (Stripe's helper veri
   assert.match(succeeded.id, /^evt_[0-9a-f]{32}$/);
   // The endpoint of cancellations only got nothing of this order's life.
   assert.deepEqual(await deliveriesOf(cancelsOnly.id), []);
-  const delivered = await deliveriesOf(everything.id, '&status=delivered&type=topup.succeeded');
-  assert.equal(delivered.filter((delivery) => delivery.account_id === account.accountId).length, 1);
+  // The endpoint has the event once its answer arrives; the dispatcher records the delivery just after.
+  const delivered = await eventually(
+    async () => {
+      const found = (await deliveriesOf(everything.id, '&status=delivered&type=topup.succeeded')).filter((delivery) => delivery.account_id === account.accountId);
+      return found.length > 0 ? found : undefined;
+    },
+    { description: 'the topup.succeeded delivery recorded as delivered' },
+  );
+  assert.equal(delivered.length, 1);
   await deleteEndpoint(everything.id);
   await deleteEndpoint(cancelsOnly.id);
 });
