@@ -104,57 +104,38 @@ function runTestFile(file: string, bundleDirectory: string, environment: NodeJS.
   });
 }
 
-/** Each file's run time, in seconds, in the last run of it on this checkout (git-ignored). */
+/** Each file's run time and CPU time, in seconds, in the last run of it on this checkout (git-ignored). */
 const durationsFile = path.join(repositoryRoot, '.data', 'test-durations.json');
-
-/**
- * The long files' times (seconds, from whole runs on the 2-core machine; the last few only their order
- * under load), for a checkout that has no durations of its own yet: a fresh clone still starts them first.
- */
-const knownDurations: Record<string, number> = {
-  'test/api-property-fuzz.test.ts': 66,
-  'test/schemathesis.test.ts': 45,
-  'test/postgres-outage.test.ts': 42,
-  'test/api-fuzz.test.ts': 39,
-  'test/api-hardening.test.ts': 38,
-  'test/refunds.test.ts': 36,
-  'test/topups.test.ts': 35,
-  'test/webhook-hardening.test.ts': 34,
-  'test/invoices.test.ts': 33,
-  'test/sandbox-hardening.test.ts': 32,
-  'test/documents.test.ts': 31,
-  'test/payment-exceptions.test.ts': 31,
-};
-
-async function readDurations(): Promise<Record<string, number>> {
-  try {
-    return { ...knownDurations, ...(JSON.parse(await readFile(durationsFile, 'utf8')) as Record<string, number>) };
-  } catch {
-    return { ...knownDurations };
-  }
-}
-
-/** Each file's CPU time, in seconds, in the last run of it on this checkout (git-ignored). */
 const cpuSecondsFile = path.join(repositoryRoot, '.data', 'test-cpu-seconds.json');
 
 /**
- * The CPU times of the files that mostly wait (seconds, from a whole run on the 2-core machine, beside
- * their knownDurations), for a checkout that has not timed them yet: a fresh clone runs them in the waiting lane too.
+ * The long files' run times and CPU times (seconds, from a whole run on the quiet 2-core machine), for a
+ * checkout that has none of its own yet: a fresh clone still starts them first, and runs those that
+ * mostly wait in the waiting lane.
  */
-const knownCpuSeconds: Record<string, number> = {
-  'test/migrations.test.ts': 6,
-  'test/outgoing-webhooks.test.ts': 8,
-  'test/startup-waits.test.ts': 8,
-  'test/temporal-unavailable.test.ts': 8,
-  'test/topup-workflow.test.ts': 7,
-  'test/invoice-email-once.test.ts': 4,
+const knownTimes: Record<string, { seconds: number; cpuSeconds: number }> = {
+  'test/schemathesis.test.ts': { seconds: 44, cpuSeconds: 27 },
+  'test/postgres-outage.test.ts': { seconds: 41, cpuSeconds: 13 },
+  'test/portal-tabs-browser.test.ts': { seconds: 38, cpuSeconds: 18 },
+  'test/start-command.test.ts': { seconds: 32, cpuSeconds: 20 },
+  'test/topup-workflow.test.ts': { seconds: 30, cpuSeconds: 6 },
+  'test/migrations.test.ts': { seconds: 30, cpuSeconds: 5 },
+  'test/api-property-fuzz.test.ts': { seconds: 26, cpuSeconds: 20 },
+  'test/portal-browser.test.ts': { seconds: 25, cpuSeconds: 13 },
+  'test/topups.test.ts': { seconds: 25, cpuSeconds: 14 },
+  'test/startup-waits.test.ts': { seconds: 21, cpuSeconds: 7 },
+  'test/api-hardening.test.ts': { seconds: 21, cpuSeconds: 12 },
+  'test/temporal-unavailable.test.ts': { seconds: 20, cpuSeconds: 7 },
+  'test/invoice-email-once.test.ts': { seconds: 13, cpuSeconds: 3 },
 };
 
-async function readCpuSeconds(): Promise<Record<string, number>> {
+/** One of the two records (run time or CPU time) of this checkout, over the known one. */
+async function readTimes(file: string, known: 'seconds' | 'cpuSeconds'): Promise<Record<string, number>> {
+  const defaults = Object.fromEntries(Object.entries(knownTimes).map(([name, times]) => [name, times[known]]));
   try {
-    return { ...knownCpuSeconds, ...(JSON.parse(await readFile(cpuSecondsFile, 'utf8')) as Record<string, number>) };
+    return { ...defaults, ...(JSON.parse(await readFile(file, 'utf8')) as Record<string, number>) };
   } catch {
-    return { ...knownCpuSeconds };
+    return defaults;
   }
 }
 
@@ -215,8 +196,8 @@ async function serverCpuSeconds(): Promise<number> {
  */
 async function runTestFiles(files: string[], bundleDirectory: string, environment: NodeJS.ProcessEnv, typecheck: Promise<number>): Promise<number> {
   const began = Date.now();
-  const durations = await readDurations();
-  const cpuSeconds = await readCpuSeconds();
+  const durations = await readTimes(durationsFile, 'seconds');
+  const cpuSeconds = await readTimes(cpuSecondsFile, 'cpuSeconds');
   const queue = longestFirst(files, durations);
   const runs: FileRun[] = [];
   let typecheckFailed = false;
