@@ -39,10 +39,13 @@ function concurrencyOf(value: string | undefined): number {
   return files;
 }
 
+/** Runs a process that is not a test file (the type check, a script): its CPU time is counted to no file. */
 function run(command: string, args: string[], environment: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'inherit', env: environment, cwd: repositoryRoot });
-    child.once('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+    child.once('exit', (code, signal) => {
+      void cpuSecondsReapedSinceLastReading().finally(() => resolve(code ?? (signal === null ? 1 : 128)));
+    });
   });
 }
 
@@ -66,7 +69,7 @@ interface FileRun {
 
 /**
  * The children's CPU seconds at the last reading: a file's CPU time is what was added when it was reaped
- * (the type check's processes, reaped meanwhile, re-set it without being counted to a file).
+ * (each of the type check's processes, reaped meanwhile, re-sets it without being counted to a file).
  */
 let reapedCpuSeconds = 0;
 
@@ -203,10 +206,7 @@ async function runTestFiles(files: string[], bundleDirectory: string, environmen
   let typecheckFailed = false;
   reapedCpuSeconds = await reapedChildrenCpuSeconds();
   const machineAtStart = await machineCpuSeconds();
-  void typecheck.then(async (code) => {
-    typecheckFailed = code !== 0;
-    await cpuSecondsReapedSinceLastReading();
-  });
+  void typecheck.then((code) => (typecheckFailed = code !== 0));
   // Each lane takes the longest file left that it accepts.
   const lane = async (accepts: (file: string) => boolean) => {
     for (let index = queue.findIndex(accepts); index !== -1 && !typecheckFailed; index = queue.findIndex(accepts)) {
