@@ -91,7 +91,6 @@ export const configEnvironmentVariables = [
   'WORKER_METRICS_PORT',
   'WORKER_PAPERWORK',
   'PAPERWORK_METRICS_PORT',
-  'WORKER_MAX_CACHED_WORKFLOWS',
   'OPS_SESSION_HOURS',
   'TEMPORAL_UI_URL',
 ] as const;
@@ -174,10 +173,6 @@ const environmentSchema = z
     WORKER_PAPERWORK: z.enum(['in-process', 'separate']).default('in-process'),
     // The paperwork process's GET /metrics (its own and the Temporal SDK's); unset: no metrics server.
     PAPERWORK_METRICS_PORT: integerBetween(1, 65535).optional(),
-    // How many workflows the order worker keeps in its cache (the SDK's maxCachedWorkflows); unset: the
-    // SDK's default, sized from the heap (about 2,300 for a 4 GiB heap). An evicted order replays its
-    // history at its next event.
-    WORKER_MAX_CACHED_WORKFLOWS: integerBetween(2, 100_000).optional(),
     ADMIN_TOKEN: z
       .string()
       .min(minimumAdminTokenLength, { message: `must be set to a secret of at least ${minimumAdminTokenLength} characters` })
@@ -405,11 +400,8 @@ export interface Config {
   http: HttpEdgeConfig;
   /** The worker's metrics server (worker/metrics-server.ts); null: none. */
   workerMetrics: { port: number | null };
-  /**
-   * WORKER_PAPERWORK: where the worker process runs the paperwork worker (worker/create-worker.ts);
-   * WORKER_MAX_CACHED_WORKFLOWS: the order worker's workflow cache, null for the SDK's default.
-   */
-  worker: { paperwork: 'in-process' | 'separate'; paperworkMetricsPort: number | null; maxCachedWorkflows: number | null };
+  /** WORKER_PAPERWORK: where the worker process runs the paperwork worker (worker/create-worker.ts). */
+  worker: { paperwork: 'in-process' | 'separate'; paperworkMetricsPort: number | null };
   webhooks: WebhookConfig;
   reconciliation: ReconciliationConfig;
 }
@@ -487,11 +479,7 @@ export function loadConfig(environment: Environment): Config {
     },
     startup: { timeoutSeconds: value.STARTUP_TIMEOUT_SECONDS },
     workerMetrics: { port: value.WORKER_METRICS_PORT ?? null },
-    worker: {
-      paperwork: value.WORKER_PAPERWORK,
-      paperworkMetricsPort: value.PAPERWORK_METRICS_PORT ?? null,
-      maxCachedWorkflows: value.WORKER_MAX_CACHED_WORKFLOWS ?? null,
-    },
+    worker: { paperwork: value.WORKER_PAPERWORK, paperworkMetricsPort: value.PAPERWORK_METRICS_PORT ?? null },
     api: {
       port: value.PORT,
       adminOperators: adminOperatorsOf(value.ADMIN_TOKEN, value.ADMIN_TOKENS ?? []),

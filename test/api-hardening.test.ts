@@ -279,8 +279,6 @@ describe('configuration of the edge', () => {
       ['RATE_LIMIT_WINDOW_SECONDS', '0'],
       ['HTTP_HEADERS_TIMEOUT_SECONDS', '31'],
       ['TRUST_PROXY_HOPS', 'true'],
-      ['WORKER_MAX_CACHED_WORKFLOWS', '1'],
-      ['WORKER_MAX_CACHED_WORKFLOWS', 'many'],
     ];
     for (const [name, value] of bad) {
       assert.throws(() => loadConfig({ ...base, [name]: value }), (error: unknown) => {

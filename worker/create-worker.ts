@@ -41,8 +41,6 @@ export interface CreateRefillWorkerOptions {
    * costs seconds of webpack on every start.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** The order worker's workflow cache (WORKER_MAX_CACHED_WORKFLOWS); by default the SDK's, sized from the heap. */
-  maxCachedWorkflows?: number;
 }
 
 /**
@@ -127,7 +125,6 @@ export async function createRefillWorker(options: CreateRefillWorkerOptions & { 
     // Bounded concurrency: each activity holds at most one database connection.
     maxConcurrentActivityTaskExecutions: orderActivitySlots,
     stickyQueueScheduleToStartTimeout,
-    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
   });
   const paperwork = options.paperwork === 'separate' ? null : await createPaperworkWorker(options);
   return runTogether([order, ...(paperwork === null ? [] : [paperwork])], order, paperwork);

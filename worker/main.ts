@@ -71,7 +71,6 @@ logger.info(
     namespace: config.temporal.namespace,
     paymentProvider: config.stripe.mode,
     workflowBundle: workflowBundlePath ?? 'bundled at start',
-    maxCachedWorkflows: worker.order.options.maxCachedWorkflows,
     modulesLoadedMilliseconds,
     startupMilliseconds: Math.round(performance.now()),
   },

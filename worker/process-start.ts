@@ -54,6 +54,5 @@ export function workerOptionsFromConfig(
     paperworkTaskQueue: config.temporal.paperworkTaskQueue,
     paymentProvider: createPaymentProvider(config, resources.sql),
     invoices: invoiceSettings(config),
-    ...(config.worker.maxCachedWorkflows === null ? {} : { maxCachedWorkflows: config.worker.maxCachedWorkflows }),
   };
 }
