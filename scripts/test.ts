@@ -1,4 +1,4 @@
-// `npm test`: type-checks, bundles the workflows and (for Node, without tsx) the test files and the process entry points, starts a throwaway PostgreSQL (with one migrated
+// `npm test`: type-checks, makes the workflow and process bundles of dist/ current, bundles the test files (for Node, without tsx), starts a throwaway PostgreSQL (with one migrated
 // database the tests' databases are copied from) and Temporal dev server on free ports, runs every test file against them with Node's test runner (one process per file, two at
 // a time, the longest first, each file's output printed whole when it ends), stops them, prints the run
 // time and the slowest files, and exits non-zero on any failure.
@@ -8,7 +8,6 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { closeSql, createSql } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
@@ -19,9 +18,9 @@ import { startStripeMock } from '../dev/stripe-mock.ts';
 import { startLocalTemporal } from '../dev/temporal.ts';
 import { cpuSecondsByName, machineCpuSeconds, reapedChildrenCpuSeconds } from '../dev/cpu-usage.ts';
 import { buildNodeBundles, nodeBundlePath } from '../dev/node-bundles.ts';
+import { ensureProcessBundles } from '../dev/process-bundles.ts';
 import { dataDirectory, repositoryRoot, stripeMockPath, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
-import { bundledEntryPoints } from '../test/support/environment.ts';
-import { workflowsPath } from '../worker/create-worker.ts';
+import { ensureWorkflowBundle } from '../worker/launch.ts';
 
 /**
  * Test files run two at a time: each starts its own worker, and the machine may have only two cores.
@@ -274,19 +273,19 @@ async function buildPortalBundle(): Promise<void> {
 }
 
 /**
- * Bundles the order workflows once for the whole run, from this checkout, into the scratch folder (code
- * and source map): every test file's workers load it (test/support/pipeline.ts, refill-processes.ts)
- * instead of each spending seconds of webpack on the same bundle.
+ * The order workflows' bundle every test file's workers load (test/support/pipeline.ts, refill-processes.ts)
+ * instead of each spending seconds of webpack on it: dist/workflow-bundle.js, built first (in a process of
+ * its own) when it is missing or was built from other sources, as `npm start` does (worker/launch.ts). The
+ * process bundles likewise (dist/processes/), which the processes tests start run from.
  */
-async function buildWorkflowBundle(scratch: string): Promise<string> {
+async function ensureBuildOutputs(): Promise<string> {
   const began = performance.now();
-  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet as never });
-  const codePath = path.join(scratch, 'workflow-bundle.js');
-  await writeFile(codePath, bundle.code);
-  await writeFile(`${codePath}.map`, bundle.sourceMap);
-  console.log(`workflow bundle: built once for every file (${((performance.now() - began) / 1000).toFixed(1)} s)`);
-  return codePath;
+  // What each one says (the build's own lines too) only tells that it was built.
+  const built = new Set<string>();
+  const [bundlePath] = await Promise.all([ensureWorkflowBundle(() => built.add('the workflow bundle')), ensureProcessBundles(() => built.add('the process bundles'))]);
+  const seconds = ((performance.now() - began) / 1000).toFixed(1);
+  console.log(`workflow and process bundles (dist/): ${built.size === 0 ? 'current' : `built ${[...built].join(' and ')}`} (${seconds} s)`);
+  return bundlePath;
 }
 
 /** Servers this run started, stopped at the end or on Ctrl-C. */
@@ -367,10 +366,10 @@ async function main(): Promise<number> {
     console.log('typecheck: tsc --noEmit --incremental');
     const typecheck = timed('typecheck', typecheckProjects);
     const [bundlePath, { postgres, temporal, stripeMock }] = await Promise.all([
-      buildWorkflowBundle(scratch),
+      ensureBuildOutputs(),
       timed('test servers', () => startTestServers(scratch)),
       buildPortalBundle(),
-      script === undefined ? timed('node bundles', () => buildNodeBundles([...files, ...bundledEntryPoints], bundleDirectory)) : undefined,
+      script === undefined ? timed('test file bundles', () => buildNodeBundles(files, bundleDirectory)) : undefined,
     ]);
     console.log(
       `test servers: postgres ${postgres.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address}, stripe-mock ${stripeMock.apiBase}`,

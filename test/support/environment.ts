@@ -1,7 +1,6 @@
 // What scripts/test.ts hands to every test file: the throwaway servers' addresses, the workflow
 // bundle it built and the migrated database test databases are copied from.
-import { nodeBundlePath } from '../../dev/node-bundles.ts';
-import { processEntryPoints } from '../../dev/process-bundles.ts';
+import { processArguments, processEntryPoints } from '../../dev/process-bundles.ts';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -24,13 +23,12 @@ export function testStripeApiBase(): string {
 }
 
 /**
- * The order workflows' bundle scripts/test.ts built for this run (its code and source map), or
- * undefined when a file runs without it; then the file bundles them itself.
+ * The order workflows' bundle for this run (dist/workflow-bundle.js, which scripts/test.ts builds first when it
+ * is missing or stale, as `npm start` does), or undefined when a file runs without it; then the file bundles them itself.
  */
-export function testWorkflowBundlePaths(): { codePath: string; sourceMapPath: string } | undefined {
+export function testWorkflowBundlePath(): string | undefined {
   const codePath = process.env.REFILL_TEST_WORKFLOW_BUNDLE_PATH;
-  if (codePath === undefined || codePath === '') return undefined;
-  return { codePath, sourceMapPath: `${codePath}.map` };
+  return codePath === undefined || codePath === '' ? undefined : codePath;
 }
 
 /**
@@ -42,15 +40,12 @@ export function testTemplateDatabase(): string | undefined {
   return name === undefined || name === '' ? undefined : name;
 }
 
-/** The process entry points scripts/test.ts bundles for the run (dev/node-bundles.ts), besides the test files. */
-export const bundledEntryPoints = processEntryPoints;
-
 /**
- * The arguments that make Node run one of the repository's entry points: its bundle scripts/test.ts built
- * for the run, which loads in about a third of the CPU time, or else the source through tsx.
+ * The arguments that make Node run one of the repository's process entry points: under `npm test`, its
+ * bundle in dist/processes/ (which scripts/test.ts builds first when missing or stale, as `npm start` does),
+ * so tests run the processes as they run everywhere; otherwise the source through tsx.
  */
 export function nodeArgumentsFor(entryPoint: string): string[] {
-  const bundles = process.env.REFILL_TEST_NODE_BUNDLES;
-  if (bundles === undefined || bundles === '' || !bundledEntryPoints.includes(entryPoint)) return ['--import', 'tsx', entryPoint];
-  return [nodeBundlePath(bundles, entryPoint)];
+  const underTestRunner = process.env.REFILL_TEST_NODE_BUNDLES !== undefined && process.env.REFILL_TEST_NODE_BUNDLES !== '';
+  return underTestRunner && processEntryPoints.includes(entryPoint) ? processArguments(entryPoint) : ['--import', 'tsx', entryPoint];
 }

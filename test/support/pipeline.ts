@@ -2,10 +2,9 @@
 // over HTTP, against the real Temporal dev server and Stripe's official mock. Webhooks are real
 // Stripe-format events signed with the webhook secret.
 import { createSavedCardProvider } from '../../activities/payments/create-saved-cards.ts';
-import { readFile } from 'node:fs/promises';
 import { loadPricing } from '../../config/pricing.ts';
 import { Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import Stripe from 'stripe';
 import { createPaymentProvider } from '../../worker/payment-provider.ts';
 import { createRefillWorker, workflowsPath, type RefillWorkers } from '../../worker/create-worker.ts';
@@ -22,7 +21,7 @@ import { startTestApi, type TestApi, type TestResponse } from './api.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { eventually } from './eventually.ts';
 import { testInvoiceDependencies } from './invoices.ts';
-import { testStripeApiBase, testTemporalAddress, testWorkflowBundlePaths } from './environment.ts';
+import { testStripeApiBase, testTemporalAddress, testWorkflowBundlePath } from './environment.ts';
 
 /** Every rate limit off: for a fuzzer, one client at one address whose every request must reach the validation it aims at. */
 export const rateLimitsOff: Record<string, string> = {
@@ -37,21 +36,20 @@ export const rateLimitsOff: Record<string, string> = {
 export const testWebhookSecret = 'whsec_test_refill_webhook_secret';
 const signer = new Stripe('sk_test_signer').webhooks;
 
-const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+const bundles = new Map<string, Promise<WorkflowBundleOption>>();
 /**
  * The bundle of the workflows at `path` (by default the order workflows). The order workflows' bundle is
- * the one scripts/test.ts built from this checkout for the whole run (testWorkflowBundlePaths): webpack
- * costs seconds of CPU, which every file would otherwise spend again. Other workflows are built once
- * per test process.
+ * the one scripts/test.ts made current for the run (testWorkflowBundlePath): webpack costs seconds of CPU,
+ * which every file would otherwise spend again. Other workflows are built once per test process.
  */
-export function workflowBundle(path = workflowsPath): Promise<WorkflowBundleWithSourceMap> {
+export function workflowBundle(path = workflowsPath): Promise<WorkflowBundleOption> {
   let bundle = bundles.get(path);
   if (bundle === undefined) {
-    const prebuilt = path === workflowsPath ? testWorkflowBundlePaths() : undefined;
+    const prebuilt = path === workflowsPath ? testWorkflowBundlePath() : undefined;
     bundle =
       prebuilt === undefined
         ? bundleWorkflowCode({ workflowsPath: path, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never })
-        : Promise.all([readFile(prebuilt.codePath, 'utf8'), readFile(prebuilt.sourceMapPath, 'utf8')]).then(([code, sourceMap]) => ({ code, sourceMap }));
+        : Promise.resolve({ codePath: prebuilt });
     bundles.set(path, bundle);
   }
   return bundle;

@@ -2,7 +2,7 @@
 // what happens to a process itself: that it stays up when a dependency dies, or waits for one at start.
 import { startProcess, type ManagedProcess } from '../../dev/processes.ts';
 import { repositoryRoot } from '../../dev/tools.ts';
-import { nodeArgumentsFor, testWorkflowBundlePaths } from './environment.ts';
+import { nodeArgumentsFor, testWorkflowBundlePath } from './environment.ts';
 import { eventually } from './eventually.ts';
 
 export interface RefillProcess {
@@ -20,8 +20,8 @@ export interface RefillProcess {
  * prebuilt one) rather than spending seconds of webpack at each start; a test's own WORKFLOW_BUNDLE_PATH wins.
  */
 function prebuiltBundle(entry: string): Record<string, string> {
-  const bundle = testWorkflowBundlePaths();
-  return entry === 'worker/main.ts' && bundle !== undefined ? { WORKFLOW_BUNDLE_PATH: bundle.codePath } : {};
+  const bundle = testWorkflowBundlePath();
+  return entry === 'worker/main.ts' && bundle !== undefined ? { WORKFLOW_BUNDLE_PATH: bundle } : {};
 }
 
 export function startRefillProcess(entry: 'worker/main.ts' | 'worker/paperwork-main.ts' | 'api/main.ts', environment: NodeJS.ProcessEnv): RefillProcess {
