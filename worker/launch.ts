@@ -1,6 +1,7 @@
 // How `npm start` (and `npm run bench:pipeline`, which measures the worker as it starts there) launches
-// the worker process and the paperwork process beside it: from the prebuilt workflow bundle (dist/workflow-bundle.js), built first when it is
-// missing or was built from other sources, so the worker process never runs webpack. Imports nothing of
+// the worker process and the paperwork process beside it: each from its process bundle (dist/processes/,
+// dev/process-bundles.ts), with the prebuilt workflow bundle (dist/workflow-bundle.js); each is built first when it is
+// missing or was built from other sources, so the worker process never runs webpack or tsx. Imports nothing of
 // the Temporal SDK: the build runs in a process of its own.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
