@@ -3,10 +3,10 @@
 // TypeScript tooling is loaded into a running API, worker or paperwork process. A bundle is built from
 // the same commit as the code beside it: `npm run build:processes` (the Dockerfile) builds them, and
 // `npm start` rebuilds them when the digest of their sources, written beside them, no longer matches.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sourcesDigest, writeFileWhole } from './build-files.ts';
 import { buildNodeBundles, nodeBundlePath } from './node-bundles.ts';
 import { repositoryRoot } from './tools.ts';
 
@@ -28,15 +28,10 @@ interface BundleSources {
 }
 
 /** The build's own code and the locked package versions (esbuild's among them) change a bundle too. */
-const buildFiles = ['dev/node-bundles.ts', 'dev/process-bundles.ts', 'package-lock.json'];
+const buildFiles = ['dev/build-files.ts', 'dev/node-bundles.ts', 'dev/process-bundles.ts', 'package-lock.json'];
 
-async function digestOf(files: string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of [...new Set([...files, ...buildFiles])].sort()) {
-    const contents = await readFile(path.join(repositoryRoot, file)).catch(() => Buffer.from('missing'));
-    hash.update(`${file}\0`).update(contents).update('\0');
-  }
-  return hash.digest('hex');
+function digestOf(files: string[]): Promise<string> {
+  return sourcesDigest([...files, ...buildFiles]);
 }
 
 /**
@@ -56,10 +51,8 @@ async function bundlesAreCurrent(directory: string): Promise<boolean> {
 export async function buildProcessBundles(directory = processBundlesDirectory): Promise<number> {
   const files = await buildNodeBundles(processEntryPoints, directory);
   const sources: BundleSources = { files, sha256: await digestOf(files) };
-  // Two starts may build at once: each writes its own file and renames it into place.
-  const partial = `${sourcesFile(directory)}.${process.pid}.partial`;
-  await writeFile(partial, `${JSON.stringify(sources, null, 2)}\n`);
-  await rename(partial, sourcesFile(directory));
+  // Two starts may build at once: each writes the list whole.
+  await writeFileWhole(sourcesFile(directory), `${JSON.stringify(sources, null, 2)}\n`);
   return files.length;
 }
 

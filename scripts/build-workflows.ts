@@ -4,10 +4,11 @@
 // commit as the code it runs with (the Dockerfile builds it in the image; `npm start` rebuilds it when
 // the digest of its sources, written beside it, no longer matches); a bundle from other code would
 // replay other workflow code.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeFileWhole } from '../dev/build-files.ts';
 import { defaultWorkflowBundlePath, workflowsPath } from '../worker/create-worker.ts';
 import { sourcesDigestFile, workflowSourcesDigest } from '../worker/launch.ts';
 
@@ -17,11 +18,7 @@ const started = performance.now();
 const digest = await workflowSourcesDigest();
 const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as never });
 await mkdir(path.dirname(target), { recursive: true });
-// Written whole under another name first (one per process, as two builds may run at once), so a
-// worker never loads half a bundle.
-const partial = `${target}.${process.pid}.partial`;
-await writeFile(partial, bundle.code);
-await rename(partial, target);
-await writeFile(`${sourcesDigestFile(target)}.${process.pid}.partial`, `${digest}\n`);
-await rename(`${sourcesDigestFile(target)}.${process.pid}.partial`, sourcesDigestFile(target));
+// Written whole (two builds may run at once), so a worker never loads half a bundle.
+await writeFileWhole(target, bundle.code);
+await writeFileWhole(sourcesDigestFile(target), `${digest}\n`);
 console.log(`workflow bundle: ${path.relative(process.cwd(), target)} (${Math.round(bundle.code.length / 1024)} KiB, ${Math.round(performance.now() - started)} ms)`);

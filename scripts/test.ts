@@ -16,7 +16,7 @@ import { buildPortal } from './build-portal.ts';
 import { freePort } from '../dev/ports.ts';
 import { startStripeMock } from '../dev/stripe-mock.ts';
 import { startLocalTemporal } from '../dev/temporal.ts';
-import { cpuSecondsByName, machineCpuSeconds, reapedChildrenCpuSeconds } from '../dev/cpu-usage.ts';
+import { cpuMeter, cpuSecondsByName, reapedChildrenCpuSeconds } from '../dev/cpu-usage.ts';
 import { buildNodeBundles, nodeBundlePath } from '../dev/node-bundles.ts';
 import { ensureProcessBundles } from '../dev/process-bundles.ts';
 import { dataDirectory, repositoryRoot, stripeMockPath, temporalCliPath, temporalTestServerPath } from '../dev/tools.ts';
@@ -204,7 +204,9 @@ async function runTestFiles(files: string[], bundleDirectory: string, environmen
   const runs: FileRun[] = [];
   let typecheckFailed = false;
   reapedCpuSeconds = await reapedChildrenCpuSeconds();
-  const machineAtStart = await machineCpuSeconds();
+  // No process trees of its own: only how busy the machine's cores were.
+  const machine = cpuMeter({});
+  await machine.reset();
   void typecheck.then((code) => (typecheckFailed = code !== 0));
   // Each lane takes the longest file left that it accepts.
   const lane = async (accepts: (file: string) => boolean) => {
@@ -222,9 +224,8 @@ async function runTestFiles(files: string[], bundleDirectory: string, environmen
   const failed = runs.reduce((sum, entry) => sum + entry.failed, 0);
   const slowest = [...runs].sort((a, b) => b.milliseconds - a.milliseconds).slice(0, slowestFilesShown);
   const mostCpu = [...runs].sort((a, b) => b.cpuSeconds - a.cpuSeconds).slice(0, slowestFilesShown);
-  const machine = await machineCpuSeconds();
+  const busyShare = (await machine.since()).machineBusyFraction;
   const servers = await serverCpuSeconds();
-  const busyShare = (machine.busy - machineAtStart.busy) / Math.max(machine.total - machineAtStart.total, 1);
   const passed = failedFiles.length === 0 && typecheckCode === 0;
   const lines = [
     '',

@@ -3,10 +3,10 @@
 // dev/process-bundles.ts), with the prebuilt workflow bundle (dist/workflow-bundle.js); each is built first when it is
 // missing or was built from other sources, so the worker process never runs webpack or tsx. Imports nothing of
 // the Temporal SDK: the build runs in a process of its own.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sourcesDigest } from '../dev/build-files.ts';
 import { repositoryRoot } from '../dev/tools.ts';
 import { ensureProcessBundles, processArguments } from '../dev/process-bundles.ts';
 import { startProcess } from '../dev/processes.ts';
@@ -30,14 +30,12 @@ export function sourcesDigestFile(bundleFile: string): string {
 
 /** SHA-256 over every source file the bundle is built from (paths and contents), in a stable order. */
 export async function workflowSourcesDigest(): Promise<string> {
-  const hash = createHash('sha256');
   const files: string[] = ['package-lock.json', 'scripts/build-workflows.ts'];
   for (const directory of bundleSourceDirectories) {
     const entries = await readdir(path.join(repositoryRoot, directory), { recursive: true, withFileTypes: true });
     for (const entry of entries) if (entry.isFile()) files.push(path.relative(repositoryRoot, path.join(entry.parentPath, entry.name)));
   }
-  for (const file of files.sort()) hash.update(`${file}\0`).update(await readFile(path.join(repositoryRoot, file))).update('\0');
-  return hash.digest('hex');
+  return sourcesDigest(files);
 }
 
 /** Whether the bundle exists and was built from the sources as they are now. */
