@@ -34,6 +34,8 @@ export function createActivities(dependencies: ActivityDependencies) {
   const paperworkActivities = createPaperworkActivities({
     recordReceipt: paymentActivities.recordReceipt,
     issueInvoice: invoiceActivities.issueInvoice,
+    sendInvoiceEmail: invoiceActivities.sendInvoiceEmail,
+    recordInvoiceEmailFailed: invoiceActivities.recordInvoiceEmailFailed,
     logger: dependencies.logger,
   });
   // Every activity, whether it touches the database or not: an error PostgreSQL will raise again on

@@ -15,7 +15,7 @@ function milliseconds(duration: unknown): number {
 
 test('every activity policy has bounded attempts, a timeout in seconds, and never retries a permanent failure', () => {
   const names = Object.keys(activityPolicies).sort();
-  assert.deepEqual(names, ['database', 'invoiceEmail', 'invoiceIssue', 'mail', 'provider', 'receipt', 'reconciliation']);
+  assert.deepEqual(names, ['database', 'invoiceEmail', 'invoiceIssue', 'mail', 'paperwork', 'provider', 'receipt', 'reconciliation']);
   for (const [name, policy] of Object.entries(activityPolicies)) {
     const attempts = policy.retry?.maximumAttempts ?? 0;
     assert.ok(attempts > 0 && attempts <= 300, `${name}: ${attempts} attempts`);

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { allocateInvoice } from '../db/invoices/allocate-invoice.ts';
+import { claimInvoiceEmail } from '../db/invoices/claim-invoice-email.ts';
 import { getOrderRow } from '../db/orders/get-order.ts';
 import { snapshotFromRow } from '../db/orders/order-row.ts';
 import { addressedTo, startMailInbox, type MailInbox, type ReceivedMail } from '../dev/mail-inbox.ts';
@@ -23,7 +24,7 @@ import type { InvoiceStepOptions } from '../workflows/invoice-step.ts';
 import { balanceOf, createTestCustomer } from './support/api.ts';
 import { testTemporalAddress } from './support/environment.ts';
 import { eventually } from './support/eventually.ts';
-import { invoiceStepWorkflow } from './support/invoice-step-workflow.ts';
+import { invoiceStepWorkflow, wholePaperworkWorkflow } from './support/invoice-step-workflow.ts';
 import { createPendingOrder, creditOrderDirectly, paidEvent, paidSnapshotOf } from './support/orders.ts';
 import { sendWebhook, startTestPipeline, waitForOrder, waitForOrderWorkflow, workflowBundle, type OrderJson, type TestPipeline } from './support/pipeline.ts';
 
@@ -363,6 +364,72 @@ describe('outages', () => {
     const handle = await runInvoiceStep(snapshotFromRow(row!), '0.000000');
     const result = await handle.result();
     assert.equal(result.outcome, 'not_issued');
+    assert.equal((await handle.describe()).typedSearchAttributes.get(invoiceEmailFailedKey), true);
+    assert.equal(await invoiceState(pending.id), null);
+  });
+
+  /** The whole paperwork as one activity (hosted checkout orders), retried every 300 ms. */
+  function runWholePaperwork(snapshot: OrderSnapshot, balanceAfter: string, emailRetrySeconds: number) {
+    const options = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '300 milliseconds', backoffCoefficient: 1, maximumAttempts: 30 } } as const;
+    return pipeline.api.temporalClient.workflow.start(wholePaperworkWorkflow, {
+      taskQueue: stepTaskQueue,
+      workflowId: `whole-paperwork-${snapshot.orderId}`,
+      args: [snapshot, balanceAfter, emailRetrySeconds, options],
+    });
+  }
+
+  /** The attempt that completed the workflow's one activity. */
+  async function completedActivityAttempt(handle: Awaited<ReturnType<typeof runWholePaperwork>>): Promise<number> {
+    const history = await handle.fetchHistory();
+    const started = (history.events ?? []).find((event) => event.activityTaskStartedEventAttributes != null);
+    return started?.activityTaskStartedEventAttributes?.attempt ?? 0;
+  }
+
+  test('in one paperwork activity, an email that keeps failing is retried for its retry time, then recorded failed and flagged', async () => {
+    const customer = await newCustomer();
+    const { snapshot, balanceAfter } = await creditedOrder(customer.apiKey);
+    const handle = await runWholePaperwork(snapshot, balanceAfter, 2);
+
+    const { invoice } = await handle.result();
+    assert.equal(invoice.outcome, 'email_failed');
+    assert.match(invoice.outcome === 'email_failed' ? invoice.reason : '', /ECONNREFUSED/);
+    assert.ok((await completedActivityAttempt(handle)) > 1, 'the email was retried before it was given up');
+    assert.equal((await handle.describe()).typedSearchAttributes.get(invoiceEmailFailedKey), true);
+
+    assert.equal(await balanceOf(pipeline.api, customer.apiKey), '20.000000');
+    const state = await invoiceState(snapshot.orderId);
+    assert.equal(state?.email_status, 'failed');
+    assert.match(state?.email_failure ?? '', /ECONNREFUSED/);
+    assert.equal((await downloadInvoice(customer.apiKey, snapshot.orderId)).status, 200);
+  });
+
+  test('in one paperwork activity, an earlier send whose outcome is unknown is not retried: recorded failed and flagged at once', async () => {
+    const customer = await newCustomer();
+    const { snapshot, balanceAfter } = await creditedOrder(customer.apiKey);
+    const issued = await allocateInvoice(pipeline.database.sql, { orderId: snapshot.orderId, issuer: invoiceSettings(pipeline.api.config).issuer, issuedAt: new Date() });
+    assert.equal(issued.outcome, 'issued');
+    const number = issued.outcome === 'issued' ? issued.invoice.number : '';
+    // An attempt that handed the message over and died before recording the outcome.
+    assert.deepEqual(await claimInvoiceEmail(pipeline.database.sql, number, 7), { outcome: 'claimed' });
+
+    // An hour of retry time: only the unknown outcome ends the email, on the first attempt.
+    const handle = await runWholePaperwork(snapshot, balanceAfter, 3_600);
+    const { invoice } = await handle.result();
+    assert.equal(invoice.outcome, 'email_failed');
+    assert.match(invoice.outcome === 'email_failed' ? invoice.reason : '', /Attempt 7 .* Message-ID/);
+    assert.equal(await completedActivityAttempt(handle), 1);
+    assert.equal((await handle.describe()).typedSearchAttributes.get(invoiceEmailFailedKey), true);
+    assert.equal((await invoiceState(snapshot.orderId))?.email_status, 'failed');
+    assert.equal(mailsTo(customer.email).length, 0);
+  });
+
+  test('in one paperwork activity, an order that cannot be invoiced is flagged, and the step still completes', async () => {
+    const customer = await newCustomer();
+    const pending = await createPendingOrder(pipeline.api, customer.apiKey);
+    const row = await getOrderRow(pipeline.database.sql, pending.id, null);
+    const handle = await runWholePaperwork(snapshotFromRow(row!), '0.000000', 3_600);
+    const { invoice } = await handle.result();
+    assert.equal(invoice.outcome, 'not_issued');
     assert.equal((await handle.describe()).typedSearchAttributes.get(invoiceEmailFailedKey), true);
     assert.equal(await invoiceState(pending.id), null);
   });

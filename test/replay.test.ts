@@ -69,8 +69,8 @@ interface StepInHistory {
   afterSignal: boolean;
 }
 
-/** The workflow tasks and the activities (local ones from their markers) of a recorded history. */
-function stepsOf(history: unknown): { workflowTasks: number; activities: StepInHistory[] } {
+/** The workflow tasks, the activities (local ones from their markers) and the events of a recorded history. */
+function stepsOf(history: unknown): { workflowTasks: number; activities: StepInHistory[]; events: number } {
   const events = (history as { events: HistoryEvent[] }).events;
   let signalled = false;
   const activities: StepInHistory[] = [];
@@ -84,7 +84,7 @@ function stepsOf(history: unknown): { workflowTasks: number; activities: StepInH
       activities.push({ activityType: data.activity_type, local: true, taskQueue: null, afterSignal: signalled });
     }
   }
-  return { workflowTasks: events.filter((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').length, activities };
+  return { workflowTasks: events.filter((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').length, activities, events: events.length };
 }
 
 const paperworkActivityTypes = ['recordReceipt', 'issueInvoice', 'sendInvoiceEmail'];
@@ -135,4 +135,19 @@ test('a paid Stripe order on the lean checkout path: created in one workflow tas
   const throughServer = (counts: RecordedSteps) => counts.activities.filter((step) => !step.local).length;
   assert.equal(throughServer(before), 4);
   assert.equal(throughServer(after), 2);
+});
+
+test('a paid Stripe order on the whole-paperwork path: three workflow tasks, one activity task, the paperwork in one activity', async (context) => {
+  const { v3: before, v4: after } = await paidStripeOrders(context, { v3: 'paid-and-invoiced-v3', v4: 'paid-and-invoiced-v4' });
+  assert.equal(before.workflowTasks, 4);
+  assert.equal(after.workflowTasks, 3);
+  // Created as before: the record and the checkout, local, in the first workflow task.
+  assert.deepEqual(after.activities.filter((step) => !step.afterSignal).map((step) => [step.activityType, step.local]), [['recordNewOrder', true], ['openCheckout', true]]);
+  const afterPayment = after.activities.filter((step) => step.afterSignal);
+  assert.deepEqual(afterPayment[0], { activityType: 'postOrderCredit', local: true, taskQueue: null, afterSignal: true });
+  // Then the receipt link, the invoice and its email: one activity on the paperwork task queue.
+  assert.deepEqual(afterPayment.slice(1).map((step) => [step.activityType, step.taskQueue?.endsWith('-paperwork')]), [['recordReceiptIssueAndEmailInvoice', true]]);
+  assert.equal(after.activities.filter((step) => !step.local).length, 1);
+  context.diagnostic(`events: ${before.events} before, ${after.events} after`);
+  assert.ok(after.events < before.events, `${after.events} events against ${before.events}`);
 });

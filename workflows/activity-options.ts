@@ -94,6 +94,20 @@ export const invoiceEmailPolicy = (activityPolicies.invoiceEmail = activityOptio
 }));
 
 /**
+ * The whole paperwork of a hosted checkout order in one activity (the receipt link, the invoice and its
+ * email, activities/paperwork.ts): issuing's budget, about a day of database outage, with the email's
+ * start-to-close (a large PDF over a slow link). The email inside it gives up on its own after
+ * paperworkEmailRetrySeconds (workflows/invoice-step.ts), so an SMTP outage is not retried for a day.
+ */
+export const paperworkPolicy = (activityPolicies.paperwork = activityOptions({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  initialInterval: '1 second',
+  maximumInterval: '5 minutes',
+  maximumAttempts: 300,
+}));
+
+/**
  * Reconciliation (workflows/reconciliation.ts): a query, or one provider call and one delivery, 30 s
  * each, 2 s doubling to 30 s, 5 attempts, a couple of minutes: the schedule's next run, minutes later,
  * asks again about whatever is left, so no run waits out an outage.
@@ -140,5 +154,7 @@ export function paperworkActivities(taskQueue: string) {
     // The receipt link and the invoice in one activity: issuing's policy, which the receipt's lookup fits in.
     receiptAndInvoice: proxyActivities<OrderActivities>({ ...invoiceIssuePolicy, taskQueue }),
     invoiceStep: { issue: { ...invoiceIssuePolicy, taskQueue }, email: { ...invoiceEmailPolicy, taskQueue } },
+    // The receipt link, the invoice and its email in one activity.
+    wholePaperwork: proxyActivities<OrderActivities>({ ...paperworkPolicy, taskQueue }),
   };
 }

@@ -15,6 +15,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.ts';
+import type { PaperworkResult } from '../activities/paperwork.ts';
 import type { OrderSnapshot } from '../domain/orders.ts';
 import { invoiceEmailFailedKey } from '../domain/search-attributes.ts';
 import { invoiceEmailPolicy, invoiceIssuePolicy } from './activity-options.ts';
@@ -77,4 +78,37 @@ export async function issueInvoiceAndEmail(
     await database.recordInvoiceEmailFailed({ orderId, reason });
     return { outcome: 'email_failed', invoiceNumber, reason };
   }
+}
+
+/**
+ * How long after issuing a failing invoice email is retried inside the one paperwork activity
+ * (issueWholePaperwork): about an hour, as the email's own policy retries it on the older path.
+ */
+export const paperworkEmailRetrySeconds = 3_600;
+
+/**
+ * The invoice step when the receipt link, the invoice and its email are one activity (`run`, on the
+ * paperwork task queue): the same outcomes as issueInvoiceAndEmail, flagged the same way. A failed email
+ * was recorded on the invoice by the activity itself.
+ */
+export async function issueWholePaperwork(
+  order: OrderSnapshot,
+  run: () => Promise<PaperworkResult>,
+): Promise<{ receiptUrl: string | null; invoice: InvoiceStepResult }> {
+  const orderId = order.orderId;
+  let result: PaperworkResult;
+  try {
+    result = await run();
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    const reason = failureReason(error);
+    log.error('invoice could not be issued', { orderId, reason });
+    upsertSearchAttributes([{ key: invoiceEmailFailedKey, value: true }]);
+    return { receiptUrl: null, invoice: { outcome: 'not_issued', reason } };
+  }
+  const { receiptUrl, invoiceNumber, email } = result;
+  if (email.outcome === 'emailed') return { receiptUrl, invoice: { outcome: 'emailed', invoiceNumber, messageId: email.messageId } };
+  log.warn('invoice email failed after its retries', { orderId, invoiceNumber, reason: email.reason });
+  upsertSearchAttributes([{ key: invoiceEmailFailedKey, value: true }]);
+  return { receiptUrl, invoice: { outcome: 'email_failed', invoiceNumber, reason: email.reason } };
 }

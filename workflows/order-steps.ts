@@ -3,13 +3,14 @@
 // task queue, as their histories recorded; new runs run the database steps as local activities (falling
 // back to the server once the local budget is spent) and the paperwork on the paperwork task queue.
 // Hosted checkout orders since leanCheckoutPatch also open their checkout as a local activity and issue
-// the receipt link with the invoice (checkoutOrderSteps). Deterministic orchestration only.
+// the receipt link with the invoice, and since wholePaperworkPatch email it in the same activity
+// (checkoutOrderSteps). Deterministic orchestration only.
 import { patched, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.ts';
-import type { ReceiptAndInvoiceResult } from '../activities/paperwork.ts';
+import type { PaperworkResult, ReceiptAndInvoiceResult } from '../activities/paperwork.ts';
 import type { OrderSnapshot } from '../domain/orders.ts';
 import { database, localDatabase, localProvider, paperworkActivities, provider, receipt } from './activity-options.ts';
-import { defaultInvoiceStepOptions, type InvoiceStepOptions } from './invoice-step.ts';
+import { defaultInvoiceStepOptions, paperworkEmailRetrySeconds, type InvoiceStepOptions } from './invoice-step.ts';
 import { leanOrderPath, localFirst, paperworkTaskQueueOf } from './order-run.ts';
 
 type Stubs = ActivityInterfaceFor<OrderActivities>;
@@ -52,6 +53,14 @@ function leanOrderSteps(paperwork: ReturnType<typeof paperworkActivities>): Orde
  */
 export const leanCheckoutPatch = 'local-checkout-receipt-with-invoice';
 
+/**
+ * The patch behind which a hosted checkout order runs its whole paperwork (the receipt link, the invoice
+ * and its email) as one activity on the paperwork task queue, so the paperwork costs one activity task
+ * and one workflow task instead of two of each. It implies leanCheckoutPatch, so a new run records one
+ * patch marker. Runs started before it issue and email in two activities, as recorded.
+ */
+export const wholePaperworkPatch = 'checkout-paperwork-in-one-activity';
+
 /** Runs the call that opens an order's checkout at the provider. */
 export type CheckoutStep = <Result>(call: (activities: Stubs) => Promise<Result>) => Promise<Result>;
 
@@ -59,6 +68,8 @@ export interface CheckoutOrderSteps extends OrderSteps {
   openCheckout: CheckoutStep;
   /** The receipt link and the invoice in one activity; null on runs started before leanCheckoutPatch. */
   receiptAndInvoice: ((order: OrderSnapshot) => Promise<ReceiptAndInvoiceResult>) | null;
+  /** The receipt link, the invoice and its email in one activity; null on runs started before wholePaperworkPatch. */
+  wholePaperwork: ((order: OrderSnapshot, balanceAfter: string) => Promise<PaperworkResult>) | null;
 }
 
 /**
@@ -68,11 +79,19 @@ export interface CheckoutOrderSteps extends OrderSteps {
  * with leanOrderPatch alone still replay as they were.
  */
 export function checkoutOrderSteps(input: { paperworkTaskQueue?: string }): CheckoutOrderSteps {
-  if (!patched(leanCheckoutPatch)) return { ...orderSteps(input), openCheckout: (call) => call(provider), receiptAndInvoice: null };
+  // wholePaperworkPatch first: a new run records its marker alone; an older history has none and goes on.
+  const whole = patched(wholePaperworkPatch);
+  if (!whole && !patched(leanCheckoutPatch)) {
+    return { ...orderSteps(input), openCheckout: (call) => call(provider), receiptAndInvoice: null, wholePaperwork: null };
+  }
   const paperwork = paperworkActivities(paperworkTaskQueueOf(input));
   return {
     ...leanOrderSteps(paperwork),
     openCheckout: (call) => localFirst(() => call(localProvider), () => call(provider)),
     receiptAndInvoice: (order) => paperwork.receiptAndInvoice.recordReceiptAndIssueInvoice({ order }),
+    wholePaperwork: whole
+      ? (order, balanceAfter) =>
+          paperwork.wholePaperwork.recordReceiptIssueAndEmailInvoice({ order, balanceAfter, emailRetrySeconds: paperworkEmailRetrySeconds })
+      : null,
   };
 }

@@ -15,7 +15,7 @@ import {
 import { paymentExceptionWorkflowId, type PaymentExceptionInput } from '../domain/payment-exceptions.ts';
 import { accountIdKey, needsReviewKey, paymentMethodKey } from '../domain/search-attributes.ts';
 import { provider } from './activity-options.ts';
-import { issueInvoiceAndEmail } from './invoice-step.ts';
+import { issueInvoiceAndEmail, issueWholePaperwork } from './invoice-step.ts';
 import { isTerminal, rowWritingCommands } from './order-machine.ts';
 import { OrderRun, recordOrReport, reportFailure, setSharedOrderHandlers, writeOrReport, type OrderMachine } from './order-run.ts';
 import { checkoutOrderSteps, type CheckoutOrderSteps } from './order-steps.ts';
@@ -130,6 +130,12 @@ async function runCommand(
 
 /** The receipt link, then the invoice and its email; none of it can undo or hold up the credit. */
 async function paperwork(steps: CheckoutOrderSteps, state: StripeCheckoutState, balanceAfter: string): Promise<StripeCheckoutEvent> {
+  const wholePaperwork = steps.wholePaperwork;
+  if (wholePaperwork !== null) {
+    // The receipt link, the invoice and its email in one activity.
+    const { receiptUrl, invoice } = await issueWholePaperwork(state.order, () => wholePaperwork(state.order, balanceAfter));
+    return { type: 'paperwork_done', receiptUrl, invoiceNumber: invoice.outcome === 'not_issued' ? null : invoice.invoiceNumber };
+  }
   const receiptAndInvoice = steps.receiptAndInvoice;
   if (receiptAndInvoice !== null) {
     // The receipt link and the invoice in one activity, then the email.

@@ -36,10 +36,11 @@ const admin = { token: testAdminToken };
 
 /**
  * Order histories recorded since the lean path (workflows/order-run.ts, leanOrderPatch) are written under
- * <scenario>-v2, and hosted checkout orders' since leanCheckoutPatch (workflows/order-steps.ts) under
- * <scenario>-v3, so the histories of each path before stay as they were recorded and all are replayed.
+ * <scenario>-v2, hosted checkout orders' since leanCheckoutPatch (workflows/order-steps.ts) under
+ * <scenario>-v3 and since wholePaperworkPatch under <scenario>-v4, so the histories of each path before
+ * stay as they were recorded and all are replayed.
  */
-const currentPathSuffix: Record<string, string> = { stripeCheckoutOrder: '-v3', bankTransferOrder: '-v2' };
+const currentPathSuffix: Record<string, string> = { stripeCheckoutOrder: '-v4', bankTransferOrder: '-v2' };
 
 async function write(workflowType: string, recordedScenario: string, workflowId: string): Promise<void> {
   const scenario = `${recordedScenario}${currentPathSuffix[workflowType] ?? ''}`;
