@@ -68,7 +68,7 @@ export function createPaperworkActivities(steps: PaperworkSteps) {
 
   /** The receipt link, or null (logged) when the provider has none for now. */
   async function receiptOf(order: OrderSnapshot): Promise<string | null> {
-    // Heartbeating: the provider's answer can take seconds.
+    // Heartbeating: the provider's answer can take seconds (issuing heartbeats on its own).
     return whileHeartbeating(() => recordReceipt(order)).catch((error: unknown) => {
       logger.warn({ orderId: order.orderId, err: error }, 'no receipt link for the order');
       return null;
@@ -96,15 +96,9 @@ export function createPaperworkActivities(steps: PaperworkSteps) {
 
   return {
     async recordReceiptAndIssueInvoice({ order }: ReceiptAndInvoiceInput): Promise<ReceiptAndInvoiceResult> {
-      // Heartbeating from the start: the provider's answer can take seconds before the PDF's work begins.
-      return whileHeartbeating(async () => {
-        const receiptUrl = await recordReceipt(order).catch((error: unknown) => {
-          logger.warn({ orderId: order.orderId, err: error }, 'no receipt link for the order');
-          return null;
-        });
-        const { invoiceNumber } = await issueInvoice({ orderId: order.orderId });
-        return { receiptUrl, invoiceNumber };
-      });
+      const receiptUrl = await receiptOf(order);
+      const { invoiceNumber } = await issueInvoice({ orderId: order.orderId });
+      return { receiptUrl, invoiceNumber };
     },
 
     /** The receipt link, the invoice and its email: the whole paperwork of the order, in one activity. */

@@ -41,6 +41,14 @@ function failureReason(error: ActivityFailure): string {
   return error.cause?.message ?? error.message;
 }
 
+/** Issuing failed for good: logged and flagged for a person; the credit stands. */
+function notIssued(orderId: string, error: ActivityFailure): InvoiceStepResult {
+  const reason = failureReason(error);
+  log.error('invoice could not be issued', { orderId, reason });
+  upsertSearchAttributes([{ key: invoiceEmailFailedKey, value: true }]);
+  return { outcome: 'not_issued', reason };
+}
+
 /**
  * Issues the credited order's invoice and emails it; resolves whatever becomes of the email. `issue`
  * replaces the issuing activity with one that does more in the same step (the receipt link with the
@@ -61,10 +69,7 @@ export async function issueInvoiceAndEmail(
     invoiceNumber = (await (issue === undefined ? database.issueInvoice({ orderId }) : issue())).invoiceNumber;
   } catch (error) {
     if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
-    const reason = failureReason(error);
-    log.error('invoice could not be issued', { orderId, reason });
-    upsertSearchAttributes([{ key: invoiceEmailFailedKey, value: true }]);
-    return { outcome: 'not_issued', reason };
+    return notIssued(orderId, error);
   }
 
   try {
@@ -101,10 +106,7 @@ export async function issueWholePaperwork(
     result = await run();
   } catch (error) {
     if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
-    const reason = failureReason(error);
-    log.error('invoice could not be issued', { orderId, reason });
-    upsertSearchAttributes([{ key: invoiceEmailFailedKey, value: true }]);
-    return { receiptUrl: null, invoice: { outcome: 'not_issued', reason } };
+    return { receiptUrl: null, invoice: notIssued(orderId, error) };
   }
   const { receiptUrl, invoiceNumber, email } = result;
   if (email.outcome === 'emailed') return { receiptUrl, invoice: { outcome: 'emailed', invoiceNumber, messageId: email.messageId } };
